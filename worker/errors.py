@@ -1,0 +1,68 @@
+"""The exceptions newswatch raises, all under one catchable root.
+
+    NewswatchError
+     ├── ConfigError          bad configuration file, key or value (exit status 2)
+     ├── UsageError           bad command-line arguments (exit status 2)
+     ├── NotFoundError        no such watch / version in the database
+     ├── DatabaseError        the database could not be opened, migrated or written
+     └── FetchError           anything that stops a fetch; carries the URL
+          ├── NetworkError        connection refused, DNS failure, reset, ...
+          │    └── FetchTimeout       connect or read timeout
+          ├── HTTPStatusError     4xx / 5xx answer; carries the status
+          ├── TooLargeError       the body passed the size cap (decompressed bytes)
+          └── NotHTMLError        a content type that is not an HTML page
+
+A fetch failure of one article is recorded as a Check row with outcome `error`; it never
+stops the other articles.
+"""
+
+from __future__ import annotations
+
+
+class NewswatchError(Exception):
+    """Root of every error newswatch raises on purpose."""
+
+
+class ConfigError(NewswatchError):
+    """A configuration file or value is invalid; the message names file, key and problem."""
+
+
+class UsageError(NewswatchError):
+    """A command was called with arguments that cannot work."""
+
+
+class NotFoundError(NewswatchError):
+    """A watch or a stored version asked for does not exist."""
+
+
+class DatabaseError(NewswatchError):
+    """The database could not be reached, migrated or written."""
+
+
+class FetchError(NewswatchError):
+    """A fetch failed; `url` is the address that was asked for."""
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class NetworkError(FetchError):
+    """The server could not be reached or the connection broke."""
+
+
+class FetchTimeout(NetworkError):
+    """The server did not answer within the configured timeout."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (4xx or 5xx)."""
+
+
+class TooLargeError(FetchError):
+    """The (decompressed) body passed the configured size cap."""
+
+
+class NotHTMLError(FetchError):
+    """The response is not an HTML page (a PDF, an image, JSON, ...)."""

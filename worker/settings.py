@@ -1,0 +1,188 @@
+"""Settings: read once from a TOML file plus NEWSWATCH_* environment variables, validated.
+
+Durations are written `90s`, `15m`, `2h` or `1d` (a bare number means seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from worker.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/newswatch.toml")
+DEFAULT_DATABASE_URL = "sqlite:///newswatch.db"
+USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Turn `90s`, `15m`, `2h`, `1d` or a number of seconds into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"expected a duration such as '90s', '15m', '2h' or '1d', got {value!r}")
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"bad duration {value!r}: write it as '90s', '15m', '2h' or '1d'")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("a duration here must be more than zero")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_positive)]
+Delay = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        if not url.startswith(("sqlite://", "postgresql")):
+            raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
+        return url
+
+
+class ScheduleSettings(_Section):
+    every: Duration = timedelta(minutes=15)
+    tick: Duration = timedelta(seconds=5)
+    jitter: float = Field(default=0.1, ge=0, le=0.5)
+    max_backoff: Duration = timedelta(days=1)
+    workers: int = Field(default=4, ge=1, le=64)
+    lease: Duration = timedelta(minutes=5)
+
+
+class HttpSettings(_Section):
+    timeout: Duration = timedelta(seconds=20)
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    max_redirects: int = Field(default=10, ge=0, le=30)
+    user_agent: str = USER_AGENT
+    per_host_concurrency: int = Field(default=2, ge=1)
+    per_host_delay: Delay = timedelta(seconds=1)
+    retries: int = Field(default=1, ge=0, le=5)
+
+
+class WatchSettings(_Section):
+    url: AnyHttpUrl
+    every: Duration | None = None
+    label: str | None = None
+
+
+class AlertSettings(_Section):
+    type: Literal["webhook", "apprise", "log"]
+    url: str | None = None
+    secret: str | None = None
+
+
+class Settings(_Section):
+    database: DatabaseSettings = DatabaseSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    http: HttpSettings = HttpSettings()
+    watch: list[WatchSettings] = []
+    alerts: list[AlertSettings] = []
+    source: Path | None = None
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url
+
+
+def load_settings(
+    config: str | Path | None = None,
+    database_url: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Read the config file (or built-in defaults) and apply the overrides.
+
+    `config` None means NEWSWATCH_CONFIG or config/newswatch.toml, which may be missing;
+    a file named explicitly must exist. `database_url` beats NEWSWATCH_DATABASE_URL,
+    which beats the file.
+    """
+    env = os.environ if environ is None else environ
+    path, explicit = _config_path(config, env)
+    data = _read_toml(path, explicit)
+    url = database_url or env.get("NEWSWATCH_DATABASE_URL")
+    if url:
+        data.setdefault("database", {})
+        if isinstance(data["database"], dict):
+            data["database"]["url"] = url
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path if path.exists() else None)) from None
+    return settings.model_copy(update={"source": path if path.exists() else None})
+
+
+def _config_path(config: str | Path | None, env: Any) -> tuple[Path, bool]:
+    if config is not None:
+        return Path(config), True
+    if env.get("NEWSWATCH_CONFIG"):
+        return Path(env["NEWSWATCH_CONFIG"]), True
+    return DEFAULT_CONFIG, False
+
+
+def _read_toml(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: configuration file not found")
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = str(path) if path else "configuration"
+    lines = [f"{where}: invalid configuration"]
+    for error in exc.errors():
+        key = _dotted(error["loc"])
+        lines.append(f"  {key}: {_problem(error)}")
+    return "\n".join(lines)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        elif not item.startswith("function-"):
+            parts.append(item)
+    return ".".join(parts) or "(top level)"
+
+
+def _problem(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{message} (got {error['input']!r})" if error["type"] != "missing" else message

@@ -1,0 +1,98 @@
+"""Frozen values passed between the stages. Data only: no behaviour, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP fetch returned.
+
+    `not_modified` is True for a 304: `html` is then empty and nothing is parsed.
+    `raw` is the (decompressed) body as received, capped at the configured size.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    html: str = ""
+    raw: bytes = b""
+    content_type: str = ""
+    encoding: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link kept apart from the body, such as a 'Related article' teaser."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One extraction of an article page.
+
+    `body` holds the paragraphs in reading order. An empty body comes with a `reason`.
+    """
+
+    url: str
+    title: str = ""
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    modified: datetime | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    image_caption: str | None = None
+    body: tuple[str, ...] = ()
+    related: tuple[Link, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ParagraphOp:
+    """One edit operation on the body: kind is 'added', 'removed', 'edited' or 'moved'."""
+
+    kind: str
+    old_index: int | None = None
+    new_index: int | None = None
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A metadata field whose normalised value differs between two versions."""
+
+    name: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What differs between two extractions of one article.
+
+    `fields` uses the public names: title, subtitle, authors, published, modified, body,
+    canonical_url, image, language.
+    """
+
+    fields: tuple[str, ...]
+    field_changes: tuple[FieldChange, ...] = ()
+    operations: tuple[ParagraphOp, ...] = ()
+    added: int = 0
+    removed: int = 0
+    edited: int = 0
+    moved: int = 0
+    significance: str = "minor"
+    summary: str = ""
+    reasons: tuple[str, ...] = field(default_factory=tuple)
