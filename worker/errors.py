@@ -7,7 +7,7 @@
      ├── DatabaseError        the database could not be opened, migrated or written
      └── FetchError           anything that stops a fetch; carries the URL
           ├── NetworkError        connection refused, DNS failure, reset, ...
-          │    └── FetchTimeout       connect or read timeout
+          │    └── FetchTimeoutError       connect or read timeout
           ├── HTTPStatusError     4xx / 5xx answer; carries the status
           ├── TooLargeError       the body passed the size cap (decompressed bytes)
           └── NotHTMLError        a content type that is not an HTML page
@@ -52,7 +52,7 @@ class NetworkError(FetchError):
     """The server could not be reached or the connection broke."""
 
 
-class FetchTimeout(NetworkError):
+class FetchTimeoutError(NetworkError):
     """The server did not answer within the configured timeout."""
 
 

@@ -66,7 +66,9 @@ class DatabaseSettings(_Section):
     @classmethod
     def _known_scheme(cls, url: str) -> str:
         if not url.startswith(("sqlite://", "postgresql")):
-            raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://")
+            raise ValueError(
+                f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://"
+            )
         return url
 
 
