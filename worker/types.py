@@ -96,3 +96,41 @@ class Change:
     significance: str = "minor"
     summary: str = ""
     reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """The latest stored version of an article, as the pipeline compares against it."""
+
+    version: int
+    content_hash: str
+    article: Article
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """Everything one check wants written, saved by `store.save_check` in one transaction.
+
+    `article` is set only when a new version must be stored; `change` only when it differs
+    from the previous version. `etag`, `last_modified` and `raw_hash` replace the watch's
+    values only when the fetch returned a body.
+    """
+
+    watch_id: int
+    started_at: datetime
+    outcome: str
+    next_check_at: datetime
+    duration_ms: int = 0
+    http_status: int | None = None
+    error: str | None = None
+    bytes: int = 0
+    failed: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    raw_hash: str | None = None
+    raw: bytes | None = None
+    canonical_url: str | None = None
+    article: Article | None = None
+    content_hash: str | None = None
+    extractor_version: str = ""
+    change: Change | None = None

@@ -1,0 +1,119 @@
+"""Shared fixtures: a real local HTTP server, config files, a migrated SQLite store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from worker.db import create_engine, migrate
+from worker.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+SEED = FIXTURES / "seed"
+
+
+@dataclass
+class Route:
+    """What the local server answers on one path."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
+
+
+class ArticleServer:
+    """A real HTTP server on 127.0.0.1 whose answers a test sets per path.
+
+    It honours If-None-Match when a route has an ETag, and records every request.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> str:
+        """Answer `path` with this body from now on; returns its URL."""
+        all_headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+        self.routes[path] = Route(body, status, all_headers)
+        return self.url(path)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path, Route(b"not found", 404))
+                etag = route.headers.get("ETag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+
+            def log_message(self, *args: object) -> None:
+                """Quiet."""
+
+        return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[ArticleServer]:
+    article_server = ArticleServer()
+    article_server.start()
+    yield article_server
+    article_server.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'newswatch.db'}"
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    engine = create_engine(database_url)
+    migrate(engine)
+    return Store(engine)
+
+
+@pytest.fixture
+def seed_v1() -> bytes:
+    return (SEED / "moscow-times-v1.html").read_bytes()
+
+
+@pytest.fixture
+def seed_v2() -> bytes:
+    return (SEED / "moscow-times-v2.html").read_bytes()
+
+
+def write_config(path: Path, text: str) -> Path:
+    """A config file with fast test defaults plus `text`."""
+    base = '[http]\nper_host_delay = "0s"\ntimeout = "5s"\nretries = 0\n'
+    path.write_text(base + text, encoding="utf-8")
+    return path

@@ -1,0 +1,94 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from worker.errors import ConfigError
+from worker.settings import load_settings, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), ("30", 30), ("1.5h", 5400)],
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["5x", "m15", "", "-3s", "1 week"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newswatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reads_design_example(tmp_path):
+    path = _config(
+        tmp_path,
+        '[database]\nurl = "sqlite:///x.db"\n[schedule]\nevery = "15m"\ntick = "5s"\n'
+        '[[watch]]\nurl = "https://example.com/a"\nevery = "1h"\n'
+        '[[alerts]]\ntype = "webhook"\nurl = "http://127.0.0.1:9000/hook"\nsecret = "whsec_x"\n',
+    )
+    settings = load_settings(path, environ={})
+    assert settings.database_url == "sqlite:///x.db"
+    assert settings.schedule.every == timedelta(minutes=15)
+    assert settings.watch[0].every == timedelta(hours=1)
+    assert settings.alerts[0].type == "webhook"
+
+
+def test_missing_default_file_means_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None, environ={})
+    assert settings.database_url == "sqlite:///newswatch.db"
+    assert settings.http.max_bytes == 10_000_000
+
+
+def test_missing_explicit_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope\.toml: configuration file not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_database_url_precedence(tmp_path):
+    path = _config(tmp_path, '[database]\nurl = "sqlite:///file.db"\n')
+    env = {"NEWSWATCH_DATABASE_URL": "sqlite:///env.db"}
+    assert load_settings(path, environ=env).database_url == "sqlite:///env.db"
+    assert load_settings(path, "sqlite:///arg.db", environ=env).database_url == "sqlite:///arg.db"
+
+
+def test_config_from_environment(tmp_path):
+    path = _config(tmp_path, '[schedule]\nevery = "2h"\n')
+    settings = load_settings(None, environ={"NEWSWATCH_CONFIG": str(path)})
+    assert settings.schedule.every == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("[schedule]\nevry = '15m'\n", "schedule.evry", "unknown key"),
+        ("[schedule]\nevery = '15 minutes'\n", "schedule.every", "bad duration"),
+        ("[[watch]]\nurl = 'not a url'\n", "watch[0].url", "URL"),
+        ("[http]\nmax_bytes = 'lots'\n", "http.max_bytes", "integer"),
+        ("[database]\nurl = 'mysql://x'\n", "database.url", "unsupported database URL"),
+        ("[[alerts]]\ntype = 'carrier-pigeon'\n", "alerts[0].type", "webhook"),
+    ],
+    ids=["unknown-key", "bad-duration", "bad-url", "wrong-type", "bad-database", "bad-alert"],
+)
+def test_bad_config_names_file_key_and_problem(tmp_path, text, key, problem):
+    path = _config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    assert str(path) in message
+    assert key in message
+    assert problem in message
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path):
+    path = _config(tmp_path, "[schedule]\nevery = \n")
+    with pytest.raises(ConfigError, match=r"newswatch\.toml: not valid TOML: .*line 2"):
+        load_settings(path, environ={})

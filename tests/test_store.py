@@ -1,0 +1,173 @@
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, func, select
+
+from worker.errors import NotFoundError, UsageError
+from worker.models import Check, RawPage, Snapshot, utcnow
+from worker.settings import WatchSettings
+from worker.store import Store
+from worker.types import Article, Change, CheckRecord, FieldChange, Link
+
+LEASE = timedelta(minutes=5)
+
+
+def _article(title: str = "Headline", body: tuple[str, ...] = ("One.", "Two.")) -> Article:
+    return Article(
+        url="https://example.com/a",
+        title=title,
+        authors=("AFP",),
+        body=body,
+        related=(Link("Related", "https://example.com/r"),),
+    )
+
+
+def _record(store: Store, watch_id: int, **fields) -> CheckRecord:
+    now = utcnow()
+    defaults = {"outcome": "unchanged", "next_check_at": now + timedelta(minutes=15)}
+    return CheckRecord(watch_id=watch_id, started_at=now, **(defaults | fields))
+
+
+def _count(store: Store, model) -> int:
+    with Session(store.engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_add_watch_normalises_and_is_idempotent(store):
+    first = store.add_watch("HTTPS://Example.COM/a?utm_source=x#top", label="x")
+    again = store.add_watch("https://example.com/a")
+    assert first.url == again.url == "https://example.com/a"
+    assert first.id == again.id
+    assert len(store.list_watches()) == 1
+
+
+def test_add_watch_refuses_non_http(store):
+    with pytest.raises(UsageError, match="not an http"):
+        store.add_watch("ftp://example.com/file")
+
+
+def test_sync_config_watches_deactivates_removed_ones(store):
+    store.sync_config_watches([WatchSettings(url="https://a.example/1")])
+    store.add_watch("https://b.example/2")
+    store.sync_config_watches([WatchSettings(url="https://c.example/3")])
+    states = {watch.url: watch.active for watch, _ in store.list_watches()}
+    assert states == {
+        "https://a.example/1": False,
+        "https://b.example/2": True,
+        "https://c.example/3": True,
+    }
+
+
+def test_claim_due_leases_each_watch_once(store):
+    store.add_watch("https://example.com/due")
+    later = utcnow() + timedelta(seconds=1)
+    first = store.claim_due("w1", 10, later, LEASE)
+    second = store.claim_due("w2", 10, later, LEASE)
+    assert [w.url for w in first] == ["https://example.com/due"]
+    assert second == []
+    after_expiry = store.claim_due("w2", 10, later + LEASE + timedelta(seconds=1), LEASE)
+    assert [w.lease_owner for w in after_expiry] == ["w2"]
+
+
+def test_claim_due_skips_future_and_inactive(store):
+    store.add_watch("https://example.com/gone")
+    store.remove_watch("https://example.com/gone")
+    watch = store.add_watch("https://example.com/later")
+    store.release(watch.id, utcnow() + timedelta(hours=1))
+    assert store.claim_due("w", 10, utcnow(), LEASE) == []
+
+
+def test_claim_urls_names_unknown_urls(store):
+    with pytest.raises(NotFoundError, match=r"https://nowhere\.example/x"):
+        store.claim_urls("w", ["https://nowhere.example/x"], utcnow(), LEASE)
+
+
+def test_save_check_stores_versions_and_changes(store):
+    watch = store.add_watch("https://example.com/a")
+    raw = b"<html>v1</html>"
+    store.save_check(
+        _record(
+            store,
+            watch.id,
+            outcome="new",
+            article=_article(),
+            content_hash="h1",
+            raw=raw,
+            raw_hash="r1",
+            http_status=200,
+        )
+    )
+    change = Change(
+        fields=("title",),
+        field_changes=(FieldChange("title", "Headline", "New"),),
+        significance="major",
+        summary="title changed",
+    )
+    store.save_check(
+        _record(
+            store,
+            watch.id,
+            outcome="changed",
+            article=_article("New"),
+            content_hash="h2",
+            raw=raw,
+            raw_hash="r1",
+            change=change,
+        )
+    )
+    versions = store.snapshots("https://example.com/a")
+    assert [(s.version, s.title) for s in versions] == [(1, "Headline"), (2, "New")]
+    assert store.latest_version(watch.id).article.related == (
+        Link("Related", "https://example.com/r"),
+    )
+    assert _count(store, RawPage) == 1  # the same HTML is stored once
+    [(stored, owner)] = store.changes()
+    assert (stored.from_version, stored.to_version, stored.fields) == (1, 2, ["title"])
+    assert owner.url == "https://example.com/a"
+    assert store.raw_html("r1") == raw
+
+
+def test_save_check_without_article_writes_only_a_check(store):
+    watch = store.add_watch("https://example.com/a")
+    store.save_check(_record(store, watch.id, outcome="error", error="HTTP 503", failed=True))
+    assert _count(store, Check) == 1
+    assert _count(store, Snapshot) == 0
+    [(stored, _)] = store.list_watches()
+    assert stored.consecutive_failures == 1
+    assert stored.lease_owner is None
+
+
+def test_snapshot_round_trip_keeps_paragraphs(store):
+    watch = store.add_watch("https://example.com/a")
+    article = _article(body=("First paragraph.", "Second, with a\nline break."))
+    store.save_check(_record(store, watch.id, outcome="new", article=article, content_hash="h"))
+    assert store.latest_version(watch.id).article.body == article.body
+
+
+def test_changes_since_is_inclusive_and_newest_first(store):
+    watch = store.add_watch("https://example.com/a")
+    store.save_check(
+        _record(store, watch.id, outcome="new", article=_article("1"), content_hash="1")
+    )
+    for title in ("2", "3"):
+        change = Change(fields=("title",), significance="major", summary=title)
+        store.save_check(
+            _record(
+                store,
+                watch.id,
+                outcome="changed",
+                article=_article(title),
+                content_hash=title,
+                change=change,
+            )
+        )
+    everything = store.changes()
+    assert [c.to_version for c, _ in everything] == [3, 2]
+    oldest = everything[-1][0].detected_at
+    assert [c.to_version for c, _ in store.changes(since=oldest)] == [3, 2]
+    assert len(store.changes(limit=1)) == 1
+
+
+def test_missing_watch_is_not_found(store):
+    with pytest.raises(NotFoundError, match="not watched"):
+        store.snapshots("https://example.com/none")

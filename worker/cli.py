@@ -1,0 +1,427 @@
+"""The `newswatch` command (also `python -m worker`).
+
+Exit status: 0 on success, 2 for bad usage or configuration, 1 for other failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.engine import make_url
+
+from worker import diff
+from worker.db import create_engine, migrate
+from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
+from worker.fetch import Fetcher
+from worker.models import Change, Snapshot, Watch, utcnow
+from worker.pipeline import Pipeline
+from worker.service import Service, summary_line
+from worker.settings import Settings, load_settings, parse_duration
+from worker.store import Store, snapshot_article
+from worker.types import CheckRecord
+from worker.urls import is_http_url
+
+log = logging.getLogger("worker")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load settings, run one command; return the exit status."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.log_level or ("info" if args.command == "run" else "warning"))
+    try:
+        settings = load_settings(args.config, args.database_url)
+        return int(args.handler(args, settings))
+    except (ConfigError, UsageError) as exc:
+        return _fail(exc, 2)
+    except NewswatchError as exc:
+        return _fail(exc, 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(exc: Exception, status: int) -> int:
+    print(f"newswatch: {exc}", file=sys.stderr)
+    return status
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newswatch", description="Watch news articles change.")
+    parser.add_argument("--config", help="TOML file (default: config/newswatch.toml)")
+    parser.add_argument("--database-url", help="overrides [database] url")
+    parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="default: info for run, warning otherwise",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add(commands, "init", cmd_init, "create or upgrade the database")
+    _add(commands, "run", cmd_run, "run the service until SIGINT/SIGTERM")
+    _add_check(commands)
+    _add_watch(commands)
+    _add_history(commands)
+    return parser
+
+
+def _add(commands: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _add_check(commands: Any) -> None:
+    sub = _add(commands, "check", cmd_check, "check now: the URLs given, else those due")
+    sub.add_argument("urls", nargs="*", metavar="URL")
+    sub.add_argument("--all", action="store_true", help="check every active watch")
+
+
+def _add_watch(commands: Any) -> None:
+    watch = commands.add_parser("watch", help="manage watched articles")
+    actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _add(actions, "add", cmd_watch_add, "watch an article URL")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--every", type=_duration, help="re-check interval, e.g. 15m, 2h, 1d")
+    add.add_argument("--label")
+    imp = _add(actions, "import", cmd_watch_import, "watch every URL in a file ('-' = stdin)")
+    imp.add_argument("file", metavar="FILE")
+    listing = _add(actions, "list", cmd_watch_list, "list watched articles")
+    listing.add_argument("--json", action="store_true")
+    remove = _add(actions, "remove", cmd_watch_remove, "stop watching (history is kept)")
+    remove.add_argument("url", metavar="URL")
+
+
+def _add_history(commands: Any) -> None:
+    snaps = _add(commands, "snapshots", cmd_snapshots, "stored versions of one article")
+    snaps.add_argument("url", metavar="URL")
+    snaps.add_argument("--json", action="store_true")
+    show = _add(commands, "show", cmd_show, "one stored version (default: the latest)")
+    show.add_argument("url", metavar="URL")
+    show.add_argument("--version", type=_positive_int)
+    show.add_argument("--json", action="store_true")
+    diffs = _add(commands, "diff", cmd_diff, "what changed between two stored versions")
+    diffs.add_argument("url", metavar="URL")
+    diffs.add_argument("--from", dest="from_version", type=_positive_int)
+    diffs.add_argument("--to", dest="to_version", type=_positive_int)
+    diffs.add_argument("--format", choices=["text", "json", "html"], default="text")
+    changes = _add(commands, "changes", cmd_changes, "detected changes, newest first")
+    changes.add_argument("--since", type=_timestamp, help="ISO 8601, inclusive")
+    changes.add_argument("--url")
+    changes.add_argument("--limit", type=_positive_int)
+    changes.add_argument("--json", action="store_true")
+
+
+def _duration(text: str) -> Any:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time such as 2026-01-31T12:00:00Z, got {text!r}"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# -- opening the database --------------------------------------------------------------------
+
+
+def _open_store(settings: Settings) -> Store:
+    """Migrate the database to the newest schema and sync the config's watches."""
+    engine = create_engine(settings.database_url)
+    migrate(engine)
+    store = Store(engine)
+    store.sync_config_watches(settings.watch)
+    return store
+
+
+def _service(settings: Settings, store: Store) -> Service:
+    fetcher = Fetcher(settings.http)
+    return Service(settings, store, Pipeline(settings, store, fetcher))
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    count = len(store.list_watches())
+    print(f"database ready: {_safe_url(settings.database_url)} ({count} watches)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    _service(settings, store).run()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    if args.all and args.urls:
+        raise UsageError("give URLs or --all, not both")
+    store = _open_store(settings)
+    service = _service(settings, store)
+    lease, now = settings.schedule.lease, utcnow()
+    try:
+        if args.urls:
+            watches = store.claim_urls(service.worker_id, args.urls, now, lease)
+        elif args.all:
+            watches = store.claim_all(service.worker_id, now, lease)
+        else:
+            watches = store.claim_due(service.worker_id, 1_000_000, now, lease)
+        progress = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
+        counts = service.check_pass(watches, progress)
+    finally:
+        service.close()
+    print(summary_line(counts))
+    return 0
+
+
+def cmd_watch_add(args: argparse.Namespace, settings: Settings) -> int:
+    watch = _open_store(settings).add_watch(args.url, args.every, args.label)
+    every = f" every {args.every}" if args.every else ""
+    print(f"watching {watch.url}{every}")
+    return 0
+
+
+def cmd_watch_import(args: argparse.Namespace, settings: Settings) -> int:
+    urls = _read_url_list(args.file)
+    store = _open_store(settings)
+    for url in urls:
+        store.add_watch(url)
+    print(f"watching {len(urls)} URLs from {args.file}")
+    return 0
+
+
+def _read_url_list(name: str) -> list[str]:
+    """URLs from a file, one a line; every bad line is reported and nothing is imported."""
+    lines = _lines(name)
+    urls, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if is_http_url(text):
+            urls.append(text)
+        else:
+            problems.append(f"{name}:{number}: not an http(s) URL: {text[:200]!r}")
+    if problems:
+        raise UsageError("nothing imported:\n" + "\n".join(problems))
+    return urls
+
+
+def _lines(name: str) -> list[str]:
+    if name == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return Path(name).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {name}: {exc}") from None
+
+
+def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = _open_store(settings).list_watches()
+    if args.json:
+        _print_json([_watch_json(watch, versions) for watch, versions in rows])
+        return 0
+    for watch, versions in rows:
+        state = "active" if watch.active else "inactive"
+        label = f" [{watch.label}]" if watch.label else ""
+        print(f"{watch.url}{label}  {state}, {versions} versions, next {_iso(watch.next_check_at)}")
+    return 0
+
+
+def cmd_watch_remove(args: argparse.Namespace, settings: Settings) -> int:
+    watch = _open_store(settings).remove_watch(args.url)
+    print(f"no longer watching {watch.url} (its history is kept)")
+    return 0
+
+
+def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
+    snapshots = _open_store(settings).snapshots(args.url)
+    if args.json:
+        _print_json([_snapshot_json(snapshot, body=False) for snapshot in snapshots])
+        return 0
+    for snapshot in snapshots:
+        words = len(snapshot.body.split())
+        print(f"v{snapshot.version}  {_iso(snapshot.fetched_at)}  {words} words  {snapshot.title}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    snapshot = _open_store(settings).snapshot(args.url, args.version)
+    if args.json:
+        _print_json(_snapshot_json(snapshot, body=True))
+        return 0
+    print("\n".join(_snapshot_text(snapshot)))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    old, new = _diff_versions(store, args.url, args.from_version, args.to_version)
+    change = diff.compare(snapshot_article(old), snapshot_article(new))
+    if args.format == "json":
+        body = diff.render_json(change) if change else {"fields": []}
+        _print_json({"from_version": old.version, "to_version": new.version, **body})
+    elif change is None:
+        print(f"no difference between v{old.version} and v{new.version}")
+    elif args.format == "html":
+        print(diff.render_html(change))
+    else:
+        print(f"v{old.version} -> v{new.version}: {change.summary}")
+        print(diff.render_text(change))
+    return 0
+
+
+def _diff_versions(
+    store: Store, url: str, first: int | None, second: int | None
+) -> tuple[Snapshot, Snapshot]:
+    latest = store.snapshot(url)
+    to_version = second or latest.version
+    from_version = first or to_version - 1
+    if from_version < 1:
+        raise NotFoundError(f"{latest.title or url}: only one version stored, nothing to compare")
+    return store.snapshot(url, from_version), store.snapshot(url, to_version)
+
+
+def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
+    rows = _open_store(settings).changes(args.since, args.url, args.limit)
+    if args.json:
+        _print_json([change_json(change, watch) for change, watch in rows])
+        return 0
+    for change, watch in rows:
+        print(
+            f"#{change.id} {_iso(change.detected_at)} {watch.url} "
+            f"v{change.from_version}->v{change.to_version} [{change.significance}] {change.summary}"
+        )
+    return 0
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def change_json(change: Change, watch: Watch) -> dict[str, Any]:
+    """One change as `changes --json` prints it (the contract in DESIGN.md)."""
+    stats = change.stats
+    return {
+        "id": change.id,
+        "url": watch.url,
+        "label": watch.label,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "detected_at": _iso(change.detected_at),
+        "fields": list(change.fields),
+        "significance": change.significance,
+        "summary": change.summary,
+        "reasons": stats.get("reasons", []),
+        "stats": {key: stats.get(key, 0) for key in ("added", "removed", "edited", "moved")},
+    }
+
+
+def _watch_json(watch: Watch, versions: int) -> dict[str, Any]:
+    return {
+        "url": watch.url,
+        "label": watch.label,
+        "active": watch.active,
+        "every": watch.every_seconds,
+        "next_check_at": _iso(watch.next_check_at),
+        "last_checked_at": _iso(watch.last_checked_at),
+        "last_change_at": _iso(watch.last_change_at),
+        "consecutive_failures": watch.consecutive_failures,
+        "versions": versions,
+    }
+
+
+def _snapshot_json(snapshot: Snapshot, body: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "version": snapshot.version,
+        "fetched_at": _iso(snapshot.fetched_at),
+        "content_hash": snapshot.content_hash,
+        "title": snapshot.title,
+        "subtitle": snapshot.subtitle,
+        "authors": snapshot.authors,
+        "published": _iso(snapshot.published_at),
+        "modified": _iso(snapshot.modified_at),
+        "canonical_url": snapshot.canonical_url,
+        "language": snapshot.language,
+        "site_name": snapshot.site_name,
+        "image": snapshot.image,
+        "image_caption": snapshot.image_caption,
+        "words": len(snapshot.body.split()),
+    }
+    if body:
+        data["body"] = snapshot_article(snapshot).body
+        data["related"] = snapshot.extra.get("related", [])
+    return data
+
+
+def _snapshot_text(snapshot: Snapshot) -> Iterator[str]:
+    yield snapshot.title
+    if snapshot.subtitle:
+        yield snapshot.subtitle
+    facts = [f"By {', '.join(snapshot.authors)}" if snapshot.authors else ""]
+    facts += [f"published {_iso(snapshot.published_at)}" if snapshot.published_at else ""]
+    facts += [f"modified {_iso(snapshot.modified_at)}" if snapshot.modified_at else ""]
+    yield " · ".join(fact for fact in facts if fact)
+    yield f"version {snapshot.version}, fetched {_iso(snapshot.fetched_at)}"
+    for paragraph in snapshot_article(snapshot).body:
+        yield ""
+        yield paragraph
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _progress_bar(stream: TextIO) -> Callable[[int, int, CheckRecord], None]:
+    def show(done: int, total: int, record: CheckRecord) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        stream.write(f"\r[{bar}] {done}/{total} {record.outcome:<12}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

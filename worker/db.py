@@ -1,0 +1,60 @@
+"""Database engine and migrations: SQLite (embedded default) or PostgreSQL via psycopg 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from worker.errors import DatabaseError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for `url`; on SQLite, WAL mode, a busy timeout and foreign keys are on."""
+    try:
+        if url.startswith("sqlite"):
+            return _sqlite_engine(url)
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    _make_parent_dir(url)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _make_parent_dir(url: str) -> None:
+    database = sa.engine.make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except sa.exc.OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(f"cannot open or migrate the database {where}: {exc.orig}") from None

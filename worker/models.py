@@ -1,0 +1,126 @@
+"""SQLModel tables. Every query on them lives in `worker.store`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Column, Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: newswatch stores UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, UTC-aware."""
+    return datetime.now(UTC)
+
+
+def _when(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Watch(SQLModel, table=True):
+    """One article URL that newswatch re-checks."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=Column(sa.String(2048), unique=True, nullable=False))
+    canonical_url: str | None = Field(default=None, max_length=2048)
+    source: str | None = Field(default=None, max_length=2048)
+    label: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+    from_config: bool = Field(default=False)
+    every_seconds: int | None = Field(default=None)
+    next_check_at: datetime | None = _when(index=True)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _when()
+    etag: str | None = Field(default=None, max_length=512)
+    last_modified: str | None = Field(default=None, max_length=128)
+    raw_hash: str | None = Field(default=None, max_length=64)
+    consecutive_failures: int = Field(default=0)
+    created_at: datetime | None = _when(nullable=False)
+    last_change_at: datetime | None = _when()
+    last_checked_at: datetime | None = _when()
+
+
+class RawPage(SQLModel, table=True):
+    """A fetched HTML body, zlib-compressed and stored once per content hash."""
+
+    hash: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
+
+
+class Snapshot(SQLModel, table=True):
+    """One stored version of an article; written only when the extraction changed."""
+
+    __table_args__ = (sa.UniqueConstraint("watch_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    watch_id: int = Field(foreign_key="watch.id", index=True)
+    version: int
+    fetched_at: datetime | None = _when(nullable=False)
+    content_hash: str = Field(max_length=64)
+    title: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    subtitle: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    authors: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
+    published_at: datetime | None = _when()
+    modified_at: datetime | None = _when()
+    canonical_url: str | None = Field(default=None, max_length=2048)
+    language: str | None = Field(default=None, max_length=35)
+    site_name: str | None = Field(default=None, max_length=300)
+    image: str | None = Field(default=None, max_length=2048)
+    image_caption: str | None = Field(default=None, sa_column=Column(sa.Text()))
+    body: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
+    raw_hash: str | None = Field(default=None, foreign_key="rawpage.hash")
+    extractor_version: str = Field(default="1", max_length=20)
+
+
+class Check(SQLModel, table=True):
+    """One check of one watch. Kept small: unchanged checks must cost little."""
+
+    __table_args__ = (sa.Index("ix_check_watch_started", "watch_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    watch_id: int = Field(foreign_key="watch.id")
+    started_at: datetime | None = _when(nullable=False)
+    duration_ms: int = 0
+    http_status: int | None = None
+    outcome: str = Field(max_length=20)
+    error: str | None = Field(default=None, max_length=1000)
+    bytes: int = 0
+
+
+class Change(SQLModel, table=True):
+    """A detected change between two stored versions of one article."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    watch_id: int = Field(foreign_key="watch.id", index=True)
+    from_version: int
+    to_version: int
+    detected_at: datetime | None = _when(nullable=False, index=True)
+    fields: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
+    significance: str = Field(max_length=20)
+    stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
+    operations: list[Any] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
+    summary: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))

@@ -1,0 +1,165 @@
+"""The long-running service: an APScheduler ticker, a thread pool, signals, clean shutdown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import UTC
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from worker.models import Watch, utcnow
+from worker.pipeline import Pipeline
+from worker.settings import Settings
+from worker.store import Store
+from worker.types import CheckRecord
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, CheckRecord], None]
+
+
+def default_worker_id() -> str:
+    """host:pid, unique among the workers sharing one database."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Service:
+    """Claims due watches from the database and checks them in a small thread pool."""
+
+    def __init__(
+        self, settings: Settings, store: Store, pipeline: Pipeline, worker_id: str | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.pipeline = pipeline
+        self.worker_id = worker_id or default_worker_id()
+        self.totals: Counter[str] = Counter()
+        self._pool = ThreadPoolExecutor(settings.schedule.workers, thread_name_prefix="check")
+        self._in_flight: set[Future[CheckRecord | None]] = set()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def tick(self) -> int:
+        """Claim as many due watches as there are idle threads and start checking them."""
+        if self._stopping.is_set():
+            return 0
+        with self._lock:
+            free = self.settings.schedule.workers - len(self._in_flight)
+        if free <= 0:
+            return 0
+        schedule = self.settings.schedule
+        watches = self.store.claim_due(self.worker_id, free, utcnow(), schedule.lease)
+        for watch in watches:
+            self._submit(watch)
+        return len(watches)
+
+    def check_pass(self, watches: list[Watch], progress: Progress | None = None) -> Counter[str]:
+        """Check these (already claimed) watches and wait for all of them; count outcomes."""
+        futures = [self._submit(watch) for watch in watches]
+        counts: Counter[str] = Counter()
+        for done, future in enumerate(as_completed(futures), start=1):
+            record = future.result()
+            counts[record.outcome if record else "error"] += 1
+            if progress and record:
+                progress(done, len(futures), record)
+        return counts
+
+    def run(self) -> Counter[str]:
+        """Check due work every tick until SIGINT/SIGTERM, then finish in-flight checks."""
+        scheduler = BackgroundScheduler(timezone=UTC)
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.settings.schedule.tick.total_seconds(),
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        previous = self._install_signals()
+        log.info("worker %s started; ticking every %s", self.worker_id, self.settings.schedule.tick)
+        scheduler.start()
+        try:
+            self._stopping.wait()
+        finally:
+            scheduler.shutdown(wait=True)
+            self.close()
+            _restore_signals(previous)
+        log.info("worker %s stopped: %s", self.worker_id, summary_line(self.totals))
+        return self.totals
+
+    def stop(self) -> None:
+        """Stop claiming work; `run` returns once in-flight checks are done."""
+        self._stopping.set()
+
+    def close(self) -> None:
+        """Wait for in-flight checks and release the threads."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, watch: Watch) -> Future[CheckRecord | None]:
+        future = self._pool.submit(self._check_one, watch)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _check_one(self, watch: Watch) -> CheckRecord | None:
+        try:
+            return self.pipeline.check(watch)
+        except Exception:
+            # A bug or a database fault on one article must not stop the others.
+            log.exception("check of %s failed", watch.url)
+            self._release_after_crash(watch)
+            return None
+
+    def _release_after_crash(self, watch: Watch) -> None:
+        later = self.pipeline.next_check(watch, utcnow(), watch.consecutive_failures + 1)
+        try:
+            self.store.release(watch.id or 0, later)
+        except Exception:
+            log.exception("could not release %s; its lease will expire", watch.url)
+
+    def _done(self, future: Future[CheckRecord | None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+            record = None if future.cancelled() or future.exception() else future.result()
+            self.totals[record.outcome if record else "error"] += 1
+
+    def _install_signals(self) -> dict[int, object]:
+        previous: dict[int, object] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return previous
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, self._on_signal)
+        return previous
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self._stopping.is_set():
+            log.warning("second %s: exiting at once", signal.Signals(signum).name)
+            os._exit(1)
+        log.info("%s: finishing in-flight checks", signal.Signals(signum).name)
+        self.stop()
+
+
+def _restore_signals(previous: dict[int, object]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+def summary_line(counts: Counter[str] | dict[str, int], names: Iterable[str] = ()) -> str:
+    """checked 3: 1 new, 1 changed, 0 unchanged, 0 not modified, 1 held, 0 errors."""
+    order = names or ("new", "changed", "unchanged", "not_modified", "held", "error")
+    parts = [f"{counts.get(name, 0)} {_label(name)}" for name in order]
+    return f"checked {sum(counts.values())}: " + ", ".join(parts)
+
+
+def _label(outcome: str) -> str:
+    return {"not_modified": "not modified", "error": "errors"}.get(outcome, outcome)
