@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -112,8 +112,13 @@ def seed_v2() -> bytes:
     return (SEED / "moscow-times-v2.html").read_bytes()
 
 
-def write_config(path: Path, text: str) -> Path:
-    """A config file with fast test defaults plus `text`."""
+def _write_config(path: Path, text: str) -> Path:
     base = '[http]\nper_host_delay = "0s"\ntimeout = "5s"\nretries = 0\n'
     path.write_text(base + text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def write_config() -> Callable[[Path, str], Path]:
+    """Writes a config file with fast test defaults (no per-host delay, no retries) plus text."""
+    return _write_config

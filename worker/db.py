@@ -34,8 +34,12 @@ def _sqlite_engine(url: str) -> Engine:
 
 def _make_parent_dir(url: str) -> None:
     database = sa.engine.make_url(url).database
-    if database and database != ":memory:":
+    if not database or database == ":memory:":
+        return
+    try:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the folder of database {database}: {exc}") from None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

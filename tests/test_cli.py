@@ -1,0 +1,149 @@
+import io
+import json
+
+import pytest
+
+from worker.cli import main
+
+
+@pytest.fixture
+def cli(tmp_path, database_url, monkeypatch, write_config):
+    """Run `newswatch ARGS` in-process against a temporary config and database."""
+    monkeypatch.delenv("NEWSWATCH_CONFIG", raising=False)
+    monkeypatch.delenv("NEWSWATCH_DATABASE_URL", raising=False)
+    config = write_config(tmp_path / "newswatch.toml", "")
+
+    def run(*args: str) -> int:
+        return main(["--config", str(config), "--database-url", database_url, *args])
+
+    return run
+
+
+def _json(capsys):
+    return json.loads(capsys.readouterr().out)
+
+
+def test_watch_add_list_remove(cli, capsys):
+    assert (
+        cli(
+            "watch",
+            "add",
+            "https://Example.com/a?utm_source=rss",
+            "--every",
+            "2h",
+            "--label",
+            "mine",
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert cli("watch", "list", "--json") == 0
+    [row] = _json(capsys)
+    assert row["url"] == "https://example.com/a"
+    assert (row["label"], row["active"], row["versions"], row["every"]) == ("mine", True, 0, 7200)
+    assert row["next_check_at"].endswith("Z")
+    assert row["last_checked_at"] is None
+    assert cli("watch", "remove", "https://example.com/a") == 0
+    capsys.readouterr()
+    cli("watch", "list", "--json")
+    assert _json(capsys)[0]["active"] is False
+
+
+def test_watch_import_skips_comments_and_blank_lines(cli, capsys, tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# my list\n\nhttps://a.example/1\n  https://b.example/2  \n")
+    assert cli("watch", "import", str(listing)) == 0
+    capsys.readouterr()
+    cli("watch", "list", "--json")
+    assert [row["url"] for row in _json(capsys)] == ["https://a.example/1", "https://b.example/2"]
+
+
+def test_watch_import_from_stdin(cli, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("https://a.example/1\n"))
+    assert cli("watch", "import", "-") == 0
+    capsys.readouterr()
+    cli("watch", "list", "--json")
+    assert len(_json(capsys)) == 1
+
+
+def test_watch_import_bad_line_names_file_and_line(cli, capsys, tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text("https://a.example/1\nnot a url\n")
+    assert cli("watch", "import", str(listing)) == 2
+    err = capsys.readouterr().err
+    assert f"{listing}:2: not an http(s) URL" in err
+    cli("watch", "list", "--json")
+    assert _json(capsys) == []  # nothing imported from a file with errors
+
+
+def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config):
+    config = write_config(tmp_path / "c.toml", '[[watch]]\nurl = "https://a.example/1"\n')
+    assert main(["--config", str(config), "--database-url", database_url, "init"]) == 0
+    assert "1 watches" in capsys.readouterr().out
+    write_config(config, '[[watch]]\nurl = "https://b.example/2"\nlabel = "b"\n')
+    main(["--config", str(config), "--database-url", database_url, "watch", "list", "--json"])
+    rows = {row["url"]: row["active"] for row in _json(capsys)}
+    assert rows == {"https://a.example/1": False, "https://b.example/2": True}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["watch", "add", "not-a-url"],
+        ["watch", "add", "https://a.example/", "--every", "soon"],
+        ["check", "--all", "https://a.example/"],
+        ["show", "https://a.example/", "--version", "0"],
+        ["changes", "--since", "yesterday"],
+        ["diff", "https://a.example/", "--format", "pdf"],
+    ],
+    ids=[
+        "unknown-command",
+        "bad-url",
+        "bad-every",
+        "all-and-urls",
+        "version-0",
+        "bad-since",
+        "bad-format",
+    ],
+)
+def test_bad_usage_exits_2(cli, capsys, args):
+    try:
+        status = cli(*args)
+    except SystemExit as exc:  # argparse exits by itself
+        status = exc.code
+    assert status == 2
+    assert capsys.readouterr().err.strip()
+
+
+def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text('[schedule]\nevery = "often"\n')
+    assert main(["--config", str(config), "init"]) == 2
+    err = capsys.readouterr().err
+    assert str(config) in err
+    assert "schedule.every" in err
+
+
+def test_missing_config_file_exits_2(tmp_path, capsys):
+    assert main(["--config", str(tmp_path / "absent.toml"), "init"]) == 2
+    assert "absent.toml: configuration file not found" in capsys.readouterr().err
+
+
+def test_unknown_url_exits_1(cli, capsys):
+    assert cli("snapshots", "https://nowhere.example/") == 1
+    assert "not watched: https://nowhere.example/" in capsys.readouterr().err
+
+
+def test_unusable_database_exits_1(tmp_path, capsys, write_config):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    url = f"sqlite:///{blocker}/sub/newswatch.db"  # a directory under a plain file
+    config = write_config(tmp_path / "c.toml", "")
+    assert main(["--config", str(config), "--database-url", url, "init"]) == 1
+    assert "newswatch:" in capsys.readouterr().err
+
+
+def test_changes_json_is_an_empty_array_at_first(cli, capsys):
+    assert cli("changes", "--json") == 0
+    assert _json(capsys) == []

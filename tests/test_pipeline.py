@@ -1,0 +1,141 @@
+import random
+from datetime import timedelta
+
+import httpx
+import pytest
+import respx
+
+from worker import pipeline as pipeline_module
+from worker.fetch import Fetcher
+from worker.models import utcnow
+from worker.pipeline import Pipeline
+from worker.settings import HttpSettings, ScheduleSettings, Settings
+
+URL = "https://news.example/2020/11/11/story"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        http=HttpSettings(per_host_delay=timedelta(0), retries=0),
+        schedule=ScheduleSettings(every=timedelta(minutes=15), jitter=0.1),
+    )
+
+
+@pytest.fixture
+def pipe(settings, store):
+    fetcher = Fetcher(settings.http)
+    yield Pipeline(settings, store, fetcher, rng=random.Random(7))
+    fetcher.close()
+
+
+def _check(pipe, store):
+    [watch] = store.claim_all("test", utcnow(), timedelta(minutes=5))
+    return pipe.check(watch)
+
+
+@pytest.fixture
+def watched(store):
+    return store.add_watch(URL)
+
+
+@respx.mock
+def test_story_new_unchanged_changed(pipe, store, watched, seed_v1, seed_v2):
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    assert _check(pipe, store).outcome == "new"
+    assert _check(pipe, store).outcome == "unchanged"
+    route.mock(return_value=httpx.Response(200, content=seed_v2, headers=_html()))
+    record = _check(pipe, store)
+    assert record.outcome == "changed"
+    assert {"title", "body"} <= set(record.change.fields)
+    assert [s.version for s in store.snapshots(URL)] == [1, 2]
+
+
+@respx.mock
+def test_same_bytes_skip_extraction(pipe, store, watched, seed_v1, monkeypatch):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    _check(pipe, store)
+    calls = []
+    monkeypatch.setattr(pipeline_module.extract, "article", lambda *a: calls.append(a))
+    assert _check(pipe, store).outcome == "unchanged"
+    assert calls == []
+
+
+@respx.mock
+def test_not_modified_sends_validators_and_stops(pipe, store, watched, seed_v1, monkeypatch):
+    headers = {**_html(), "ETag": '"v1"', "Last-Modified": "Wed, 11 Nov 2020 10:00:00 GMT"}
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=headers))
+    _check(pipe, store)
+    route.mock(return_value=httpx.Response(304, headers={"ETag": '"v1"'}))
+    monkeypatch.setattr(pipeline_module.extract, "article", _explode)
+    record = _check(pipe, store)
+    assert record.outcome == "not_modified"
+    sent = route.calls.last.request.headers
+    assert sent["If-None-Match"] == '"v1"'
+    assert sent["If-Modified-Since"] == "Wed, 11 Nov 2020 10:00:00 GMT"
+    assert len(store.snapshots(URL)) == 1
+
+
+@respx.mock
+def test_http_error_is_a_check_and_backs_off(pipe, store, watched, seed_v1):
+    respx.get(URL).mock(return_value=httpx.Response(503, text="busy"))
+    before = utcnow()
+    record = _check(pipe, store)
+    assert record.outcome == "error"
+    assert "503" in record.error
+    assert record.http_status == 503
+    # one failure doubles the 15-minute interval (jitter is at most 10%)
+    assert record.next_check_at - before > timedelta(minutes=26)
+    [(watch, versions)] = store.list_watches()
+    assert (watch.consecutive_failures, versions) == (1, 0)
+
+
+@respx.mock
+def test_network_error_is_a_check(pipe, store, watched):
+    respx.get(URL).mock(side_effect=httpx.ConnectError("refused"))
+    record = _check(pipe, store)
+    assert record.outcome == "error"
+    assert URL in record.error or "refused" in record.error
+
+
+@respx.mock
+def test_page_without_article_is_held(pipe, store, watched):
+    page = b"<html><body><nav><a href='/'>Home</a></nav></body></html>"
+    respx.get(URL).mock(return_value=httpx.Response(200, content=page, headers=_html()))
+    record = _check(pipe, store)
+    assert record.outcome == "held"
+    assert record.next_check_at - record.started_at <= pipeline_module.HELD_RETRY
+    assert store.snapshots(URL) == []
+
+
+@respx.mock
+def test_error_between_versions_changes_nothing(pipe, store, watched, seed_v1):
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    _check(pipe, store)
+    route.mock(return_value=httpx.Response(500))
+    _check(pipe, store)
+    route.mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    assert _check(pipe, store).outcome == "unchanged"
+    assert store.changes() == []
+    [(watch, _)] = store.list_watches()
+    assert watch.consecutive_failures == 0
+
+
+@pytest.mark.parametrize(("failures", "low", "high"), [(0, 13.5, 16.5), (1, 27, 33), (3, 108, 132)])
+def test_next_check_backs_off_with_jitter(pipe, watched, failures, low, high):
+    now = utcnow()
+    minutes = (pipe.next_check(watched, now, failures) - now) / timedelta(minutes=1)
+    assert low <= minutes <= high
+
+
+def test_backoff_is_capped(pipe, watched):
+    now = utcnow()
+    assert pipe.next_check(watched, now, 40) - now <= timedelta(days=1, hours=2, minutes=25)
+
+
+def _html() -> dict[str, str]:
+    return {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _explode(*args):
+    raise AssertionError("extraction must not run")

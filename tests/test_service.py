@@ -1,0 +1,74 @@
+import threading
+from datetime import timedelta
+
+import pytest
+
+from worker.models import utcnow
+from worker.service import Service, summary_line
+from worker.settings import ScheduleSettings, Settings
+from worker.types import CheckRecord
+
+
+class FakePipeline:
+    """Records which watches were checked; a URL containing 'boom' raises like a bug would."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+        self.lock = threading.Lock()
+
+    def check(self, watch) -> CheckRecord:
+        if "boom" in watch.url:
+            raise RuntimeError("a bug in one check")
+        with self.lock:
+            self.checked.append(watch.url)
+        now = utcnow()
+        return CheckRecord(
+            watch_id=watch.id,
+            started_at=now,
+            outcome="unchanged",
+            next_check_at=now + timedelta(hours=1),
+        )
+
+    def next_check(self, watch, now, failures):
+        return now + timedelta(minutes=30)
+
+
+@pytest.fixture
+def service(store):
+    settings = Settings(schedule=ScheduleSettings(workers=2, tick=timedelta(seconds=0.05)))
+    svc = Service(settings, store, FakePipeline(), worker_id="test:1")
+    yield svc
+    svc.close()
+
+
+def test_tick_claims_only_as_many_as_idle_threads(service, store):
+    for n in range(5):
+        store.add_watch(f"https://example.com/{n}")
+    assert service.tick() == 2
+
+
+def test_check_pass_counts_outcomes_and_survives_a_crash(service, store):
+    store.add_watch("https://example.com/ok")
+    store.add_watch("https://example.com/boom")
+    watches = store.claim_all("test:1", utcnow(), timedelta(minutes=5))
+    counts = service.check_pass(watches)
+    assert counts == {"unchanged": 1, "error": 1}
+    assert service.pipeline.checked == ["https://example.com/ok"]
+    crashed = {w.url: w for w, _ in store.list_watches()}["https://example.com/boom"]
+    assert crashed.lease_owner is None  # released with a later next check, not left leased
+    assert crashed.next_check_at > utcnow() + timedelta(minutes=20)
+
+
+def test_run_until_stopped(service, store):
+    store.add_watch("https://example.com/a")
+    threading.Timer(0.5, service.stop).start()
+    totals = service.run()
+    assert totals["unchanged"] == 1
+    assert service.pipeline.checked == ["https://example.com/a"]
+    assert service.tick() == 0  # a stopped service claims nothing
+
+
+def test_summary_line():
+    assert summary_line({"new": 1, "error": 2}) == (
+        "checked 3: 1 new, 0 changed, 0 unchanged, 0 not modified, 0 held, 2 errors"
+    )

@@ -1,0 +1,35 @@
+"""Text helpers shared by the metadata and body readers."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import Tag
+
+_SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00]")
+
+
+def clean(text: str) -> str:
+    """Collapse runs of whitespace (non-breaking spaces included) and strip."""
+    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def text_of(tag: Tag) -> str:
+    """The visible text of an element, whitespace-normalised."""
+    return clean(tag.get_text())
+
+
+def attr(tag: Tag, name: str) -> str:
+    """An attribute as one string (bs4 returns lists for multi-valued ones such as class)."""
+    value = tag.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(value)
+    return str(value)
+
+
+def class_and_id(tag: Tag) -> str:
+    """The class and id of an element, joined, for the hint patterns."""
+    return f"{attr(tag, 'class')} {attr(tag, 'id')}".strip()

@@ -1,0 +1,278 @@
+"""The article body: boilerplate removal, content scoring, then paragraphs in reading order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+
+from worker.extract import _clean, _score
+from worker.extract._text import attr, class_and_id, clean
+from worker.types import Link
+
+MIN_BODY_CHARS = 500
+
+_UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
+    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
+    re.IGNORECASE,
+)
+_MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow", re.IGNORECASE)
+_UNLIKELY_ROLES = frozenset(
+    {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
+)
+_BLOCKS = frozenset(
+    {
+        *("address", "article", "aside", "blockquote", "caption", "center", "dd", "details"),
+        *("div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "hgroup", "hr", "li", "main", "nav", "ol", "p"),
+        *("pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+        _clean.RELATED_MARK,
+    }
+)
+_CONDITIONAL = ("form", "fieldset", "table", "ul", "ol", "div", "section")
+_NOISE = re.compile(
+    r"^(advertisement|advertising|ad|sponsored|sponsored content|continue reading|"
+    r"read more|story continues below|story continues below advertisement)$",
+    re.IGNORECASE,
+)
+_BREAK = "\x00"
+
+
+@dataclass(frozen=True)
+class Body:
+    """The paragraphs of an article, the related links found inside it, or why there are none."""
+
+    paragraphs: tuple[str, ...] = ()
+    related: tuple[Link, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Flags:
+    strip_unlikely: bool
+    weigh_classes: bool
+    clean_conditionally: bool
+
+
+_ATTEMPTS = (
+    _Flags(True, True, True),
+    _Flags(False, True, True),
+    _Flags(False, False, True),
+    _Flags(False, False, False),
+)
+
+
+class _Undo:
+    """A log of removed nodes so that a stricter attempt can be rolled back."""
+
+    def __init__(self) -> None:
+        self._removed: list[tuple[Tag, Tag, int]] = []
+
+    def remove(self, tag: Tag) -> None:
+        parent = tag.parent
+        if parent is not None:
+            self._removed.append((tag, parent, parent.index(tag)))
+            tag.extract()
+
+    def restore(self) -> None:
+        for tag, parent, index in reversed(self._removed):
+            parent.insert(index, tag)
+        self._removed.clear()
+
+
+def extract_body(soup: BeautifulSoup, url: str, title: str = "", subtitle: str = "") -> Body:
+    """Find the article text of a parsed page. The tree is modified."""
+    root = soup.body or soup
+    related = _clean.take_related(soup, root, url)
+    _clean.remove_invisible(root)
+    _clean.remove_chrome(root)
+    _wrap_loose_text(soup, root)
+    best: tuple[list[str], list[int]] = ([], [])
+    for flags in _ATTEMPTS:
+        paragraphs, markers = _attempt(root, flags)
+        paragraphs = _drop_repeats(paragraphs, title, subtitle)
+        if sum(map(len, paragraphs)) >= MIN_BODY_CHARS:
+            best = (paragraphs, markers)
+            break
+        if sum(map(len, paragraphs)) > sum(map(len, best[0])):
+            best = (paragraphs, markers)
+    links = tuple(link for index in best[1] for link in related[index])
+    if not best[0]:
+        return Body(related=links, reason="no article text found")
+    return Body(tuple(best[0]), links)
+
+
+def _attempt(root: Tag, flags: _Flags) -> tuple[list[str], list[int]]:
+    """One pass of scoring and cleaning; rolled back so that the next pass starts afresh."""
+    undo = _Undo()
+    if flags.strip_unlikely:
+        _remove_unlikely(root, undo)
+    candidates = _score.score_candidates(root, flags.weigh_classes)
+    top = _score.top_candidate(candidates, flags.weigh_classes)
+    if top is None:
+        undo.restore()
+        return [], []
+    blocks = _score.content_blocks(top, candidates)
+    for block in blocks:
+        _clean_content(block, candidates, flags, undo)
+    paragraphs = paragraphs_of(blocks)
+    markers = [
+        int(attr(mark, "data-i"))
+        for block in blocks
+        for mark in [block, *block.find_all(_clean.RELATED_MARK)]
+        if mark.name == _clean.RELATED_MARK
+    ]
+    undo.restore()
+    return paragraphs, markers
+
+
+def _wrap_loose_text(soup: BeautifulSoup, root: Tag) -> None:
+    """Put text sitting directly in a <div> beside block children into its own <p>."""
+    for div in root.find_all("div"):
+        children = list(div.children)
+        if not any(isinstance(c, Tag) and c.name in _BLOCKS for c in children):
+            continue
+        run: list[PageElement] = []
+        for child in [*children, None]:
+            if child is not None and not (isinstance(child, Tag) and child.name in _BLOCKS):
+                run.append(child)
+                continue
+            if any(clean(str(n.get_text() if isinstance(n, Tag) else n)) for n in run):
+                paragraph = soup.new_tag("p")
+                run[0].insert_before(paragraph)
+                for node in run:
+                    paragraph.append(node.extract())
+            run = []
+
+
+def _remove_unlikely(root: Tag, undo: _Undo) -> None:
+    for tag in root.find_all(True):
+        if tag.name in {"body", "a", "html", "article", "main"} or not _attached(tag, root):
+            continue
+        hints = class_and_id(tag)
+        unlikely = bool(_UNLIKELY.search(hints)) and not _MAYBE.search(hints)
+        unlikely = unlikely and tag.find_parent(["table", "code"]) is None
+        if unlikely or attr(tag, "role").lower() in _UNLIKELY_ROLES:
+            undo.remove(tag)
+
+
+def _attached(tag: Tag, root: Tag) -> bool:
+    node = tag.parent
+    while node is not None:
+        if node is root:
+            return True
+        node = node.parent
+    return False
+
+
+def _clean_content(
+    block: Tag, candidates: dict[int, _score.Candidate], flags: _Flags, undo: _Undo
+) -> None:
+    """Drop link lists, widgets and headings with boilerplate classes inside the content."""
+    for heading in block.find_all(["h1", "h2"]):
+        if flags.weigh_classes and _score.class_weight(heading) < 0:
+            undo.remove(heading)
+    if not flags.clean_conditionally:
+        return
+    for tag in block.find_all(_CONDITIONAL):
+        if _attached(tag, block) and _looks_like_clutter(tag, candidates, flags):
+            undo.remove(tag)
+
+
+def _looks_like_clutter(tag: Tag, candidates: dict[int, _score.Candidate], flags: _Flags) -> bool:
+    """Readability's 'clean conditionally' test for one container."""
+    if tag.name == "table" and (tag.find(["th", "caption"]) or len(tag.find_all("tr")) > 10):
+        return False
+    weight = _score.class_weight(tag) if flags.weigh_classes else 0
+    known = candidates.get(id(tag))
+    if weight + (known.score if known else 0) < 0:
+        return True
+    text = clean(tag.get_text())
+    if text.count(",") >= 10:
+        return False
+    is_list = tag.name in {"ul", "ol"} or _list_share(tag, len(text)) > 0.9
+    paragraphs = len(tag.find_all("p"))
+    images = len(tag.find_all("img"))
+    items = len(tag.find_all("li")) - 100
+    density = _score.link_density(tag)
+    headings = sum(len(clean(h.get_text())) for h in tag.find_all(["h1", "h2", "h3", "h4"]))
+    heading_density = headings / len(text) if text else 0.0
+    return (
+        (images > 1 and paragraphs / images < 0.5)
+        or (not is_list and items > paragraphs)
+        or (len(tag.find_all("input")) > paragraphs // 3)
+        or (
+            not is_list
+            and heading_density < 0.9
+            and len(text) < 25
+            and (images == 0 or images > 2)
+            and density > 0
+        )
+        or (not is_list and weight < 25 and density > 0.2)
+        or (weight >= 25 and density > 0.5)
+    )
+
+
+def _list_share(tag: Tag, total: int) -> float:
+    if not total:
+        return 0.0
+    listed = sum(len(clean(item.get_text())) for item in tag.find_all(["ul", "ol"]))
+    return listed / total
+
+
+def paragraphs_of(blocks: list[Tag]) -> list[str]:
+    """The text of the content in reading order, one string per block-level paragraph."""
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+    for block in blocks:
+        for piece in _pieces(block):
+            if piece is None:
+                _flush(buffer, paragraphs)
+            else:
+                buffer.append(piece)
+        _flush(buffer, paragraphs)
+    return [p for p in paragraphs if not _NOISE.match(p)]
+
+
+def _pieces(block: Tag) -> list[str | None]:
+    """Text pieces in document order; None marks a paragraph boundary."""
+    pieces: list[str | None] = []
+    stack: list[PageElement | None] = [block]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            pieces.append(None)
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                pieces.append(_BREAK)
+                continue
+            is_block = node.name in _BLOCKS
+            if is_block:
+                pieces.append(None)
+                stack.append(None)
+            stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString) and type(node) is NavigableString:
+            pieces.append(str(node))
+    return pieces
+
+
+def _flush(buffer: list[str], paragraphs: list[str]) -> None:
+    text = "".join(buffer).replace("\r", "")
+    buffer.clear()
+    for part in re.split(f"{_BREAK}\\s*(?:{_BREAK}\\s*)+", text):
+        paragraph = clean(part.replace(_BREAK, " "))
+        if paragraph:
+            paragraphs.append(paragraph)
+
+
+def _drop_repeats(paragraphs: list[str], title: str, subtitle: str) -> list[str]:
+    """Drop the headline and the standfirst when the content repeats them."""
+    repeated = {_squash(title), _squash(subtitle)} - {""}
+    return [p for p in paragraphs if _squash(p) not in repeated]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())

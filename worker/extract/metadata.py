@@ -1,0 +1,446 @@
+"""Article metadata: JSON-LD first, then OpenGraph and <meta> tags, then the visible page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from dateutil import parser as dateparser
+
+from worker.extract._text import attr, class_and_id, clean, text_of
+
+ARTICLE_TYPES = frozenset(
+    {
+        "newsarticle",
+        "article",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "techarticle",
+        "report",
+    }
+)
+
+_TITLE_KEYS = ("og:title", "twitter:title", "parsely-title", "dc.title", "citation_title")
+_SUBTITLE_KEYS = ("og:description", "description", "twitter:description", "dc.description")
+_AUTHOR_KEYS = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "citation_author",
+    "byl",
+)
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "citation_publication_date",
+    "citation_date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+    "pubdate",
+    "publish-date",
+)
+_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
+_IMAGE_KEYS = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+)
+_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ", " / ", " ~ ")
+_BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|door|di|af|av)\s+", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.IGNORECASE)
+_NOT_A_NAME = re.compile(
+    r"\d|@|https?:|www\.|\b(updated|published|posted|staff|reporter|correspondent|editor|"
+    r"minutes?|hours?|ago|read|share|follow|email)\b",
+    re.IGNORECASE,
+)
+_LEAD_CLASS = re.compile(
+    r"(^|[-_])(lead|lede|standfirst|subtitle|subheadline|subhead|dek|deck|summary|intro|"
+    r"strapline|excerpt|sapo|chapo|description)($|[-_])",
+    re.IGNORECASE,
+)
+_BYLINE_CLASS = re.compile(r"byline|author|writtenby|p-author", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Everything about an article page except its body."""
+
+    title: str = ""
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    modified: datetime | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    image_caption: str | None = None
+
+
+def read_metadata(soup: BeautifulSoup, url: str) -> Metadata:
+    """Read the metadata of a parsed page, preferring structured data over visible text."""
+    metas = _meta_values(soup)
+    ld = _json_ld_article(soup)
+    site_name = _site_name(metas, ld)
+    image = _image(soup, metas, ld, url)
+    return Metadata(
+        title=_title(soup, metas, ld, site_name, url),
+        subtitle=_subtitle(soup, metas, ld),
+        authors=_authors(soup, metas, ld, site_name),
+        published=_published(soup, metas, ld),
+        modified=_first_date([_ld_str(ld, "dateModified"), *_values(metas, _MODIFIED_KEYS)]),
+        canonical_url=_canonical(soup, metas, ld, url),
+        language=_language(soup, metas, ld),
+        site_name=site_name,
+        image=image,
+        image_caption=_image_caption(soup, image),
+    )
+
+
+# --- sources -----------------------------------------------------------------------------
+
+
+def _meta_values(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """Every <meta> content keyed by its lower-cased name, property or itemprop."""
+    metas: dict[str, list[str]] = {}
+    for tag in soup.find_all("meta"):
+        content = clean(attr(tag, "content"))
+        if not content:
+            continue
+        for key_attr in ("name", "property", "itemprop", "http-equiv"):
+            for key in attr(tag, key_attr).lower().split():
+                metas.setdefault(key, []).append(content)
+    return metas
+
+
+def _values(metas: dict[str, list[str]], keys: tuple[str, ...]) -> list[str]:
+    return [value for key in keys for value in metas.get(key, [])]
+
+
+def _json_ld_article(soup: BeautifulSoup) -> dict:
+    """The first JSON-LD object of an article type, found in lists and @graph too."""
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
+        for obj in _json_objects(_load_json(script.get_text())):
+            types = obj.get("@type")
+            names = types if isinstance(types, list) else [types]
+            if any(isinstance(name, str) and name.lower() in ARTICLE_TYPES for name in names):
+                return obj
+    return {}
+
+
+def _load_json(text: str) -> object:
+    """Parse JSON-LD leniently: comments, CDATA wrappers and trailing commas are tolerated."""
+    text = re.sub(r"^\s*(<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(-->|//\s*\]\]>|\]\]>)\s*$", "", text)
+    for candidate in (text, re.sub(r",\s*([}\]])", r"\1", text)):
+        try:
+            return json.loads(candidate, strict=False)
+        except ValueError:
+            continue
+    return None
+
+
+def _json_objects(data: object) -> Iterator[dict]:
+    """Every dict in a JSON-LD document, breadth-first through lists and @graph."""
+    queue = [data]
+    while queue:
+        item = queue.pop(0)
+        if isinstance(item, list):
+            queue.extend(item)
+        elif isinstance(item, dict):
+            yield item
+            if "@graph" in item:
+                queue.append(item["@graph"])
+
+
+def _ld_str(ld: dict, key: str) -> str:
+    value = ld.get(key)
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or ""
+    return clean(value) if isinstance(value, str) else ""
+
+
+# --- fields ------------------------------------------------------------------------------
+
+
+def _site_name(metas: dict[str, list[str]], ld: dict) -> str | None:
+    names = [*metas.get("og:site_name", []), _ld_str(ld, "publisher")]
+    return next((name for name in [*names, *metas.get("application-name", [])] if name), None)
+
+
+def _title(
+    soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, site: str | None, url: str
+) -> str:
+    """The headline: structured data first, else the <h1> that <title> repeats, else <title>."""
+    title_tag = soup.find("title")
+    page_title = text_of(title_tag) if title_tag else ""
+    headings = [text_of(h1) for h1 in soup.find_all("h1", limit=5)]
+    heading = next((h for h in headings if _squash(h) and _squash(h) in _squash(page_title)), "")
+    structured = [_ld_str(ld, "headline"), _ld_str(ld, "name"), *_values(metas, _TITLE_KEYS)]
+    for candidate in [*structured, heading, page_title, *headings]:
+        if candidate:
+            return strip_site_name(candidate, site, url, heading)
+    return ""
+
+
+def strip_site_name(title: str, site: str | None, url: str, h1: str = "") -> str:
+    """Drop a ' | Site' or ' - Site' suffix (or 'Site | ' prefix) that <title> often adds."""
+    marks = _site_marks(site, url)
+    changed = True
+    while changed:
+        changed = False
+        for sep in _SEPARATORS:
+            head, found, tail = title.rpartition(sep)
+            if found and head and (_is_site(tail, marks) or _squash(head) == _squash(h1)):
+                title, changed = head.strip(), True
+                break
+            first, found, rest = title.partition(sep)
+            if found and rest and _is_site(first, marks):
+                title, changed = rest.strip(), True
+                break
+    return title
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _site_marks(site: str | None, url: str) -> set[str]:
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    labels = [label for label in host.split(".") if len(label) > 2 and label not in {"com", "org"}]
+    marks = {_squash(host), *labels}
+    if site:
+        marks.add(_squash(site))
+    return {mark for mark in marks if mark}
+
+
+def _is_site(text: str, marks: set[str]) -> bool:
+    squashed = _squash(text)
+    if not squashed or len(text.split()) > 6:
+        return False
+    return any(
+        squashed == mark or mark in squashed or (len(squashed) > 3 and squashed in mark)
+        for mark in marks
+    )
+
+
+def _subtitle(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> str:
+    lead = _lead_element_text(soup)
+    if lead:
+        return lead
+    for value in (_ld_str(ld, "description"), *_values(metas, _SUBTITLE_KEYS)):
+        if value:
+            return value
+    return ""
+
+
+def _lead_element_text(soup: BeautifulSoup) -> str:
+    """A visible standfirst/lead element close after the <h1>."""
+    h1 = soup.find("h1")
+    if h1 is None:
+        return ""
+    for tag in h1.find_all_next(True, limit=40):
+        if tag.name in {"p", "div", "h2", "span", "section"} and any(
+            _LEAD_CLASS.search(token) for token in attr(tag, "class").split()
+        ):
+            text = text_of(tag)
+            if 20 <= len(text) <= 600:
+                return text
+    return ""
+
+
+def _authors(
+    soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, site: str | None
+) -> tuple[str, ...]:
+    """Person names; an agency such as AFP only when nobody else is named."""
+    people, orgs = _ld_authors(ld)
+    people = (
+        people
+        or _names([v for v in _values(metas, _AUTHOR_KEYS) if not v.startswith("http")])
+        or _names(_visible_bylines(soup))
+    )
+    if people:
+        return people
+    return tuple(org for org in orgs if _squash(org) != _squash(site or ""))
+
+
+def _ld_authors(ld: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Person and organisation author names from JSON-LD."""
+    people: list[str] = []
+    orgs: list[str] = []
+    raw = ld.get("author") or ld.get("creator") or []
+    for item in raw if isinstance(raw, list) else [raw]:
+        if isinstance(item, str):
+            people.append(item)
+        elif isinstance(item, dict):
+            name = _ld_str(item, "name")
+            kind = str(item.get("@type", "")).lower()
+            (orgs if "organization" in kind else people).append(name)
+    return _names(people), _names(orgs)
+
+
+def _visible_bylines(soup: BeautifulSoup) -> list[str]:
+    """The text of the first byline element, narrowed to its name part when marked up."""
+    for tag in soup.find_all(True, limit=5000):
+        if _is_byline(tag):
+            inner = tag.find(itemprop="name") or tag.find(rel="author") or tag
+            text = re.split(r"\s[|•·—–-]\s|\n", inner.get_text())[0]
+            if 0 < len(clean(text)) < 100:
+                return [text]
+    return []
+
+
+def _is_byline(tag: Tag) -> bool:
+    return (
+        "author" in attr(tag, "rel").lower()
+        or "author" in attr(tag, "itemprop").lower()
+        or bool(_BYLINE_CLASS.search(class_and_id(tag)))
+    )
+
+
+def _names(values: list[str]) -> tuple[str, ...]:
+    """Person names from byline strings: 'By A, B and C' -> (A, B, C), duplicates dropped."""
+    names: dict[str, str] = {}
+    for value in values:
+        for part in _AUTHOR_SPLIT.split(_BYLINE_PREFIX.sub("", clean(value))):
+            name = _BYLINE_PREFIX.sub("", part).strip(" .|-–—:")
+            if name and not _NOT_A_NAME.search(name) and len(name.split()) <= 5:
+                names.setdefault(name.lower(), name)
+    return tuple(names.values())
+
+
+def _published(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> datetime | None:
+    found = _first_date([_ld_str(ld, "datePublished"), *_values(metas, _PUBLISHED_KEYS)])
+    if found:
+        return found
+    times = soup.find_all("time", datetime=True, limit=5)
+    return _first_date([attr(tag, "datetime") for tag in times])
+
+
+def _first_date(values: list[str]) -> datetime | None:
+    for value in values:
+        parsed = parse_date(value)
+        if parsed:
+            return parsed
+    return None
+
+
+def parse_date(value: str) -> datetime | None:
+    """An ISO 8601 or free-form date; timezone-aware when the text carries an offset."""
+    value = clean(value)
+    if not value or len(value) > 80:
+        return None
+    parsed = None
+    try:
+        parsed = dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            parsed = dateparser.parse(value)
+        except (ValueError, OverflowError, TypeError, LookupError):
+            return None
+    if 1990 <= parsed.year <= 2100:
+        return parsed
+    return None
+
+
+def _canonical(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
+    link = soup.find("link", rel=lambda rel: rel and "canonical" in str(rel).lower(), href=True)
+    candidates = [attr(link, "href") if link else "", *metas.get("og:url", []), _ld_str(ld, "url")]
+    for candidate in candidates:
+        absolute = _absolute(url, candidate)
+        if absolute:
+            return absolute
+    return None
+
+
+def _absolute(base: str, href: str) -> str | None:
+    href = clean(href)
+    if not href:
+        return None
+    try:
+        absolute = urljoin(base, href)
+    except ValueError:
+        return None
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+def _language(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> str | None:
+    html = soup.find("html")
+    candidates = [
+        attr(html, "lang") if html else "",
+        attr(html, "xml:lang") if html else "",
+        *metas.get("content-language", []),
+        *metas.get("language", []),
+        _ld_str(ld, "inLanguage"),
+        *metas.get("og:locale", []),
+    ]
+    for candidate in candidates:
+        code = clean(candidate).replace("_", "-").split(",")[0].strip()
+        if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+            return code
+    return None
+
+
+def _image(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
+    link = soup.find("link", rel="image_src", href=True)
+    candidates = [*_values(metas, _IMAGE_KEYS), _ld_image(ld), attr(link, "href") if link else ""]
+    for candidate in candidates:
+        absolute = _absolute(url, candidate)
+        if absolute:
+            return absolute
+    return None
+
+
+def _ld_image(ld: dict) -> str:
+    image = ld.get("image")
+    if isinstance(image, list) and image:
+        image = image[0]
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("contentUrl") or ""
+    return image if isinstance(image, str) else ""
+
+
+def _image_caption(soup: BeautifulSoup, image: str | None) -> str | None:
+    """The caption and credit of the lead image, read from its <figure>."""
+    figures = soup.find_all("figure", limit=5)
+    stem = _image_stem(image)
+    matching = [fig for fig in figures if stem and stem in str(fig.find("img") or "")]
+    for figure in matching or figures[:1]:
+        text = _figure_text(figure)
+        if text:
+            return text
+    return None
+
+
+def _image_stem(image: str | None) -> str:
+    if not image:
+        return ""
+    name = urlsplit(image).path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if len(name) > 4 else ""
+
+
+def _figure_text(figure: Tag) -> str:
+    parts = [text_of(tag) for tag in figure.find_all("figcaption")]
+    for tag in figure.find_all(class_=re.compile(r"credit|copyright|caption", re.IGNORECASE)):
+        if tag.find_parent("figcaption") is None and tag.name != "figcaption":
+            parts.append(text_of(tag))
+    return clean(" ".join(dict.fromkeys(part for part in parts if part)))
