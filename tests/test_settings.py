@@ -92,3 +92,13 @@ def test_toml_syntax_error_names_file_and_line(tmp_path):
     path = _config(tmp_path, "[schedule]\nevery = \n")
     with pytest.raises(ConfigError, match=r"newswatch\.toml: not valid TOML: .*line 2"):
         load_settings(path, environ={})
+
+
+def test_bad_config_names_the_line(tmp_path):
+    path = _config(
+        tmp_path,
+        '[schedule]\nevery = "15m"\n\n[[watch]]\nurl = "https://a.example/"\n'
+        '[[watch]]\nlabel = "two"\nurl = "nope"\n',
+    )
+    with pytest.raises(ConfigError, match=r"watch\[1\]\.url \(line 8\): "):
+        load_settings(path, environ={})

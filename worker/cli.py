@@ -59,6 +59,8 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # APScheduler reports every tick at INFO; only its warnings matter to an operator.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 # -- the parser ------------------------------------------------------------------------------

@@ -62,7 +62,10 @@ class Pipeline:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
         record = _with_duration(record, t0)
         self.store.save_check(record)
-        log.info("%s %s %s", record.outcome, watch.url, record.error or "")
+        if record.failed:
+            log.warning("%s: %s", record.outcome, record.error)
+        else:
+            log.info("%s: %s %s", record.outcome, watch.url, record.error or "")
         return record
 
     def _check(self, watch: Watch, started: datetime) -> CheckRecord:

@@ -166,11 +166,51 @@ def _read_toml(path: Path, explicit: bool) -> dict[str, Any]:
 
 def _describe(exc: ValidationError, path: Path | None) -> str:
     where = str(path) if path else "configuration"
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines() if path else []
     lines = [f"{where}: invalid configuration"]
     for error in exc.errors():
-        key = _dotted(error["loc"])
-        lines.append(f"  {key}: {_problem(error)}")
+        loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+        line = _key_line(text, loc)
+        at = f" (line {line})" if line else ""
+        lines.append(f"  {_dotted(loc)}{at}: {_problem(error)}")
     return "\n".join(lines)
+
+
+_TABLE = re.compile(r"^\s*\[\s*([\w.-]+)\s*\]")
+_ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([\w.-]+)\s*\]\]")
+_KEY = re.compile(r"^\s*[\"']?([\w-]+)[\"']?\s*=")
+
+
+def _key_line(lines: list[str], loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line where the key at `loc` is written, when a simple scan finds it."""
+    table, index, key = _key_path(loc)
+    current, seen = "", -1
+    for number, line in enumerate(lines, start=1):
+        if header := _ARRAY_TABLE.match(line):
+            current = header.group(1)
+            seen = seen + 1 if current == table else seen
+        elif header := _TABLE.match(line):
+            current, seen = header.group(1), 0 if header.group(1) == table else seen
+        elif _is_key(line, key) and _at(current, seen, table, index):
+            return number
+    return None
+
+
+def _is_key(line: str, key: str) -> bool:
+    found = _KEY.match(line)
+    return found is not None and found.group(1) == key
+
+
+def _key_path(loc: tuple[int | str, ...]) -> tuple[str, int, str]:
+    if len(loc) == 1:
+        return "", 0, str(loc[0])
+    if len(loc) >= 3 and isinstance(loc[1], int):
+        return str(loc[0]), loc[1], str(loc[2])
+    return str(loc[0]), 0, str(loc[1])
+
+
+def _at(current: str, seen: int, table: str, index: int) -> bool:
+    return current == table and (not table or seen == index)
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

@@ -1,0 +1,38 @@
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import SQLModel
+
+from worker.db import MIGRATIONS, create_engine, migrate
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(database_url):
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_migrations_match_the_models(database_url):
+    engine = create_engine(database_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_migrate_is_idempotent_and_keeps_data(database_url):
+    engine = create_engine(database_url)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO watch (url, active, from_config, consecutive_failures, created_at) "
+            "VALUES ('https://a.example/', 1, 0, 0, '2026-01-01 00:00:00')"
+        )
+    migrate(engine)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM watch")).scalar() == 1
+        head = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert head == ScriptDirectory(str(MIGRATIONS)).get_current_head()
