@@ -1,9 +1,12 @@
 import io
 import json
+from datetime import timedelta
 
 import pytest
 
-from worker.cli import main
+from worker.cli import _progress_bar, main
+from worker.models import utcnow
+from worker.types import CheckRecord
 
 
 @pytest.fixture
@@ -147,3 +150,18 @@ def test_unusable_database_exits_1(tmp_path, capsys, write_config):
 def test_changes_json_is_an_empty_array_at_first(cli, capsys):
     assert cli("changes", "--json") == 0
     assert _json(capsys) == []
+
+
+def test_progress_bar_draws_and_ends_with_a_newline():
+    stream = io.StringIO()
+    show = _progress_bar(stream)
+    now = utcnow()
+    record = CheckRecord(
+        watch_id=1, started_at=now, outcome="new", next_check_at=now + timedelta(1)
+    )
+    show(1, 2, record)
+    show(2, 2, record)
+    out = stream.getvalue()
+    assert "\r[" + "#" * 15 + "-" * 15 + "] 1/2 new" in out
+    assert "] 2/2 new" in out
+    assert out.endswith("\n")
