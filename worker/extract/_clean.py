@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, PageElement, Tag
 
 from worker.extract._text import attr, class_and_id, clean, text_of
+from worker.extract._tree import elements
 from worker.types import Link
 
 RELATED_MARK = "nw-related"
@@ -63,15 +64,31 @@ _CHROME_CLASS = re.compile(
 )
 
 
-def remove_invisible(root: Tag) -> None:
-    """Drop code, media, captions, forms' widgets, comments and anything hidden from readers."""
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in root.find_all(_NEVER_TEXT):
-        tag.decompose()
-    for tag in root.find_all(True):
-        if tag.parent is not None and _is_hidden(tag):
-            tag.decompose()
+def prune(soup: BeautifulSoup, root: Tag, base_url: str) -> list[list[Link]]:
+    """Drop what is never article text and put numbered markers in place of related boxes.
+
+    One walk over the tree: code, media, captions, hidden nodes and page chrome are removed
+    with everything inside them. Returns the links of each marker; the body keeps only the
+    markers inside its content.
+    """
+    found: list[list[Link]] = []
+    stack: list[PageElement] = list(reversed(root.contents))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Tag):
+            if isinstance(node, Comment):
+                node.extract()
+            continue
+        if node.name in _NEVER_TEXT or _is_hidden(node) or _is_chrome(node):
+            node.decompose()
+        elif _is_related(node):
+            marker = soup.new_tag(RELATED_MARK)
+            marker["data-i"] = str(len(found))
+            found.append(_links(node, base_url))
+            node.replace_with(marker)
+        else:
+            stack.extend(reversed(node.contents))
+    return found
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -84,34 +101,32 @@ def _is_hidden(tag: Tag) -> bool:
     return any(token.lower() in _HIDDEN_CLASSES for token in attr(tag, "class").split())
 
 
-def take_related(soup: BeautifulSoup, root: Tag, base_url: str) -> list[list[Link]]:
-    """Replace related-article boxes and 'Related: <link>' teasers by numbered markers.
-
-    Returns the links of each marker; the body keeps only the markers inside its content.
-    """
-    found: list[list[Link]] = []
-    for tag in root.find_all(True):
-        if tag.parent is None or not _is_related(tag):
-            continue
-        links = _links(tag, base_url)
-        marker = soup.new_tag(RELATED_MARK)
-        marker["data-i"] = str(len(found))
-        found.append(links)
-        tag.replace_with(marker)
-    return found
-
-
 def _is_related(tag: Tag) -> bool:
     if tag.name in {"p", "div", "li", "h3", "h4", "h5", "h6"} and _is_teaser(tag):
         return True
     if tag.name in {"div", "aside", "section", "ul"} and _RELATED_BOX.search(class_and_id(tag)):
-        return tag.find("a", href=True) is not None and len(text_of(tag)) < 2000
+        has_link = any(a.has_attr("href") for a in elements(tag, {"a"}))
+        return has_link and len(text_of(tag)) < 2000
     return False
+
+
+def _leading_text(tag: Tag, enough: int = 80) -> str:
+    """The start of an element's text: enough to recognise a 'Related:' label cheaply."""
+    parts: list[str] = []
+    size = 0
+    for text in tag.strings:
+        parts.append(text)
+        size += len(text)
+        if size >= enough:
+            break
+    return clean("".join(parts))
 
 
 def _is_teaser(tag: Tag) -> bool:
     """A short paragraph made of a 'Related:' style label and link(s)."""
-    links = tag.find_all("a", href=True)
+    if not _RELATED_LABEL.match(_leading_text(tag)):
+        return False
+    links = [a for a in elements(tag, {"a"}) if a.has_attr("href")]
     if not links or len(links) > 3:
         return False
     text = text_of(tag)
@@ -127,7 +142,7 @@ def _is_teaser(tag: Tag) -> bool:
 
 def _links(tag: Tag, base_url: str) -> list[Link]:
     links = []
-    for anchor in tag.find_all("a", href=True):
+    for anchor in elements(tag, {"a"}):
         text = _RELATED_LABEL.sub("", text_of(anchor))
         href = attr(anchor, "href").strip()
         if text and href and not href.startswith(("#", "javascript:")):
@@ -135,24 +150,16 @@ def _links(tag: Tag, base_url: str) -> list[Link]:
     return links
 
 
-def remove_chrome(root: Tag) -> None:
-    """Drop page chrome (nav, header, footer, asides, share/newsletter/byline boxes)."""
-    for tag in root.find_all(_CHROME):
-        if tag.parent is not None and not _holds_article(tag):
-            tag.decompose()
-    for tag in root.find_all(True):
-        if tag.parent is None or tag.name in {"html", "body", "article", "main"}:
-            continue
-        if _CHROME_CLASS.search(class_and_id(tag)) and len(text_of(tag)) < 400:
-            tag.decompose()
+def _is_chrome(tag: Tag) -> bool:
+    """Page chrome: nav, header, footer, asides, share/newsletter/byline boxes."""
+    if tag.name in _CHROME:
+        return not _holds_article(tag)
+    if tag.name in {"html", "body", "article", "main"}:
+        return False
+    return bool(_CHROME_CLASS.search(class_and_id(tag))) and len(text_of(tag)) < 400
 
 
 def _holds_article(tag: Tag) -> bool:
     """Whether a chrome element wraps the article itself (some sites put all in one <form>)."""
-    long_paragraphs = [p for p in tag.find_all("p", limit=50) if len(text_of(p)) >= 100]
+    long_paragraphs = [p for p in elements(tag, {"p"}) if len(text_of(p)) >= 100]
     return len(long_paragraphs) >= 3
-
-
-def text_length(tag: Tag) -> int:
-    """Length of the normalised text of an element."""
-    return len(clean(tag.get_text()))

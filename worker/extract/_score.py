@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bs4 import Tag
 
 from worker.extract._text import attr, clean
+from worker.extract._tree import elements
 
 _POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story",
@@ -36,8 +37,8 @@ _TAG_BASE = {
     "th": -5,
     **{f"h{level}": -5 for level in range(1, 7)},
 }
-_SCOREABLE = ("p", "pre", "td", "div", "h2", "h3", "h4", "h5", "h6")
-_DIV_BLOCKS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
+_SCOREABLE = frozenset({"p", "pre", "td", "div", "h2", "h3", "h4", "h5", "h6"})
+_DIV_BLOCKS = frozenset({"blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul"})
 
 
 @dataclass
@@ -60,13 +61,13 @@ def class_weight(tag: Tag) -> int:
     return weight
 
 
-def link_density(tag: Tag) -> float:
+def link_density(tag: Tag, anchors: list[Tag] | None = None) -> float:
     """Share of an element's text that sits inside links (in-page links count less)."""
     total = len(clean(tag.get_text()))
     if not total:
         return 0.0
     linked = 0.0
-    for anchor in tag.find_all("a"):
+    for anchor in elements(tag, {"a"}) if anchors is None else anchors:
         factor = 0.3 if attr(anchor, "href").startswith("#") else 1.0
         linked += len(clean(anchor.get_text())) * factor
     return min(linked / total, 1.0)
@@ -75,8 +76,12 @@ def link_density(tag: Tag) -> float:
 def score_candidates(root: Tag, weigh_classes: bool) -> dict[int, Candidate]:
     """Score paragraph containers by text length and commas, as Readability does."""
     candidates: dict[int, Candidate] = {}
-    for tag in root.find_all(_SCOREABLE):
-        if tag.name == "div" and tag.find(_DIV_BLOCKS) is not None:
+    tags = elements(root)
+    holding_blocks = _holding(tags, root)
+    for tag in tags:
+        if tag.name not in _SCOREABLE:
+            continue
+        if tag.name == "div" and id(tag) in holding_blocks:
             continue
         text = clean(tag.get_text())
         if len(text) < 25:
@@ -90,6 +95,19 @@ def score_candidates(root: Tag, weigh_classes: bool) -> dict[int, Candidate]:
     for candidate in candidates.values():
         candidate.score *= 1 - link_density(candidate.tag)
     return candidates
+
+
+def _holding(tags: list[Tag], root: Tag) -> set[int]:
+    """Ids of the elements that have a block element (p, div, table, ...) below them."""
+    holding: set[int] = set()
+    for tag in tags:
+        if tag.name not in _DIV_BLOCKS:
+            continue
+        parent = tag.parent
+        while parent is not None and parent is not root and id(parent) not in holding:
+            holding.add(id(parent))
+            parent = parent.parent
+    return holding
 
 
 def _ancestors(tag: Tag, depth: int) -> list[Tag]:
@@ -174,7 +192,7 @@ def _inner_score(sibling: Tag, candidates: dict[int, Candidate], bonus: float) -
     """A twin block (same class as the top one) scores as its best inner candidate."""
     if not bonus:
         return None
-    inner = [candidates[id(t)].score for t in sibling.find_all(True) if id(t) in candidates]
+    inner = [candidates[id(t)].score for t in elements(sibling) if id(t) in candidates]
     return max(inner, default=None)
 
 

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 from worker.extract import _clean, _score
 from worker.extract._text import attr, class_and_id, clean
+from worker.extract._tree import by_name, elements
 from worker.types import Link
 
 MIN_BODY_CHARS = 500
@@ -32,6 +33,7 @@ _BLOCKS = frozenset(
         _clean.RELATED_MARK,
     }
 )
+_KEEP = frozenset({"body", "a", "html", "article", "main"})
 _CONDITIONAL = ("form", "fieldset", "table", "ul", "ol", "div", "section")
 _NOISE = re.compile(
     r"^(advertisement|advertising|ad|sponsored|sponsored content|continue reading|"
@@ -86,9 +88,7 @@ class _Undo:
 def extract_body(soup: BeautifulSoup, url: str, title: str = "", subtitle: str = "") -> Body:
     """Find the article text of a parsed page. The tree is modified."""
     root = soup.body or soup
-    related = _clean.take_related(soup, root, url)
-    _clean.remove_invisible(root)
-    _clean.remove_chrome(root)
+    related = _clean.prune(soup, root, url)
     _wrap_loose_text(soup, root)
     best: tuple[list[str], list[int]] = ([], [])
     for flags in _ATTEMPTS:
@@ -122,7 +122,7 @@ def _attempt(root: Tag, flags: _Flags) -> tuple[list[str], list[int]]:
     markers = [
         int(attr(mark, "data-i"))
         for block in blocks
-        for mark in [block, *block.find_all(_clean.RELATED_MARK)]
+        for mark in [block, *elements(block, {_clean.RELATED_MARK})]
         if mark.name == _clean.RELATED_MARK
     ]
     undo.restore()
@@ -131,7 +131,7 @@ def _attempt(root: Tag, flags: _Flags) -> tuple[list[str], list[int]]:
 
 def _wrap_loose_text(soup: BeautifulSoup, root: Tag) -> None:
     """Put text sitting directly in a <div> beside block children into its own <p>."""
-    for div in root.find_all("div"):
+    for div in elements(root, {"div"}):
         children = list(div.children)
         if not any(isinstance(c, Tag) and c.name in _BLOCKS for c in children):
             continue
@@ -149,42 +149,63 @@ def _wrap_loose_text(soup: BeautifulSoup, root: Tag) -> None:
 
 
 def _remove_unlikely(root: Tag, undo: _Undo) -> None:
-    for tag in root.find_all(True):
-        if tag.name in {"body", "a", "html", "article", "main"} or not _attached(tag, root):
-            continue
-        hints = class_and_id(tag)
-        unlikely = bool(_UNLIKELY.search(hints)) and not _MAYBE.search(hints)
-        unlikely = unlikely and tag.find_parent(["table", "code"]) is None
-        if unlikely or attr(tag, "role").lower() in _UNLIKELY_ROLES:
+    """Drop elements whose class, id or role says they are not content (not inside tables)."""
+    stack: list[tuple[Tag, bool]] = [(c, False) for c in reversed(root.contents) if _is_tag(c)]
+    while stack:
+        tag, in_table = stack.pop()
+        if not in_table and tag.name not in _KEEP and _is_unlikely(tag):
             undo.remove(tag)
+            continue
+        in_table = in_table or tag.name in {"table", "code"}
+        stack.extend((c, in_table) for c in reversed(tag.contents) if _is_tag(c))
 
 
-def _attached(tag: Tag, root: Tag) -> bool:
-    node = tag.parent
-    while node is not None:
-        if node is root:
-            return True
-        node = node.parent
-    return False
+def _is_tag(node: PageElement) -> bool:
+    return isinstance(node, Tag)
+
+
+def _is_unlikely(tag: Tag) -> bool:
+    hints = class_and_id(tag)
+    if _UNLIKELY.search(hints) and not _MAYBE.search(hints):
+        return True
+    return attr(tag, "role").lower() in _UNLIKELY_ROLES
 
 
 def _clean_content(
     block: Tag, candidates: dict[int, _score.Candidate], flags: _Flags, undo: _Undo
 ) -> None:
     """Drop link lists, widgets and headings with boilerplate classes inside the content."""
-    for heading in block.find_all(["h1", "h2"]):
-        if flags.weigh_classes and _score.class_weight(heading) < 0:
-            undo.remove(heading)
+    if flags.weigh_classes:
+        for heading in elements(block, {"h1", "h2"}):
+            if _score.class_weight(heading) < 0:
+                undo.remove(heading)
     if not flags.clean_conditionally:
         return
-    for tag in block.find_all(_CONDITIONAL):
-        if _attached(tag, block) and _looks_like_clutter(tag, candidates, flags):
+    removed: set[int] = set()
+    for tag in elements(block, _CONDITIONAL):
+        if _inside(tag, removed, block):
+            continue
+        if _looks_like_clutter(tag, candidates, flags):
+            removed.add(id(tag))
             undo.remove(tag)
+
+
+def _inside(tag: Tag, removed: set[int], block: Tag) -> bool:
+    """Whether an ancestor of `tag` below `block` was already removed."""
+    if not removed:
+        return False
+    node = tag.parent
+    while node is not None and node is not block:
+        if id(node) in removed:
+            return True
+        node = node.parent
+    return False
 
 
 def _looks_like_clutter(tag: Tag, candidates: dict[int, _score.Candidate], flags: _Flags) -> bool:
     """Readability's 'clean conditionally' test for one container."""
-    if tag.name == "table" and (tag.find(["th", "caption"]) or len(tag.find_all("tr")) > 10):
+    inner = by_name(elements(tag))
+    if tag.name == "table" and _is_data_table(inner):
         return False
     weight = _score.class_weight(tag) if flags.weigh_classes else 0
     known = candidates.get(id(tag))
@@ -193,17 +214,19 @@ def _looks_like_clutter(tag: Tag, candidates: dict[int, _score.Candidate], flags
     text = clean(tag.get_text())
     if text.count(",") >= 10:
         return False
-    is_list = tag.name in {"ul", "ol"} or _list_share(tag, len(text)) > 0.9
-    paragraphs = len(tag.find_all("p"))
-    images = len(tag.find_all("img"))
-    items = len(tag.find_all("li")) - 100
-    density = _score.link_density(tag)
-    headings = sum(len(clean(h.get_text())) for h in tag.find_all(["h1", "h2", "h3", "h4"]))
+    is_list = tag.name in {"ul", "ol"} or _list_share(inner, len(text)) > 0.9
+    paragraphs = len(inner.get("p", ()))
+    images = len(inner.get("img", ()))
+    items = len(inner.get("li", ())) - 100
+    density = _score.link_density(tag, inner.get("a", []))
+    headings = sum(
+        len(clean(h.get_text())) for name in ("h1", "h2", "h3", "h4") for h in inner.get(name, ())
+    )
     heading_density = headings / len(text) if text else 0.0
     return (
         (images > 1 and paragraphs / images < 0.5)
         or (not is_list and items > paragraphs)
-        or (len(tag.find_all("input")) > paragraphs // 3)
+        or (len(inner.get("input", ())) > paragraphs // 3)
         or (
             not is_list
             and heading_density < 0.9
@@ -216,10 +239,15 @@ def _looks_like_clutter(tag: Tag, candidates: dict[int, _score.Candidate], flags
     )
 
 
-def _list_share(tag: Tag, total: int) -> float:
+def _is_data_table(inner: dict[str, list[Tag]]) -> bool:
+    return "th" in inner or "caption" in inner or len(inner.get("tr", ())) > 10
+
+
+def _list_share(inner: dict[str, list[Tag]], total: int) -> float:
     if not total:
         return 0.0
-    listed = sum(len(clean(item.get_text())) for item in tag.find_all(["ul", "ol"]))
+    lists = [*inner.get("ul", ()), *inner.get("ol", ())]
+    listed = sum(len(clean(item.get_text())) for item in lists)
     return listed / total
 
 

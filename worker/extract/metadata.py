@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup, Tag
 from dateutil import parser as dateparser
 
 from worker.extract._text import attr, class_and_id, clean, text_of
+from worker.extract._tree import by_name, elements, first
 
 ARTICLE_TYPES = frozenset(
     {
@@ -76,6 +77,7 @@ _LEAD_CLASS = re.compile(
     r"strapline|excerpt|sapo|chapo|description)($|[-_])",
     re.IGNORECASE,
 )
+_CREDIT = re.compile(r"credit|copyright|caption", re.IGNORECASE)
 _BYLINE_CLASS = re.compile(r"byline|author|writtenby|p-author", re.IGNORECASE)
 
 
@@ -95,33 +97,50 @@ class Metadata:
     image_caption: str | None = None
 
 
+@dataclass(frozen=True)
+class _Page:
+    """The elements of a parsed page, walked once: all in document order and by name."""
+
+    tags: list[Tag]
+    named: dict[str, list[Tag]]
+
+    def all(self, name: str) -> list[Tag]:
+        return self.named.get(name, [])
+
+    def first(self, name: str) -> Tag | None:
+        found = self.named.get(name)
+        return found[0] if found else None
+
+
 def read_metadata(soup: BeautifulSoup, url: str) -> Metadata:
     """Read the metadata of a parsed page, preferring structured data over visible text."""
-    metas = _meta_values(soup)
-    ld = _json_ld_article(soup)
+    tags = elements(soup)
+    page = _Page(tags, by_name(tags))
+    metas = _meta_values(page)
+    ld = _json_ld_article(page)
     site_name = _site_name(metas, ld)
-    image = _image(soup, metas, ld, url)
+    image = _image(page, metas, ld, url)
     return Metadata(
-        title=_title(soup, metas, ld, site_name, url),
-        subtitle=_subtitle(soup, metas, ld),
-        authors=_authors(soup, metas, ld, site_name),
-        published=_published(soup, metas, ld),
+        title=_title(page, metas, ld, site_name, url),
+        subtitle=_subtitle(page, metas, ld),
+        authors=_authors(page, metas, ld, site_name),
+        published=_published(page, metas, ld),
         modified=_first_date([_ld_str(ld, "dateModified"), *_values(metas, _MODIFIED_KEYS)]),
-        canonical_url=_canonical(soup, metas, ld, url),
-        language=_language(soup, metas, ld),
+        canonical_url=_canonical(page, metas, ld, url),
+        language=_language(page, metas, ld),
         site_name=site_name,
         image=image,
-        image_caption=_image_caption(soup, image),
+        image_caption=_image_caption(page, image),
     )
 
 
 # --- sources -----------------------------------------------------------------------------
 
 
-def _meta_values(soup: BeautifulSoup) -> dict[str, list[str]]:
+def _meta_values(page: _Page) -> dict[str, list[str]]:
     """Every <meta> content keyed by its lower-cased name, property or itemprop."""
     metas: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
+    for tag in page.all("meta"):
         content = clean(attr(tag, "content"))
         if not content:
             continue
@@ -135,9 +154,11 @@ def _values(metas: dict[str, list[str]], keys: tuple[str, ...]) -> list[str]:
     return [value for key in keys for value in metas.get(key, [])]
 
 
-def _json_ld_article(soup: BeautifulSoup) -> dict:
+def _json_ld_article(page: _Page) -> dict:
     """The first JSON-LD object of an article type, found in lists and @graph too."""
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
+    for script in page.all("script"):
+        if "ld+json" not in attr(script, "type").lower():
+            continue
         for obj in _json_objects(_load_json(script.get_text())):
             types = obj.get("@type")
             names = types if isinstance(types, list) else [types]
@@ -187,13 +208,11 @@ def _site_name(metas: dict[str, list[str]], ld: dict) -> str | None:
     return next((name for name in [*names, *metas.get("application-name", [])] if name), None)
 
 
-def _title(
-    soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, site: str | None, url: str
-) -> str:
+def _title(page: _Page, metas: dict[str, list[str]], ld: dict, site: str | None, url: str) -> str:
     """The headline: structured data first, else the <h1> that <title> repeats, else <title>."""
-    title_tag = soup.find("title")
+    title_tag = page.first("title")
     page_title = text_of(title_tag) if title_tag else ""
-    headings = [text_of(h1) for h1 in soup.find_all("h1", limit=5)]
+    headings = [text_of(h1) for h1 in page.all("h1")[:5]]
     heading = next((h for h in headings if _squash(h) and _squash(h) in _squash(page_title)), "")
     structured = [_ld_str(ld, "headline"), _ld_str(ld, "name"), *_values(metas, _TITLE_KEYS)]
     for candidate in [*structured, heading, page_title, *headings]:
@@ -243,8 +262,8 @@ def _is_site(text: str, marks: set[str]) -> bool:
     )
 
 
-def _subtitle(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> str:
-    lead = _lead_element_text(soup)
+def _subtitle(page: _Page, metas: dict[str, list[str]], ld: dict) -> str:
+    lead = _lead_element_text(page)
     if lead:
         return lead
     for value in (_ld_str(ld, "description"), *_values(metas, _SUBTITLE_KEYS)):
@@ -253,12 +272,13 @@ def _subtitle(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> str
     return ""
 
 
-def _lead_element_text(soup: BeautifulSoup) -> str:
+def _lead_element_text(page: _Page) -> str:
     """A visible standfirst/lead element close after the <h1>."""
-    h1 = soup.find("h1")
+    h1 = page.first("h1")
     if h1 is None:
         return ""
-    for tag in h1.find_all_next(True, limit=40):
+    start = _index_of(page.tags, h1) + 1
+    for tag in page.tags[start : start + 40]:
         if tag.name in {"p", "div", "h2", "span", "section"} and any(
             _LEAD_CLASS.search(token) for token in attr(tag, "class").split()
         ):
@@ -269,14 +289,14 @@ def _lead_element_text(soup: BeautifulSoup) -> str:
 
 
 def _authors(
-    soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, site: str | None
+    page: _Page, metas: dict[str, list[str]], ld: dict, site: str | None
 ) -> tuple[str, ...]:
     """Person names; an agency such as AFP only when nobody else is named."""
     people, orgs = _ld_authors(ld)
     people = (
         people
         or _names([v for v in _values(metas, _AUTHOR_KEYS) if not v.startswith("http")])
-        or _names(_visible_bylines(soup))
+        or _names(_visible_bylines(page))
     )
     if people:
         return people
@@ -298,15 +318,24 @@ def _ld_authors(ld: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return _names(people), _names(orgs)
 
 
-def _visible_bylines(soup: BeautifulSoup) -> list[str]:
+def _visible_bylines(page: _Page) -> list[str]:
     """The text of the first byline element, narrowed to its name part when marked up."""
-    for tag in soup.find_all(True, limit=5000):
+    for tag in page.tags:
         if _is_byline(tag):
-            inner = tag.find(itemprop="name") or tag.find(rel="author") or tag
+            inner = _name_part(tag)
             text = re.split(r"\s[|•·—–-]\s|\n", inner.get_text())[0]
             if 0 < len(clean(text)) < 100:
                 return [text]
     return []
+
+
+def _name_part(byline: Tag) -> Tag:
+    inner = elements(byline)
+    for key, value in (("itemprop", "name"), ("rel", "author")):
+        found = next((tag for tag in inner if value in attr(tag, key).lower().split()), None)
+        if found is not None:
+            return found
+    return byline
 
 
 def _is_byline(tag: Tag) -> bool:
@@ -328,11 +357,11 @@ def _names(values: list[str]) -> tuple[str, ...]:
     return tuple(names.values())
 
 
-def _published(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> datetime | None:
+def _published(page: _Page, metas: dict[str, list[str]], ld: dict) -> datetime | None:
     found = _first_date([_ld_str(ld, "datePublished"), *_values(metas, _PUBLISHED_KEYS)])
     if found:
         return found
-    times = soup.find_all("time", datetime=True, limit=5)
+    times = [tag for tag in page.all("time") if tag.has_attr("datetime")][:5]
     return _first_date([attr(tag, "datetime") for tag in times])
 
 
@@ -362,8 +391,8 @@ def parse_date(value: str) -> datetime | None:
     return None
 
 
-def _canonical(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
-    link = soup.find("link", rel=lambda rel: rel and "canonical" in str(rel).lower(), href=True)
+def _canonical(page: _Page, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
+    link = _link(page, "canonical")
     candidates = [attr(link, "href") if link else "", *metas.get("og:url", []), _ld_str(ld, "url")]
     for candidate in candidates:
         absolute = _absolute(url, candidate)
@@ -383,8 +412,16 @@ def _absolute(base: str, href: str) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-def _language(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> str | None:
-    html = soup.find("html")
+def _link(page: _Page, rel: str) -> Tag | None:
+    """The first <link> of a rel type that has an href."""
+    for link in page.all("link"):
+        if rel in attr(link, "rel").lower().split() and link.has_attr("href"):
+            return link
+    return None
+
+
+def _language(page: _Page, metas: dict[str, list[str]], ld: dict) -> str | None:
+    html = page.first("html")
     candidates = [
         attr(html, "lang") if html else "",
         attr(html, "xml:lang") if html else "",
@@ -400,8 +437,8 @@ def _language(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict) -> str
     return None
 
 
-def _image(soup: BeautifulSoup, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
-    link = soup.find("link", rel="image_src", href=True)
+def _image(page: _Page, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
+    link = _link(page, "image_src")
     candidates = [*_values(metas, _IMAGE_KEYS), _ld_image(ld), attr(link, "href") if link else ""]
     for candidate in candidates:
         absolute = _absolute(url, candidate)
@@ -419,11 +456,11 @@ def _ld_image(ld: dict) -> str:
     return image if isinstance(image, str) else ""
 
 
-def _image_caption(soup: BeautifulSoup, image: str | None) -> str | None:
+def _image_caption(page: _Page, image: str | None) -> str | None:
     """The caption and credit of the lead image, read from its <figure>."""
-    figures = soup.find_all("figure", limit=5)
+    figures = page.all("figure")[:5]
     stem = _image_stem(image)
-    matching = [fig for fig in figures if stem and stem in str(fig.find("img") or "")]
+    matching = [fig for fig in figures if stem and stem in str(first(fig, {"img"}) or "")]
     for figure in matching or figures[:1]:
         text = _figure_text(figure)
         if text:
@@ -439,8 +476,15 @@ def _image_stem(image: str | None) -> str:
 
 
 def _figure_text(figure: Tag) -> str:
-    parts = [text_of(tag) for tag in figure.find_all("figcaption")]
-    for tag in figure.find_all(class_=re.compile(r"credit|copyright|caption", re.IGNORECASE)):
-        if tag.find_parent("figcaption") is None and tag.name != "figcaption":
+    inner = elements(figure)
+    parts = [text_of(tag) for tag in inner if tag.name == "figcaption"]
+    for tag in inner:
+        if tag.name == "figcaption" or not _CREDIT.search(attr(tag, "class")):
+            continue
+        if not any(parent.name == "figcaption" for parent in tag.parents):
             parts.append(text_of(tag))
     return clean(" ".join(dict.fromkeys(part for part in parts if part)))
+
+
+def _index_of(tags: list[Tag], wanted: Tag) -> int:
+    return next(index for index, tag in enumerate(tags) if tag is wanted)
