@@ -104,7 +104,7 @@ def test_page_without_article_is_held(pipe, store, watched):
     respx.get(URL).mock(return_value=httpx.Response(200, content=page, headers=_html()))
     record = _check(pipe, store)
     assert record.outcome == "held"
-    assert record.next_check_at - record.started_at <= pipeline_module.HELD_RETRY
+    assert record.next_check_at - record.started_at <= pipe.settings.guard.held_retry
     assert store.snapshots(URL) == []
 
 

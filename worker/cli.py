@@ -342,6 +342,8 @@ def change_json(change: Change, watch: Watch) -> dict[str, Any]:
         "from_version": change.from_version,
         "to_version": change.to_version,
         "detected_at": _iso(change.detected_at),
+        "kind": change.kind,
+        "reverts_to": change.reverts_to,
         "fields": list(change.fields),
         "significance": change.significance,
         "summary": change.summary,

@@ -57,6 +57,11 @@ class Watch(SQLModel, table=True):
     last_modified: str | None = Field(default=None, max_length=128)
     raw_hash: str | None = Field(default=None, max_length=64)
     consecutive_failures: int = Field(default=0)
+    hold_hash: str | None = Field(default=None, max_length=64)
+    hold_count: int = Field(default=0)
+    gone_since: datetime | None = _when()
+    gone_checks: int = Field(default=0)
+    removed: bool = Field(default=False)
     created_at: datetime | None = _when(nullable=False)
     last_change_at: datetime | None = _when()
     last_checked_at: datetime | None = _when()
@@ -112,13 +117,19 @@ class Check(SQLModel, table=True):
 
 
 class Change(SQLModel, table=True):
-    """A detected change between two stored versions of one article."""
+    """A detected change between two stored versions of one article.
+
+    `kind` is `edit`, `revert` (back to the content of version `reverts_to`), `removed`
+    (404/410 that persisted) or `restored` (back after a removal).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     watch_id: int = Field(foreign_key="watch.id", index=True)
     from_version: int
     to_version: int
     detected_at: datetime | None = _when(nullable=False, index=True)
+    kind: str = Field(default="edit", max_length=20)
+    reverts_to: int | None = None
     fields: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
     significance: str = Field(max_length=20)
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))

@@ -12,21 +12,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker import diff, extract
+from worker import diff, extract, guard
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher
 from worker.models import Watch, utcnow
 from worker.settings import Settings
 from worker.store import Store
-from worker.types import Article, Change, CheckRecord, FetchResult, StoredVersion
+from worker.types import Article, Change, CheckRecord, FetchResult, StoredVersion, WatchState
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("new", "changed", "unchanged", "not_modified", "error", "held")
-
-# A held page (consent wall, empty extraction) is retried sooner than the normal interval:
-# the fault is usually gone on the next fetch, and the real article is what we want.
-HELD_RETRY = timedelta(minutes=5)
 
 
 class Pipeline:
@@ -70,7 +66,8 @@ class Pipeline:
 
     def _check(self, watch: Watch, started: datetime) -> CheckRecord:
         fetched = self.fetcher.get(watch.url, watch.etag, watch.last_modified)
-        base = self._record(watch, started, "not_modified", fetched)
+        state, restored = guard.back(guard.release_hold(_state(watch)))
+        base = self._record(watch, started, "not_modified", fetched, state, restored)
         if fetched.not_modified:
             return base
         base = _with_body(base, fetched)
@@ -80,27 +77,73 @@ class Pipeline:
             return _replace(base, outcome="unchanged", raw=None)
         with self._parse_lock:
             article = extract.article(fetched.html, fetched.final_url)
-        return self._compare(base, stored, article)
+        return self._compare(watch, base, stored, article)
 
     def _compare(
-        self, base: CheckRecord, stored: StoredVersion | None, article: Article
+        self, watch: Watch, base: CheckRecord, stored: StoredVersion | None, article: Article
     ) -> CheckRecord:
-        if not article.body:
-            held = _replace(base, outcome="held", error=f"no article body: {article.reason}")
-            return _replace(held, next_check_at=base.started_at + HELD_RETRY, raw_hash=None)
         content_hash = diff.content_hash(article)
         canonical = article.canonical_url
+        if stored is not None and content_hash == stored.content_hash:
+            return _replace(base, outcome="unchanged", raw=None, canonical_url=canonical)
+        reverts_to = self.store.version_with_hash(_id(watch), content_hash) if stored else None
+        held = self._hold(watch, base, stored, article, content_hash, reverts_to)
+        if held is not None:
+            return held
         if stored is None:
             return _version(base, "new", article, content_hash, None, canonical)
-        if content_hash == stored.content_hash:
-            return _replace(base, outcome="unchanged", raw=None, canonical_url=canonical)
         change = diff.compare(stored.article, article)
         if change is None:
             return _replace(base, outcome="unchanged", raw=None, canonical_url=canonical)
-        return _version(base, "changed", article, content_hash, change, canonical)
+        record = _version(base, "changed", article, content_hash, change, canonical)
+        return _replace(record, reverts_to=reverts_to)
+
+    def _hold(
+        self,
+        watch: Watch,
+        base: CheckRecord,
+        stored: StoredVersion | None,
+        article: Article,
+        content_hash: str,
+        reverts_to: int | None,
+    ) -> CheckRecord | None:
+        """A held record when the extraction is suspect and has not persisted; else None."""
+        settings = self.settings.guard
+        why = guard.suspicion(article, stored.article if stored else None, settings)
+        if why is None and reverts_to is not None:
+            why = f"returns to the content of version {reverts_to}"
+        if why is None:
+            return None
+        state, confirmed = guard.hold(_state(watch), content_hash, settings)
+        if confirmed and article.body:
+            log.info("%s: %s, seen %d times in a row", watch.url, why, settings.confirm_checks)
+            return None
+        seen = (
+            f"seen {state.hold_count} of {settings.confirm_checks}"
+            if article.body
+            else "never kept"
+        )
+        # Raw hash and validators stay as they were, so the next fetch is parsed afresh.
+        return _replace(
+            base,
+            outcome="held",
+            error=f"{why} ({seen})",
+            raw=None,
+            raw_hash=None,
+            state=replace(
+                base.state or state, hold_hash=state.hold_hash, hold_count=state.hold_count
+            ),
+            next_check_at=base.started_at + settings.held_retry,
+        )
 
     def _record(
-        self, watch: Watch, started: datetime, outcome: str, fetched: FetchResult
+        self,
+        watch: Watch,
+        started: datetime,
+        outcome: str,
+        fetched: FetchResult,
+        state: WatchState,
+        restored: bool,
     ) -> CheckRecord:
         return CheckRecord(
             watch_id=_id(watch),
@@ -109,12 +152,17 @@ class Pipeline:
             http_status=fetched.status,
             next_check_at=self.next_check(watch, started, failures=0),
             extractor_version=extract.EXTRACTOR_VERSION,
+            state=state,
+            event="restored" if restored else None,
         )
 
     def _failed(
         self, watch: Watch, started: datetime, error: str, status: int | None
     ) -> CheckRecord:
         failures = watch.consecutive_failures + 1
+        state, removal = _state(watch), False
+        if status in guard.GONE_STATUSES:
+            state, removal = guard.gone(state, started, self.settings.guard)
         return CheckRecord(
             watch_id=_id(watch),
             started_at=started,
@@ -123,6 +171,8 @@ class Pipeline:
             error=error,
             failed=True,
             next_check_at=self.next_check(watch, started, failures=failures),
+            state=state,
+            event="removed" if removal else None,
         )
 
     def next_check(self, watch: Watch, now: datetime, failures: int) -> datetime:
@@ -138,6 +188,16 @@ class Pipeline:
         if watch.every_seconds:
             return timedelta(seconds=watch.every_seconds)
         return self.settings.schedule.every
+
+
+def _state(watch: Watch) -> WatchState:
+    return WatchState(
+        hold_hash=watch.hold_hash,
+        hold_count=watch.hold_count,
+        gone_since=watch.gone_since,
+        gone_checks=watch.gone_checks,
+        removed=watch.removed,
+    )
 
 
 def _id(watch: Watch) -> int:

@@ -91,6 +91,17 @@ class HttpSettings(_Section):
     retries: int = Field(default=1, ge=0, le=5)
 
 
+class GuardSettings(_Section):
+    """Guards against false changes: suspect extractions and removals must persist."""
+
+    confirm_checks: int = Field(default=3, ge=1, le=50)
+    held_retry: Duration = timedelta(minutes=5)
+    collapse_ratio: float = Field(default=0.5, gt=0, lt=1)
+    min_words: int = Field(default=40, ge=0)
+    removal_checks: int = Field(default=3, ge=1)
+    removal_after: Delay = timedelta(hours=6)
+
+
 class WatchSettings(_Section):
     url: AnyHttpUrl
     every: Duration | None = None
@@ -107,6 +118,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     http: HttpSettings = HttpSettings()
+    guard: GuardSettings = GuardSettings()
     watch: list[WatchSettings] = []
     alerts: list[AlertSettings] = []
     source: Path | None = None

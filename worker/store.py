@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from worker.errors import NotFoundError, UsageError
 from worker.models import Change, Check, RawPage, Snapshot, Watch, utcnow
 from worker.settings import WatchSettings
-from worker.types import Article, CheckRecord, Link, StoredVersion
+from worker.types import Article, CheckRecord, Link, StoredVersion, WatchState
 from worker.urls import is_http_url, normalise_url
 
 PARAGRAPH_BREAK = "\n\n"
@@ -169,6 +169,14 @@ class Store:
             return None
         return StoredVersion(snapshot.version, snapshot.content_hash, snapshot_article(snapshot))
 
+    def version_with_hash(self, watch_id: int, content_hash: str) -> int | None:
+        """The newest stored version of a watch with this content, if any."""
+        query = select(Snapshot.version).where(
+            Snapshot.watch_id == watch_id, Snapshot.content_hash == content_hash
+        )
+        with self.session() as session:
+            return session.exec(query.order_by(col(Snapshot.version).desc()).limit(1)).first()
+
     def save_check(self, record: CheckRecord) -> Check:
         """Write one check: the Check row, a Snapshot and Change when there are, the schedule."""
         with self.session() as session:
@@ -179,6 +187,8 @@ class Store:
             session.add(check)
             if record.article is not None:
                 _store_version(session, watch, record)
+            if record.event is not None:
+                _store_event(session, watch, record.event)
             _update_watch(watch, record)
             session.add(watch)
         return check
@@ -312,9 +322,42 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
         watch.raw_hash = record.raw_hash
     if record.canonical_url:
         watch.canonical_url = record.canonical_url
-    if record.change is not None:
+    if record.change is not None or record.event is not None:
         watch.last_change_at = now
+    if record.state is not None:
+        _apply_state(watch, record.state)
     _release(watch, record.next_check_at)
+
+
+def _apply_state(watch: Watch, state: WatchState) -> None:
+    watch.hold_hash, watch.hold_count = state.hold_hash, state.hold_count
+    watch.gone_since, watch.gone_checks = state.gone_since, state.gone_checks
+    watch.removed = state.removed
+
+
+EVENT_SUMMARIES = {
+    "removed": "article removed: the page answers 404/410, and has for several checks",
+    "restored": "article restored: the page answers again after its removal",
+}
+
+
+def _store_event(session: Session, watch: Watch, event: str) -> None:
+    """A removal or a return: its own kind of change, between the same stored versions."""
+    latest = _latest_snapshot(session, watch.id)
+    if latest is None:
+        return  # nothing was ever captured, so nothing was removed
+    session.add(
+        Change(
+            watch_id=watch.id,
+            from_version=latest.version,
+            to_version=latest.version,
+            detected_at=utcnow(),
+            kind=event,
+            fields=[],
+            significance="major",
+            summary=EVENT_SUMMARIES[event],
+        )
+    )
 
 
 def _store_version(session: Session, watch: Watch, record: CheckRecord) -> None:
@@ -360,11 +403,16 @@ def _snapshot_row(watch: Watch, version: int, record: CheckRecord, article: Arti
 def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckRecord) -> Change:
     change = record.change
     assert change is not None  # the caller checked
+    summary = change.summary
+    if record.reverts_to is not None:
+        summary = f"reverted to the content of version {record.reverts_to}; {summary}"
     return Change(
         watch_id=watch.id,
         from_version=from_version,
         to_version=to_version,
         detected_at=utcnow(),
+        kind="revert" if record.reverts_to is not None else "edit",
+        reverts_to=record.reverts_to,
         fields=list(change.fields),
         significance=change.significance,
         stats={
@@ -376,5 +424,5 @@ def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckR
             "field_changes": [asdict(field) for field in change.field_changes],
         },
         operations=[asdict(op) for op in change.operations],
-        summary=change.summary,
+        summary=summary,
     )

@@ -108,12 +108,30 @@ class StoredVersion:
 
 
 @dataclass(frozen=True)
+class WatchState:
+    """The guard counters of a watch, as one check leaves them.
+
+    A suspect extraction (`hold_hash`) is recorded only once it was seen `confirm_checks`
+    times in a row; a 404/410 streak (`gone_since`, `gone_checks`) becomes a removal only
+    when it persists.
+    """
+
+    hold_hash: str | None = None
+    hold_count: int = 0
+    gone_since: datetime | None = None
+    gone_checks: int = 0
+    removed: bool = False
+
+
+@dataclass(frozen=True)
 class CheckRecord:
     """Everything one check wants written, saved by `store.save_check` in one transaction.
 
     `article` is set only when a new version must be stored; `change` only when it differs
     from the previous version. `etag`, `last_modified` and `raw_hash` replace the watch's
-    values only when the fetch returned a body.
+    values only when the fetch returned a body. `reverts_to` marks a new version whose content
+    is that of an earlier one; `event` is `removed` or `restored`; `state` replaces the watch's
+    guard counters when set.
     """
 
     watch_id: int
@@ -134,3 +152,6 @@ class CheckRecord:
     content_hash: str | None = None
     extractor_version: str = ""
     change: Change | None = None
+    reverts_to: int | None = None
+    event: str | None = None
+    state: WatchState | None = None

@@ -1,0 +1,200 @@
+"""Guards against false changes, alone and through the pipeline."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import respx
+
+from worker import guard
+from worker.fetch import Fetcher
+from worker.pipeline import Pipeline
+from worker.settings import GuardSettings, HttpSettings, Settings
+from worker.types import Article, WatchState
+
+URL = "https://news.example/story"
+SETTINGS = GuardSettings(confirm_checks=3, min_words=20, removal_checks=3)
+
+
+def _article(*paragraphs: str, reason: str | None = None) -> Article:
+    return Article(url=URL, title="T", body=paragraphs, reason=reason)
+
+
+LONG = tuple(
+    f"Paragraph {n} tells the reader something new about the story today." for n in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("article", "previous", "expected"),
+    [
+        (_article(*LONG), None, None),
+        (_article(*LONG), _article(*LONG[:6]), None),
+        (_article(), None, "no article body"),
+        (_article(*LONG, reason="consent wall"), None, "looks like a consent wall"),
+        (_article("Too short to be an article."), None, "below the minimum"),
+        (_article(*LONG[:3]), _article(*LONG), "shrank from 88 to 33 words"),
+    ],
+    ids=["fine", "modest-cut", "empty", "consent", "tiny", "collapse"],
+)
+def test_suspicion(article, previous, expected):
+    found = guard.suspicion(article, previous, SETTINGS)
+    assert found == expected if expected is None else expected in found
+
+
+def test_hold_confirms_only_the_same_content_in_a_row():
+    state = WatchState()
+    state, ok = guard.hold(state, "b", SETTINGS)
+    state, ok2 = guard.hold(state, "b", SETTINGS)
+    assert (ok, ok2, state.hold_count) == (False, False, 2)
+    state, ok = guard.hold(state, "c", SETTINGS)  # something else resets the count
+    assert (ok, state.hold_hash, state.hold_count) == (False, "c", 1)
+    state, _ = guard.hold(state, "c", SETTINGS)
+    state, ok = guard.hold(state, "c", SETTINGS)
+    assert ok
+    assert (state.hold_hash, state.hold_count) == (None, 0)
+
+
+def test_removal_needs_checks_and_time():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    state, removal = WatchState(), False
+    for hours in (0, 1, 2):  # three checks, but only two hours
+        state, removal = guard.gone(state, start + timedelta(hours=hours), SETTINGS)
+    assert not removal
+    state, removal = guard.gone(state, start + timedelta(hours=7), SETTINGS)
+    assert removal and state.removed
+    state, removal = guard.gone(state, start + timedelta(hours=8), SETTINGS)
+    assert not removal  # a removal is reported once
+    state, was_removed = guard.back(state)
+    assert was_removed
+    assert (state.removed, state.gone_checks, state.gone_since) == (False, 0, None)
+
+
+# -- through the pipeline -----------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, 8, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _page(title: str, paragraphs: tuple[str, ...]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html lang='en'><head><title>{title}</title></head><body><nav>Home</nav>"
+        f"<article><h1>{title}</h1>{body}</article><footer>(c) News</footer></body></html>"
+    ).encode()
+
+
+def _paragraphs(prefix: str, count: int = 6) -> tuple[str, ...]:
+    return tuple(
+        f"{prefix} paragraph {n}, with enough words in it to count as real article text, "
+        f"as newspapers write them every day."
+        for n in range(count)
+    )
+
+
+A = _page("Minister resigns", _paragraphs("First"))
+B = _page("Minister resigns after vote", _paragraphs("Second"))
+GUTTED = _page("Minister resigns", _paragraphs("First", 1))
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def pipe(store, clock):
+    settings = Settings(
+        http=HttpSettings(per_host_delay=timedelta(0), retries=0),
+        guard=GuardSettings(confirm_checks=3, min_words=20, removal_after=timedelta(hours=6)),
+    )
+    fetcher = Fetcher(settings.http)
+    yield Pipeline(settings, store, fetcher, clock=clock, rng=random.Random(1))
+    fetcher.close()
+
+
+@pytest.fixture
+def site(store):
+    store.add_watch(URL)
+    with respx.mock:
+        yield respx.get(URL)
+
+
+def _serve(route, body: bytes, status: int = 200) -> None:
+    route.mock(
+        return_value=httpx.Response(status, content=body, headers={"Content-Type": "text/html"})
+    )
+
+
+def _check(pipe, store, clock, minutes: int = 10):
+    clock.now += timedelta(minutes=minutes)
+    [watch] = store.claim_all("t", clock.now, timedelta(minutes=5))
+    return pipe.check(watch)
+
+
+def _outcomes(pipe, store, clock, route, pages):
+    result = []
+    for page in pages:
+        _serve(route, page)
+        result.append(_check(pipe, store, clock).outcome)
+    return result
+
+
+def test_gutted_page_is_held_until_it_persists(pipe, store, clock, site):
+    outcomes = _outcomes(pipe, store, clock, site, [A, GUTTED, GUTTED, A])
+    assert outcomes == ["new", "held", "held", "unchanged"]
+    assert store.changes() == []
+    outcomes = _outcomes(pipe, store, clock, site, [GUTTED, GUTTED, GUTTED])
+    assert outcomes == ["held", "held", "changed"]
+    assert [c.to_version for c, _ in store.changes()] == [2]
+
+
+def test_held_check_says_why_and_retries_soon(pipe, store, clock, site):
+    _outcomes(pipe, store, clock, site, [A])
+    _serve(site, GUTTED)
+    record = _check(pipe, store, clock)
+    assert "shrank" in record.error and "seen 1 of 3" in record.error
+    assert record.next_check_at - record.started_at == timedelta(minutes=5)
+
+
+def test_empty_page_is_never_recorded(pipe, store, clock, site):
+    empty = b"<html><body><nav><a href='/'>Home</a></nav></body></html>"
+    assert _outcomes(pipe, store, clock, site, [empty] * 4) == ["held"] * 4
+    assert store.snapshots(URL) == []
+
+
+def test_flapping_between_two_versions_is_recorded_once(pipe, store, clock, site):
+    outcomes = _outcomes(pipe, store, clock, site, [A, B, A, B, A, B, A, B])
+    assert outcomes == ["new", "changed", "held", "unchanged"] * 1 + ["held", "unchanged"] * 2
+    assert [c.to_version for c, _ in store.changes()] == [2]
+
+
+def test_a_revert_that_persists_points_at_the_earlier_version(pipe, store, clock, site):
+    outcomes = _outcomes(pipe, store, clock, site, [A, B, A, A, A])
+    assert outcomes == ["new", "changed", "held", "held", "changed"]
+    latest, _ = store.changes()[0]
+    assert (latest.kind, latest.reverts_to, latest.to_version) == ("revert", 1, 3)
+    assert "reverted to the content of version 1" in latest.summary
+
+
+def test_removal_and_return_are_their_own_events(pipe, store, clock, site):
+    _outcomes(pipe, store, clock, site, [A])
+    _serve(site, b"gone", status=404)
+    for _ in range(3):
+        assert _check(pipe, store, clock, minutes=60).outcome == "error"
+    assert store.changes() == []  # three checks, but not yet six hours
+    _check(pipe, store, clock, minutes=240)
+    [(removal, _)] = store.changes()
+    assert (removal.kind, removal.fields, removal.significance) == ("removed", [], "major")
+    _check(pipe, store, clock, minutes=240)
+    assert len(store.changes()) == 1  # reported once
+    _serve(site, A)
+    assert _check(pipe, store, clock).outcome == "unchanged"
+    kinds = [c.kind for c, _ in store.changes()]
+    assert kinds == ["restored", "removed"]

@@ -1,0 +1,71 @@
+"""Guards against false changes.
+
+An extraction that looks wrong (no body, a consent or paywall page, a body that collapsed or
+fell below a sane size, a return to an earlier version) is *held*: it becomes a version only
+when the same content is seen `confirm_checks` times in a row. Edge caches out of step make an
+article flap between two versions; a flap never persists, so it is never recorded. A 404/410
+becomes a removal only when it persists over several checks spanning hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from worker.settings import GuardSettings
+from worker.types import Article, WatchState
+
+GONE_STATUSES = frozenset({404, 410})
+
+
+def suspicion(article: Article, previous: Article | None, settings: GuardSettings) -> str | None:
+    """Why this extraction should not be trusted yet, or None when it looks like an article."""
+    if not article.body:
+        return f"no article body: {article.reason or 'nothing found'}"
+    if article.reason:
+        return f"looks like a {article.reason}"
+    words = word_count(article)
+    if words < settings.min_words:
+        return f"body of {words} words is below the minimum of {settings.min_words}"
+    before = word_count(previous) if previous else 0
+    if before and words < before * settings.collapse_ratio:
+        return f"body shrank from {before} to {words} words"
+    return None
+
+
+def word_count(article: Article) -> int:
+    """Words in the body."""
+    return sum(len(paragraph.split()) for paragraph in article.body)
+
+
+def hold(state: WatchState, content_hash: str, settings: GuardSettings) -> tuple[WatchState, bool]:
+    """Count one more sighting of a suspect version; True once it has persisted long enough."""
+    seen = state.hold_count + 1 if state.hold_hash == content_hash else 1
+    if seen >= settings.confirm_checks:
+        return release_hold(state), True
+    return replace(state, hold_hash=content_hash, hold_count=seen), False
+
+
+def release_hold(state: WatchState) -> WatchState:
+    """Forget any suspect version."""
+    return replace(state, hold_hash=None, hold_count=0)
+
+
+def gone(
+    state: WatchState, now: datetime, settings: GuardSettings
+) -> tuple[WatchState, bool]:
+    """Count one more 404/410; True when this check turns the streak into a removal."""
+    since = state.gone_since or now
+    checks = state.gone_checks + 1
+    removal = (
+        not state.removed
+        and checks >= settings.removal_checks
+        and now - since >= settings.removal_after
+    )
+    updated = replace(state, gone_since=since, gone_checks=checks, removed=state.removed or removal)
+    return updated, removal
+
+
+def back(state: WatchState) -> tuple[WatchState, bool]:
+    """The page answered again; True when it had been recorded as removed."""
+    return replace(state, gone_since=None, gone_checks=0, removed=False), state.removed
