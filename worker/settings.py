@@ -102,16 +102,51 @@ class GuardSettings(_Section):
     removal_after: Delay = timedelta(hours=6)
 
 
+class WebSettings(_Section):
+    """Where people read newswatch's pages; alerts link there when it is set."""
+
+    base_url: str | None = None
+
+
 class WatchSettings(_Section):
     url: AnyHttpUrl
     every: Duration | None = None
     label: str | None = None
 
 
+SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
+EVENTS = ("changed", "new", "removed", "restored", "operator")
+CHANGE_FIELDS = (
+    "title", "subtitle", "authors", "published", "modified", "body", "canonical_url", "image",
+    "language",
+)
+
+
 class AlertSettings(_Section):
+    """One alert channel and the rules that pick what it is sent.
+
+    Secrets can stay out of the file: `secret_env` and `url_env` name environment variables.
+    """
+
     type: Literal["webhook", "apprise", "log"]
+    name: str | None = None
     url: str | None = None
-    secret: str | None = None
+    url_env: str | None = None
+    secret: str | None = Field(default=None, repr=False)
+    secret_env: str | None = None
+    timeout: Duration = timedelta(seconds=10)
+    min_significance: Literal["trivial", "minor", "substantive", "major"] = "minor"
+    fields: list[Literal[CHANGE_FIELDS]] = []  # type: ignore[valid-type]
+    labels: list[str] = []
+    sources: list[str] = []
+    keywords: list[str] = []
+    events: list[Literal[EVENTS]] = ["changed", "removed", "restored", "operator"]  # type: ignore[valid-type]
+    digest: Duration | None = None
+
+    @property
+    def channel_name(self) -> str:
+        """The name deliveries are recorded under."""
+        return self.name or self.type
 
 
 class Settings(_Section):
@@ -119,6 +154,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     http: HttpSettings = HttpSettings()
     guard: GuardSettings = GuardSettings()
+    web: WebSettings = WebSettings()
     watch: list[WatchSettings] = []
     alerts: list[AlertSettings] = []
     source: Path | None = None
