@@ -155,3 +155,38 @@ class CheckRecord:
     reverts_to: int | None = None
     event: str | None = None
     state: WatchState | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One alert as a channel sends it.
+
+    `id` is the idempotency key (the webhook-id): the same on every retry of one delivery.
+    `event` is `article.changed`, `article.new`, `article.removed`, `article.restored`,
+    `watch.failing`, `watch.recovered`, `site.degraded`, `site.recovered` or `digest`.
+    `data` is the JSON payload (for a digest: {"items": [data, ...]}); `title` and `text` are
+    the human-readable form for chat and email.
+    """
+
+    id: str
+    event: str
+    timestamp: datetime
+    data: dict[str, object]
+    title: str
+    text: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What one delivery attempt did.
+
+    `retry_after` is the wait the receiver asked for (429/503 Retry-After), in seconds;
+    `gone` means the endpoint said 410 Gone: the channel must be disabled.
+    """
+
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    gone: bool = False
