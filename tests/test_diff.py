@@ -305,7 +305,7 @@ def test_reworded_and_added_paragraph_with_new_title() -> None:
     assert (change.added, change.removed, change.edited, change.moved) == (1, 0, 1, 0)
     edited = next(op for op in change.operations if op.kind == "edited")
     assert (edited.old_index, edited.new_index, edited.old, edited.new) == (2, 2, BODY[2], reworded)
-    assert change.summary == "title changed; body: 1 added, 1 edited"
+    assert change.summary == "title changed; body: 1 sentence added, 1 edited"
 
 
 # --- significance
@@ -341,7 +341,7 @@ def test_reworded_and_added_paragraph_with_new_title() -> None:
         pytest.param(
             {"body": (*BODY, "The mayor declined to comment on the closure.")},
             "substantive",
-            "1 paragraph added",
+            "1 sentence added",
             id="substantive-paragraph-added",
         ),
         pytest.param(
@@ -353,19 +353,19 @@ def test_reworded_and_added_paragraph_with_new_title() -> None:
         pytest.param(
             {"body": with_paragraph(3, BODY[3] + ' "We are worried," said one.')},
             "substantive",
-            "quotation changed",
+            "quotation added",
             id="substantive-quote-added",
         ),
         pytest.param(
             {"title": "Mayor resigns after bridge collapse"},
             "major",
-            "title changed",
+            "headline rewritten",
             id="major-title-rewrite",
         ),
         pytest.param(
             {"body": BODY[:3]},
             "major",
-            "40% of body words changed",
+            "40% of the old body rewritten or removed",
             id="major-body-share",
         ),
     ],

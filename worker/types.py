@@ -60,13 +60,23 @@ class Article:
 
 @dataclass(frozen=True)
 class ParagraphOp:
-    """One edit operation on the body: kind is 'added', 'removed', 'edited' or 'moved'."""
+    """One edit operation on the body: kind is 'added', 'removed', 'edited' or 'moved'.
+
+    `unit` is 'paragraph' (a whole paragraph added, removed or moved) or 'sentence' (one
+    sentence of the edited paragraph `old_index` -> `new_index`, at `old_sentence` /
+    `new_sentence` within it). Indices count the comparable body (see `diff.comparable`).
+    `words` is the word diff of an edited sentence: ('equal' | 'delete' | 'insert', text) runs.
+    """
 
     kind: str
     old_index: int | None = None
     new_index: int | None = None
     old: str = ""
     new: str = ""
+    unit: str = "paragraph"
+    old_sentence: int | None = None
+    new_sentence: int | None = None
+    words: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,11 @@ class Change:
     """What differs between two extractions of one article.
 
     `fields` uses the public names: title, subtitle, authors, published, modified, body,
-    canonical_url, image, language.
+    canonical_url, image, language. `added`, `removed`, `edited` and `moved` count sentences
+    (a paragraph added whole counts its sentences); `paragraphs_*` count paragraphs, an edited
+    paragraph being one with sentence operations. `events` holds the kinds of the correction
+    notices new in this version ('correction', 'clarification', 'editor_note', 'update') and
+    `notices` their text.
     """
 
     fields: tuple[str, ...]
@@ -96,6 +110,12 @@ class Change:
     significance: str = "minor"
     summary: str = ""
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    events: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+    paragraphs_added: int = 0
+    paragraphs_removed: int = 0
+    paragraphs_edited: int = 0
+    paragraphs_moved: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,20 @@ class WatchState:
     gone_since: datetime | None = None
     gone_checks: int = 0
     removed: bool = False
+
+
+@dataclass(frozen=True)
+class AlertRequest:
+    """An alert one check asks for: written to the outbox with the check's other rows.
+
+    `event` names the cause (`article.changed`, `article.new`, `article.removed`,
+    `article.restored`, or an operator event); `data` is the payload of events that have no
+    Change row.
+    """
+
+    channel: str
+    event: str
+    data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,6 +189,7 @@ class CheckRecord:
     reverts_to: int | None = None
     event: str | None = None
     state: WatchState | None = None
+    alerts: tuple[AlertRequest, ...] = ()
 
 
 @dataclass(frozen=True)

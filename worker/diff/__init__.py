@@ -1,0 +1,153 @@
+"""Compare two extractions of one article: normalise, align sentences, grade, render.
+
+Pure functions, no I/O. Both versions are compared after normalisation (typography folded,
+relative timestamps, datelines and counters removed), so versions that differ only in that
+noise are equal and share a `content_hash`. The body is aligned paragraph by paragraph, then
+sentence by sentence inside each edited paragraph (`ParagraphOp.unit`), and `apply` replays
+the operations on the old body.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from worker.diff._align import align_body, apply, mirror
+from worker.diff._grade import SIGNIFICANCE, grade, sentences_of
+from worker.diff._normalise import (
+    comparable,
+    content_hash,
+    correction_notices,
+    normalise_text,
+    notice_kind,
+    strip_noise,
+)
+from worker.diff._render import render_html, render_json, render_text
+from worker.diff._sentences import join_sentences, split_sentences
+from worker.types import Article, Change, FieldChange, ParagraphOp
+
+__all__ = [
+    "FIELDS",
+    "SIGNIFICANCE",
+    "apply",
+    "comparable",
+    "compare",
+    "content_hash",
+    "correction_notices",
+    "join_sentences",
+    "mirror",
+    "normalise_text",
+    "notice_kind",
+    "render_html",
+    "render_json",
+    "render_text",
+    "split_sentences",
+    "strip_noise",
+]
+
+FIELDS = (
+    "title",
+    "subtitle",
+    "authors",
+    "published",
+    "modified",
+    "canonical_url",
+    "image",
+    "language",
+    "body",
+)
+_KINDS = ("added", "removed", "edited", "moved")
+
+
+def compare(previous: Article | None, new: Article) -> Change | None:
+    """What changed from `previous` to `new`; None for a first capture or no real change."""
+    if previous is None:
+        return None
+    old, cur = comparable(previous), comparable(new)
+    fields = tuple(name for name in FIELDS if old[name] != cur[name])
+    if not fields:
+        return None
+    field_changes = tuple(
+        FieldChange(name, _display(old[name]), _display(cur[name]))
+        for name in fields
+        if name != "body"
+    )
+    old_body, new_body = _body(old), _body(cur)
+    operations = align_body(old_body, new_body)
+    notices = _new_notices(old, cur)
+    removed_notices = len(set(_notices(old)) - set(_notices(cur)))
+    significance, reasons = grade(field_changes, operations, old_body, notices, removed_notices)
+    sentences, paragraphs = _counts(operations)
+    return Change(
+        fields=fields,
+        field_changes=field_changes,
+        operations=operations,
+        **{kind: sentences[kind] for kind in _KINDS},
+        **{f"paragraphs_{kind}": paragraphs[kind] for kind in _KINDS},
+        significance=significance,
+        summary=_summarise(fields, sentences, notices),
+        reasons=reasons,
+        events=tuple(dict.fromkeys(kind for kind, _ in notices)),
+        notices=tuple(text for _, text in notices),
+    )
+
+
+def _body(fields: dict[str, object]) -> list[str]:
+    body = fields["body"]
+    assert isinstance(body, list)
+    return body
+
+
+def _notices(fields: dict[str, object]) -> list[tuple[str, str]]:
+    """(kind, text) of every notice in the comparable subtitle and body."""
+    texts = [fields["subtitle"], *_body(fields)]
+    found = [(notice_kind(text), text) for text in texts if isinstance(text, str)]
+    return [(kind, text) for kind, text in found if kind]
+
+
+def _new_notices(old: dict[str, object], new: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    """Notices of the new version whose text the old one did not have."""
+    seen = {text for _, text in _notices(old)}
+    return tuple((kind, text) for kind, text in _notices(new) if text not in seen)
+
+
+def _counts(operations: Sequence[ParagraphOp]) -> tuple[Counter[str], Counter[str]]:
+    """Sentences per kind (a whole paragraph counts its sentences), and paragraphs per kind."""
+    sentences: Counter[str] = Counter()
+    paragraphs: Counter[str] = Counter()
+    for op in operations:
+        old, new = sentences_of(op)
+        sentences[op.kind] += max(len(old), len(new))
+        if op.unit == "paragraph":
+            paragraphs[op.kind] += 1
+    edited = {(op.old_index, op.new_index) for op in operations if op.unit == "sentence"}
+    paragraphs["edited"] = len(edited)
+    return sentences, paragraphs
+
+
+def _summarise(
+    fields: tuple[str, ...], counts: Counter[str], notices: tuple[tuple[str, str], ...]
+) -> str:
+    """One line: 'title, authors changed; body: 2 sentences added, 1 edited; correction'."""
+    parts = []
+    metadata = [name for name in fields if name != "body"]
+    if metadata:
+        parts.append(f"{', '.join(metadata)} changed")
+    if "body" in fields:
+        present = [kind for kind in _KINDS if counts[kind]]
+        words = [f"{counts[kind]} {kind}" for kind in present]
+        if words:
+            noun = "sentence" if counts[present[0]] == 1 else "sentences"
+            first, *rest = words
+            count, kind = first.split(" ", 1)
+            parts.append("body: " + ", ".join([f"{count} {noun} {kind}", *rest]))
+    if notices:
+        parts.append(", ".join(dict.fromkeys(kind.replace("_", " ") for kind, _ in notices)))
+    return "; ".join(parts)
+
+
+def _display(value: object) -> str:
+    """A comparable value as one display string: authors joined, None as ''."""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)

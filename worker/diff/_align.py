@@ -1,0 +1,315 @@
+"""Alignment of two bodies: paragraphs first, then the sentences of each edited paragraph.
+
+Paragraphs are matched with difflib; an identical paragraph found elsewhere is a move, and
+within a replaced block old and new paragraphs are paired by word similarity. A pair is an
+edited paragraph, described by sentence operations (added, removed, edited with a word diff,
+moved). Unpaired paragraphs are added or removed whole.
+
+The alignment is computed in one canonical direction and mirrored for the other, so swapping
+the two versions mirrors the operations exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from worker.diff._normalise import body_paragraphs
+from worker.diff._sentences import join_sentences, split_sentences
+from worker.types import ParagraphOp
+
+# Calibrated on fixtures/series: reworded sentences score 0.55-0.9, unrelated ones under 0.3.
+SENTENCE_EDIT_RATIO = 0.5
+PARAGRAPH_PAIR_RATIO = 0.4  # a paragraph that kept this share of its words is edited, not replaced
+MAX_PAIRS = 20_000  # similarity computations per replaced block; beyond, only nearby candidates
+
+_MIRROR = {"added": "removed", "removed": "added", "edited": "edited", "moved": "moved"}
+_CONTAINMENT_MIN_WORDS = 8
+
+Similarity = Callable[[list[str], list[str]], float]
+WordOp = tuple[str, str]
+
+
+@dataclass
+class _Match:
+    """How two sequences align: pairs of similar items, identical items moved, the rest."""
+
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    moves: list[tuple[int, int]] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    added: list[int] = field(default_factory=list)
+
+
+def align_body(old: list[str], new: list[str]) -> tuple[ParagraphOp, ...]:
+    """Operations turning the comparable body `old` into `new`, in reading order."""
+    if old == new:
+        return ()
+    if (len(old), old) <= (len(new), new):
+        operations = _paragraph_ops(old, new)
+    else:
+        operations = [mirror(op) for op in _paragraph_ops(new, old)]
+    return tuple(sorted(operations, key=_order_key(old, operations)))
+
+
+def apply(old_body: Sequence[str], operations: Sequence[ParagraphOp]) -> list[str]:
+    """The new comparable body: `operations` replayed on `old_body` (raw or comparable)."""
+    old = body_paragraphs(old_body)
+    filled, consumed = _paragraph_slots(operations)
+    paired = _sentence_groups(operations)
+    for (i, j), group in paired.items():
+        filled[j] = join_sentences(_apply_sentences(split_sentences(old[i]), group))
+    kept = _untouched(len(old), consumed, filled)
+    return [filled[j] if j in filled else old[kept[j]] for j in range(len(kept) + len(filled))]
+
+
+def mirror(op: ParagraphOp) -> ParagraphOp:
+    """The same operation seen from the other version: added <-> removed, old <-> new."""
+    return dataclasses.replace(
+        op,
+        kind=_MIRROR[op.kind],
+        old_index=op.new_index,
+        new_index=op.old_index,
+        old=op.new,
+        new=op.old,
+        old_sentence=op.new_sentence,
+        new_sentence=op.old_sentence,
+        words=word_ops(op.new, op.old) if op.words else (),
+    )
+
+
+def word_ops(old: str, new: str) -> tuple[WordOp, ...]:
+    """Whitespace-separated words as ('equal' | 'delete' | 'insert', text) runs."""
+    a, b = old.split(), new.split()
+    runs: list[WordOp] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            runs.append(("equal", " ".join(a[i1:i2])))
+        if tag in ("delete", "replace"):
+            runs.append(("delete", " ".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            runs.append(("insert", " ".join(b[j1:j2])))
+    return tuple(runs)
+
+
+# --- building operations
+
+
+def _paragraph_ops(old: list[str], new: list[str]) -> list[ParagraphOp]:
+    """Paragraph-level match, with sentence operations for each edited pair."""
+    match = _match(old, new, _paragraph_similarity, PARAGRAPH_PAIR_RATIO)
+    operations = [ParagraphOp("removed", old_index=i, old=old[i]) for i in match.removed]
+    operations += [ParagraphOp("added", new_index=j, new=new[j]) for j in match.added]
+    operations += [ParagraphOp("moved", i, j, old[i], new[j]) for i, j in match.moves]
+    for i, j in match.pairs:
+        operations += _sentence_ops(i, j, split_sentences(old[i]), split_sentences(new[j]))
+    return operations
+
+
+def _sentence_ops(i: int, j: int, old: list[str], new: list[str]) -> list[ParagraphOp]:
+    """Sentence operations inside edited paragraph `i` (old) / `j` (new)."""
+    match = _match(old, new, _word_ratio, SENTENCE_EDIT_RATIO)
+    sentence = {"unit": "sentence", "old_index": i, "new_index": j}
+    operations = [
+        ParagraphOp("removed", old=old[s], old_sentence=s, **sentence) for s in match.removed
+    ]
+    operations += [
+        ParagraphOp("added", new=new[t], new_sentence=t, **sentence) for t in match.added
+    ]
+    operations += [
+        ParagraphOp("moved", old=old[s], new=new[t], old_sentence=s, new_sentence=t, **sentence)
+        for s, t in match.moves
+    ]
+    operations += [
+        ParagraphOp(
+            "edited",
+            old=old[s],
+            new=new[t],
+            old_sentence=s,
+            new_sentence=t,
+            words=word_ops(old[s], new[t]),
+            **sentence,
+        )
+        for s, t in match.pairs
+    ]
+    return operations
+
+
+# --- matching
+
+
+def _match(old: list[str], new: list[str], similarity: Similarity, threshold: float) -> _Match:
+    """Equal runs by difflib, identical items elsewhere as moves, similar items paired."""
+    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    blocks = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in opcodes if tag != "equal"]
+    match = _Match(moves=_moves(old, new, blocks))
+    moved_old = {i for i, _ in match.moves}
+    moved_new = {j for _, j in match.moves}
+    words_old = [text.split() for text in old]
+    words_new = [text.split() for text in new]
+    for i1, i2, j1, j2 in blocks:
+        olds = [i for i in range(i1, i2) if i not in moved_old]
+        news = [j for j in range(j1, j2) if j not in moved_new]
+        pairs = _pair(words_old, words_new, olds, news, similarity, threshold)
+        match.pairs += pairs
+        match.removed += [i for i in olds if i not in {a for a, _ in pairs}]
+        match.added += [j for j in news if j not in {b for _, b in pairs}]
+    return match
+
+
+def _moves(
+    old: list[str], new: list[str], blocks: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int]]:
+    """Items removed in one place and added, identical, in another: (old, new) pairs."""
+    gone: dict[str, list[int]] = {}
+    for i1, i2, _, _ in blocks:
+        for i in range(i1, i2):
+            gone.setdefault(old[i], []).append(i)
+    moves = []
+    for _, _, j1, j2 in blocks:
+        for j in range(j1, j2):
+            if gone.get(new[j]):
+                moves.append((gone[new[j]].pop(0), j))
+    return moves
+
+
+def _pair(
+    old: list[list[str]],
+    new: list[list[str]],
+    olds: list[int],
+    news: list[int],
+    similarity: Similarity,
+    threshold: float,
+) -> list[tuple[int, int]]:
+    """Pair old and new items, most similar first, without crossing (reading order kept)."""
+    candidates = sorted(
+        (
+            (-score, i, j)
+            for i, j in _candidates(olds, news)
+            if _may_reach(old[i], new[j], threshold)
+            and (score := similarity(old[i], new[j])) >= threshold
+        ),
+    )
+    pairs: list[tuple[int, int]] = []
+    for _, i, j in candidates:
+        if all(i != a and j != b and (i < a) == (j < b) for a, b in pairs):
+            pairs.append((i, j))
+    return sorted(pairs)
+
+
+def _candidates(olds: list[int], news: list[int]) -> Iterator[tuple[int, int]]:
+    """Every (old, new) pair, or only those near the diagonal when the block is huge."""
+    if len(olds) * len(news) <= MAX_PAIRS:
+        yield from ((i, j) for i in olds for j in news)
+        return
+    band = max(1, MAX_PAIRS // (2 * len(olds)))
+    for rank, i in enumerate(olds):
+        centre = rank * len(news) // len(olds)
+        yield from ((i, j) for j in news[max(0, centre - band) : centre + band + 1])
+
+
+def _may_reach(a: list[str], b: list[str], threshold: float) -> bool:
+    """A cheap upper bound on the similarity, on word sets (C speed)."""
+    if not a or not b:
+        return False
+    shared = len(set(a) & set(b))
+    return shared / min(len(a), len(b)) >= threshold
+
+
+def _word_ratio(a: list[str], b: list[str]) -> float:
+    """difflib's ratio on words, after its own cheap upper bounds."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < SENTENCE_EDIT_RATIO:
+        return 0.0
+    if matcher.quick_ratio() < SENTENCE_EDIT_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
+def _paragraph_similarity(a: list[str], b: list[str]) -> float:
+    """Word ratio, or the share of the shorter paragraph kept inside the longer one."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    ratio = 2 * matched / (len(a) + len(b))
+    if min(len(a), len(b)) < _CONTAINMENT_MIN_WORDS:
+        return ratio
+    return max(ratio, matched / min(len(a), len(b)))
+
+
+# --- applying and ordering
+
+
+def _paragraph_slots(
+    operations: Sequence[ParagraphOp],
+) -> tuple[dict[int, str], set[int]]:
+    """New paragraphs given whole by the operations, and the old ones they consume."""
+    filled: dict[int, str] = {}
+    consumed: set[int] = set()
+    for op in operations:
+        if op.unit != "paragraph":
+            continue
+        if op.kind in ("added", "moved") and op.new_index is not None:
+            filled[op.new_index] = op.new
+        if op.kind in ("removed", "moved") and op.old_index is not None:
+            consumed.add(op.old_index)
+    consumed |= {i for i, _ in _sentence_groups(operations)}
+    return filled, consumed
+
+
+def _sentence_groups(
+    operations: Sequence[ParagraphOp],
+) -> dict[tuple[int, int], list[ParagraphOp]]:
+    """Sentence operations by edited paragraph pair (old index, new index)."""
+    groups: dict[tuple[int, int], list[ParagraphOp]] = {}
+    for op in operations:
+        if op.unit == "sentence" and op.old_index is not None and op.new_index is not None:
+            groups.setdefault((op.old_index, op.new_index), []).append(op)
+    return groups
+
+
+def _apply_sentences(old: list[str], operations: list[ParagraphOp]) -> list[str]:
+    """The new sentences of one edited paragraph."""
+    filled = {
+        op.new_sentence: op.new
+        for op in operations
+        if op.kind != "removed" and op.new_sentence is not None
+    }
+    consumed = {
+        op.old_sentence for op in operations if op.kind != "added" and op.old_sentence is not None
+    }
+    kept = _untouched(len(old), consumed, filled)
+    return [filled[t] if t in filled else old[kept[t]] for t in range(len(kept) + len(filled))]
+
+
+def _untouched(n_old: int, consumed: set[int], filled: dict[int, str] | set[int]) -> dict[int, int]:
+    """Old items no operation touched, in order, on the new slots no operation fills: new -> old."""
+    olds = [i for i in range(n_old) if i not in consumed]
+    slots = (j for j in range(len(olds) + len(filled)) if j not in filled)
+    return dict(zip(slots, olds, strict=False))
+
+
+def _order_key(
+    old: list[str], operations: list[ParagraphOp]
+) -> Callable[[ParagraphOp], tuple[float, int, float]]:
+    """Reading order of the new version; a removal sits where its old neighbours went."""
+    filled, consumed = _paragraph_slots(operations)
+    paired = {i: j for i, j in _sentence_groups(operations)}
+    kept = {i: j for j, i in _untouched(len(old), consumed, filled).items()} | paired
+
+    def key(op: ParagraphOp) -> tuple[float, int, float]:
+        if op.unit == "paragraph":
+            if op.kind == "removed":
+                return _anchor(kept, op.old_index), 0, 0.0
+            return float(op.new_index or 0), 1, 0.0
+        if op.new_sentence is not None:
+            return float(op.new_index or 0), 1, float(op.new_sentence)
+        return float(op.new_index or 0), 1, (op.old_sentence or 0) - 0.5
+
+    return key
+
+
+def _anchor(kept: dict[int, int], index: int | None) -> float:
+    """Just after the new position of the closest kept old paragraph before `index`."""
+    before = [j for i, j in kept.items() if index is not None and i < index]
+    return max(before, default=-1) + 0.5

@@ -1,0 +1,241 @@
+"""Significance: trivial, minor, substantive or major, with the reasons.
+
+- trivial: punctuation, case, spelling, whitespace; paragraphs split or merged; `modified` alone
+- minor: a few words reworded; paragraphs or sentences reordered; image or canonical URL
+- substantive: numbers, names or quotations changed; sentences added or removed; a sentence
+  rewritten; subtitle, authors or publication date changed; a headline reworded by one word
+- major: a headline rewritten; a correction or update notice; much of the old body rewritten
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from worker.diff._sentences import split_sentences
+from worker.types import FieldChange, ParagraphOp
+
+SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
+MAJOR_BODY_SHARE = 0.3  # share of the old body's words rewritten or removed from which it is major
+REWRITTEN_SENTENCE_WORDS = 8  # words changed in one sentence from which it is substantive
+SPELLING_RATIO = 0.75  # letters kept in a word for its change to count as a spelling fix
+
+_TEXT_FIELDS = frozenset({"title", "subtitle", "authors"})
+# How much a change to each metadata field weighs; the title and body are graded apart.
+# `modified` alone is trivial: sites bump it on every republish without touching the text.
+_FIELD_LEVELS = {
+    "subtitle": "substantive",
+    "authors": "substantive",
+    "published": "substantive",
+    "modified": "trivial",
+    "canonical_url": "minor",
+    "image": "minor",
+    "language": "minor",
+}
+_NOTICE_NAMES = {
+    "correction": "correction notice",
+    "clarification": "clarification notice",
+    "editor_note": "editor's note",
+    "update": "update notice",
+}
+_NUMBER = r"\d+(?:[.,:/]\d+)*"
+_TOKEN = re.compile(rf"{_NUMBER}|[^\W_]+")
+_NUMBERS = re.compile(_NUMBER)
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+Finding = tuple[str, str]  # (significance level, reason)
+
+
+def grade(
+    field_changes: Sequence[FieldChange],
+    operations: Sequence[ParagraphOp],
+    old_body: list[str],
+    notices: tuple[tuple[str, str], ...],
+    removed_notices: int,
+) -> tuple[str, tuple[str, ...]]:
+    """The highest level found, with every distinct reason, in order."""
+    findings = [*map(_grade_field, field_changes)]
+    findings += [("major", f"{_NOTICE_NAMES[kind]} added") for kind, _ in notices]
+    if removed_notices:
+        findings.append(("substantive", f"{_plural(removed_notices, 'notice')} removed"))
+    findings += _grade_body(operations, old_body)
+    level = max((level for level, _ in findings), key=SIGNIFICANCE.index, default="minor")
+    return level, tuple(dict.fromkeys(reason for _, reason in findings))
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and numbers ('3.5' stays one token), punctuation dropped."""
+    return _TOKEN.findall(text.casefold())
+
+
+def sentences_of(op: ParagraphOp) -> tuple[list[str], list[str]]:
+    """The old and new sentences an operation touches (a whole paragraph's, or one)."""
+    if op.unit == "sentence":
+        return [op.old] if op.old else [], [op.new] if op.new else []
+    return split_sentences(op.old) if op.old else [], split_sentences(op.new) if op.new else []
+
+
+# --- fields
+
+
+def _grade_field(change: FieldChange) -> Finding:
+    """A metadata field: its weight, unless only punctuation, case or spelling moved."""
+    if change.name in _TEXT_FIELDS and tokens(change.old) == tokens(change.new):
+        return "trivial", f"{change.name}: punctuation or case only"
+    if change.name in _TEXT_FIELDS and _is_spelling(change.old, change.new):
+        return "trivial", f"{change.name}: spelling corrected"
+    if change.name == "title":
+        return _grade_title(change)
+    return _FIELD_LEVELS[change.name], f"{change.name} changed"
+
+
+def _grade_title(change: FieldChange) -> Finding:
+    """One word reworded is substantive; anything more, or a number, rewrites the headline."""
+    numbers_kept = _numbers(change.old) == _numbers(change.new)
+    if numbers_kept and _changed_words(change.old, change.new) <= 1:
+        return "substantive", "headline reworded"
+    return "major", "headline rewritten"
+
+
+# --- body
+
+
+def _grade_body(operations: Sequence[ParagraphOp], old_body: list[str]) -> list[Finding]:
+    """Sentences added or removed, reordered, edited; and the share of the old body rewritten."""
+    added, removed = _added_and_removed(operations)
+    relocated = sum((Counter(added) & Counter(removed)).values())
+    findings: list[Finding] = []
+    if relocated:
+        findings.append(("trivial", "paragraphs split or merged"))
+    for kind, texts in (("added", added), ("removed", removed)):
+        findings += _grade_whole_sentences(kind, texts, added if kind == "removed" else removed)
+    if any(op.kind == "moved" and op.unit == "paragraph" for op in operations):
+        findings.append(("minor", "paragraphs reordered"))
+    if any(op.kind == "moved" and op.unit == "sentence" for op in operations):
+        findings.append(("minor", "sentences reordered"))
+    findings += [_grade_edit(op.old, op.new) for op in operations if op.kind == "edited"]
+    share = _rewritten_share(operations, old_body, relocated)
+    if share > MAJOR_BODY_SHARE:
+        findings.append(("major", f"{share:.0%} of the old body rewritten or removed"))
+    return findings
+
+
+def _grade_whole_sentences(kind: str, texts: list[str], elsewhere: list[str]) -> list[Finding]:
+    """Sentences added (or removed) that do not reappear on the other side."""
+    really = list((Counter(texts) - Counter(elsewhere)).elements())
+    findings: list[Finding] = []
+    if really:
+        findings.append(("substantive", f"{_plural(len(really), 'sentence')} {kind}"))
+    if any(_quoted_words(text) for text in really):
+        findings.append(("substantive", f"quotation {kind}"))
+    return findings
+
+
+def _added_and_removed(operations: Sequence[ParagraphOp]) -> tuple[list[str], list[str]]:
+    """The sentences added and removed, whole paragraphs included."""
+    added: list[str] = []
+    removed: list[str] = []
+    for op in operations:
+        if op.kind in ("added", "removed"):
+            old, new = sentences_of(op)
+            added += new
+            removed += old
+    return added, removed
+
+
+def _grade_edit(old: str, new: str) -> Finding:
+    """One edited sentence: punctuation, numbers, spelling, a quotation, names, or words."""
+    if tokens(old) == tokens(new):
+        return "trivial", "punctuation or case only"
+    if _numbers(old) != _numbers(new):
+        return "substantive", "numbers changed"
+    if _is_spelling(old, new):
+        return "trivial", "spelling corrected"
+    if _quoted_words(old) != _quoted_words(new):
+        return "substantive", "quotation changed"
+    if _names(old) != _names(new):
+        return "substantive", "names changed"
+    if _changed_words(old, new) >= REWRITTEN_SENTENCE_WORDS:
+        return "substantive", "sentence rewritten"
+    return "minor", "words edited"
+
+
+def _rewritten_share(
+    operations: Sequence[ParagraphOp], old_body: list[str], relocated: int
+) -> float:
+    """Old words removed or replaced, over the words of the old body (additions excluded)."""
+    total = sum(len(tokens(paragraph)) for paragraph in old_body)
+    lost = sum(_lost_words(op) for op in operations)
+    if relocated:
+        added, removed = _added_and_removed(operations)
+        moved = Counter(added) & Counter(removed)
+        lost -= sum(len(tokens(text)) * count for text, count in moved.items())
+    if not total:
+        return 0.0
+    return max(lost, 0) / total
+
+
+def _lost_words(op: ParagraphOp) -> int:
+    """Old words an operation removes or replaces; a move loses none."""
+    if op.kind == "removed":
+        return len(tokens(op.old))
+    if op.kind != "edited":
+        return 0
+    opcodes = SequenceMatcher(None, tokens(op.old), tokens(op.new), autojunk=False).get_opcodes()
+    return sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag in ("delete", "replace"))
+
+
+def _changed_words(old: str, new: str) -> int:
+    """Words (punctuation and case ignored) added, removed or replaced."""
+    opcodes = SequenceMatcher(None, tokens(old), tokens(new), autojunk=False).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")
+
+
+def _is_spelling(old: str, new: str) -> bool:
+    """Up to two words changed, each keeping most of its letters, no number involved."""
+    a, b = tokens(old), tokens(new)
+    if len(a) != len(b):
+        return False
+    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return 0 < len(changed) <= 2 and all(_misspelt(x, y) for x, y in changed)
+
+
+def _misspelt(a: str, b: str) -> bool:
+    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= SPELLING_RATIO
+
+
+def _numbers(text: str) -> list[str]:
+    return sorted(_NUMBERS.findall(text))
+
+
+def _names(text: str) -> Counter[str]:
+    """Capitalised words after the first: names, places, days, organisations."""
+    words = _WORD.findall(text)
+    return Counter(word for word in words[1:] if word[0].isupper())
+
+
+def _quoted_words(text: str) -> list[str]:
+    """Words inside double quotes; an unmatched quote runs to the sentence's edge."""
+    inside = _starts_inside_quote(text)
+    words: list[str] = []
+    for part in text.split('"'):
+        if inside:
+            words += tokens(part)
+        inside = not inside
+    return words
+
+
+def _starts_inside_quote(text: str) -> bool:
+    """A sentence inside a quotation opened earlier: its first quote closes ('... it," he said')."""
+    first = text.find('"')
+    if first <= 0:
+        return False
+    return not text[first - 1].isspace() and text[first - 1] not in "([:"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

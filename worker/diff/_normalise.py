@@ -1,0 +1,200 @@
+"""Normalisation: what two versions are compared on, with typography and page noise folded away.
+
+Noise is text that changes without the story changing: relative timestamps ("Updated 5 minutes
+ago"), datelines ("Updated: 14 May 2024, 10:32 GMT") and view / comment / share counters. It is
+removed from the comparable body, so it neither produces a change nor moves `content_hash`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from worker.types import Article
+
+# Typography folded away before comparing. Dashes all become "-": "a – b" and "a - b" read
+# the same, and an editor's switch between them is not news. Invisible characters are dropped.
+_CHARACTERS = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛", "'"),
+        **dict.fromkeys("“”„‟«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff"),
+    }
+)
+_UNITS = r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|[smhdw])"
+_RELATIVE_TIME = re.compile(
+    r"(?:\b(?:last\s+)?(?:updated|posted|published|modified|edited)\s*:?\s*)?"
+    rf"(?:\b(?:an?|one|\d+)\s*{_UNITS}\s+ago\b|\bjust now\b|\bmoments? ago\b"
+    r"|\bvor\s+\d+\s+(?:sekunden|minuten|stunden|tagen)\b"
+    r"|\bil y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?)\b"
+    r"|\bhace\s+\d+\s+(?:segundos?|minutos?|horas?|d[ií]as?)\b)",
+    re.IGNORECASE,
+)
+_COUNT = r"\d[\d.,]*\s*[km]?"
+_COUNTER_NOUNS = r"(?:views?|reads?|comments?|shares?|likes?|reactions?|replies|reply|retweets?)"
+_COUNTER = re.compile(
+    rf"\b{_COUNT}\s+{_COUNTER_NOUNS}\b"
+    rf"|\b(?:{_COUNTER_NOUNS}|share)\s*(?::\s*|\(\s*)?{_COUNT}\)?",
+    re.IGNORECASE,
+)
+# Counters are stripped only from short lines of page furniture: in a real sentence
+# ("the agency received 45 comments") a number is news.
+_FURNITURE_WORDS = 16
+_DATELINE_LEAD = re.compile(
+    r"^(?:last\s+)?(?:updated|published|posted|modified)\b(?:\s+(?:on|at))?\s*:?\s*", re.IGNORECASE
+)
+_DATE_WORD = re.compile(
+    r"\d[\d:./-]*(?:st|nd|rd|th|h)?|at|on|am|pm|a\.m|p\.m|utc|gmt|(?-i:[A-Z]{2,5})"
+    r"|(?:last\s+)?(?:updated|published|posted|modified):?"
+    r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?",
+    re.IGNORECASE,
+)
+_LEFTOVER = re.compile(r"^[\s|·•,;:/()\[\]-]*$")
+# CJK sentence ends take no space after them; normalising it away keeps the sentence join exact.
+_CJK_GAP = re.compile(r"([。！？][」』)\"']*) +")
+
+# Notices an editor appends when a story is corrected or updated; the value is the event kind.
+NOTICE_KINDS = {
+    "correction": "correction",
+    "corrections": "correction",
+    "berichtigung": "correction",
+    "korrektur": "correction",
+    "richtigstellung": "correction",
+    "rectificatif": "correction",
+    "correctif": "correction",
+    "rectificación": "correction",
+    "corrección": "correction",
+    "rettifica": "correction",
+    "correção": "correction",
+    "clarification": "clarification",
+    "aclaración": "clarification",
+    "editor's note": "editor_note",
+    "editors' note": "editor_note",
+    "editors note": "editor_note",
+    "note from the editor": "editor_note",
+    "anmerkung der redaktion": "editor_note",
+    "note de la rédaction": "editor_note",
+    "nota del editor": "editor_note",
+    "update": "update",
+    "updated": "update",
+    "aktualisierung": "update",
+    "mise à jour": "update",
+    "actualización": "update",
+    "aggiornamento": "update",
+    "atualização": "update",
+}
+_NOTICE = re.compile(
+    r"^\W{0,3}(" + "|".join(sorted(map(re.escape, NOTICE_KINDS), key=len, reverse=True)) + r")"
+    r"\b[^:.]{0,40}?\s?:",
+    re.IGNORECASE,
+)
+_NOTICE_PHRASE = re.compile(
+    r"^(?:an earlier version of this (?:article|story|report)"
+    r"|this (?:article|story|report) (?:has been|was) (?:corrected|amended))",
+    re.IGNORECASE,
+)
+
+
+def normalise_text(text: str) -> str:
+    """Fold typography away: NFC, straight quotes, '-' dashes, no invisibles, single spaces."""
+    return " ".join(unicodedata.normalize("NFC", text.translate(_CHARACTERS)).split())
+
+
+def strip_noise(text: str) -> str:
+    """A normalised paragraph without relative times, datelines and counters ('' if only noise)."""
+    text = _RELATIVE_TIME.sub(" ", text)
+    if len(text.split()) <= _FURNITURE_WORDS:
+        text = _COUNTER.sub(" ", text)
+        if _is_dateline(text):
+            return ""
+    text = " ".join(text.split())
+    return "" if _LEFTOVER.match(text) else _CJK_GAP.sub(r"\1", text)
+
+
+def body_paragraphs(paragraphs: Sequence[str]) -> list[str]:
+    """The comparable body: normalised paragraphs without noise, empty ones dropped."""
+    return [text for text in (strip_noise(normalise_text(p)) for p in paragraphs) if text]
+
+
+def comparable(article: Article) -> dict[str, object]:
+    """The normalised fields two versions are compared on, under their public names."""
+    return {
+        "title": normalise_text(article.title),
+        "subtitle": strip_noise(normalise_text(article.subtitle)),
+        "authors": _texts(article.authors),
+        "published": _iso(article.published),
+        "modified": _iso(article.modified),
+        "canonical_url": _optional(article.canonical_url),
+        "image": _optional(article.image),
+        "language": _language(article.language),
+        "body": body_paragraphs(article.body),
+    }
+
+
+def content_hash(article: Article) -> str:
+    """SHA-256 (hex) of the canonical JSON of `comparable(article)`."""
+    canonical = json.dumps(
+        comparable(article), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def notice_kind(paragraph: str) -> str | None:
+    """'correction', 'clarification', 'editor_note' or 'update' if a paragraph is a notice."""
+    match = _NOTICE.match(paragraph)
+    if match:
+        return NOTICE_KINDS[" ".join(match.group(1).casefold().split())]
+    if _NOTICE_PHRASE.match(paragraph):
+        return "correction"
+    return None
+
+
+def correction_notices(article: Article) -> tuple[str, ...]:
+    """The correction / update notices of an article (subtitle and body), normalised."""
+    texts = [comparable(article)["subtitle"], *body_paragraphs(article.body)]
+    return tuple(text for text in texts if isinstance(text, str) and notice_kind(text))
+
+
+def _is_dateline(text: str) -> bool:
+    """'Updated: 14 May 2024, 10:32 GMT': a lead word and nothing but date and time words."""
+    lead = _DATELINE_LEAD.match(text)
+    if not lead:
+        return False
+    words = re.findall(r"[^\s,|·•()]+", text[lead.end() :])
+    return (
+        0 < len(words) <= 12
+        and any(char.isdigit() for char in text)
+        and all(_DATE_WORD.fullmatch(word.rstrip(".")) for word in words)
+    )
+
+
+def _texts(values: Sequence[str]) -> list[str]:
+    """Normalised values, empty ones dropped."""
+    return [text for text in map(normalise_text, values) if text]
+
+
+def _optional(value: str | None) -> str | None:
+    """Normalised value, with '' folded into None."""
+    return normalise_text(value or "") or None
+
+
+def _language(value: str | None) -> str | None:
+    """Language tags compare case-insensitively, and 'en_US' means 'en-US'."""
+    tag = _optional(value)
+    return tag.replace("_", "-").lower() if tag else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    """ISO 8601; aware times in UTC so that one instant written in two zones is equal."""
+    if value is None:
+        return None
+    if value.utcoffset() is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat()

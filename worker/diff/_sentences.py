@@ -1,0 +1,68 @@
+"""Sentence splitting of normalised paragraphs, exact enough to join back.
+
+`join_sentences(split_sentences(p)) == p` for every paragraph `comparable` produces: a Latin
+boundary drops the single space after it and the join puts it back; a CJK boundary ('。！？')
+has no space after it once normalised.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lower-case forms, without the final period. Single letters (initials) are handled apart.
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "mx", "dr", "prof", "st", "jr", "sr", "gen", "col", "lt", "maj", "sgt",
+    "capt", "cmdr", "adm", "gov", "sen", "rep", "rev", "hon", "pres", "supt", "insp", "det",
+    "inc", "ltd", "co", "corp", "bros", "plc", "llc", "vs", "etc", "e.g", "i.e", "cf", "al",
+    "approx", "dept", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "mt", "ft", "ave", "blvd", "rd", "univ", "ca", "bzw", "dh", "evtl",
+    "ggf", "hr", "fr", "hrs", "str", "usw", "vgl", "mme", "mlle", "sra", "dña",
+})  # fmt: skip
+# Abbreviations only before a number: "No. 5", but "The answer was no. Then ..."
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "pp", "fig", "art", "nr", "tel", "p"})
+_LATIN_END = re.compile(r"[.!?…؟।]+[\"')\]]*(?= )")
+_CJK_END = re.compile(r"[。！？]+[」』)\"']*")
+_CJK_TAIL = re.compile(r"[。！？][」』)\"']*$")
+_OPENERS = "\"'([¿¡"
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """The sentences of a normalised paragraph, in order, none empty."""
+    sentences: list[str] = []
+    start = 0
+    for end in _boundaries(paragraph):
+        sentences.append(paragraph[start:end].strip())
+        start = end
+    rest = paragraph[start:].strip()
+    return [*sentences, rest] if rest else sentences
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """The paragraph the sentences were split from."""
+    out = ""
+    for sentence in sentences:
+        glue = "" if not out or _CJK_TAIL.search(out) else " "
+        out += glue + sentence
+    return out
+
+
+def _boundaries(paragraph: str) -> list[int]:
+    """End offsets of every sentence but the last, in order."""
+    ends = {m.end() for m in _CJK_END.finditer(paragraph) if m.end() < len(paragraph)}
+    ends |= {m.end() for m in _LATIN_END.finditer(paragraph) if _ends_sentence(paragraph, m)}
+    return sorted(ends)
+
+
+def _ends_sentence(paragraph: str, match: re.Match[str]) -> bool:
+    """A Latin terminator ends a sentence unless an abbreviation or a lower-case word follows."""
+    following = paragraph[match.end() + 1 :].lstrip(_OPENERS)
+    if not following or following[0].islower():
+        return False
+    if match.group() != ".":
+        return True  # '!', '?', '...', or a period inside a closing quote
+    word = paragraph[: match.start()].rsplit(" ", 1)[-1].lstrip(_OPENERS)
+    if len(word) == 1 and word.isalpha():
+        return False  # an initial: "J. K. Rowling"
+    if word.casefold() in _NUMBER_ABBREVIATIONS:
+        return not following[0].isdigit()
+    return "." not in word and word.casefold() not in _ABBREVIATIONS
