@@ -79,7 +79,7 @@ def _words(text: str) -> str:
 
 
 def test_extractor_version_is_a_string() -> None:
-    assert EXTRACTOR_VERSION == "1"
+    assert EXTRACTOR_VERSION == "2"
 
 
 @pytest.mark.parametrize("name", ["moscow-times-v1", "moscow-times-v2"])

@@ -16,7 +16,7 @@ from worker.types import Article
 
 __all__ = ["EXTRACTOR_VERSION", "article"]
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 log = logging.getLogger(__name__)
 

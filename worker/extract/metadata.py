@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -28,12 +29,27 @@ ARTICLE_TYPES = frozenset(
         "liveblogposting",
         "techarticle",
         "report",
+        "socialmediaposting",
     }
 )
 
-_TITLE_KEYS = ("og:title", "twitter:title", "parsely-title", "dc.title", "citation_title")
-_SUBTITLE_KEYS = ("og:description", "description", "twitter:description", "dc.description")
+_TITLE_KEYS = (
+    "dc:title",
+    "og:title",
+    "twitter:title",
+    "parsely-title",
+    "dc.title",
+    "citation_title",
+)
+_SUBTITLE_KEYS = (
+    "dc:description",
+    "og:description",
+    "description",
+    "twitter:description",
+    "dc.description",
+)
 _AUTHOR_KEYS = (
+    "dc:creator",
     "author",
     "article:author",
     "parsely-author",
@@ -65,11 +81,28 @@ _IMAGE_KEYS = (
     "twitter:image:src",
 )
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ", " / ", " ~ ")
-_BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|door|di|af|av)\s+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(
+    r"^\s*((written|reported|posted|story|text|words)\s+)?(by|von|par|por|door|di|af|av)\b[:\s]*",
+    re.IGNORECASE,
+)
+_URL_NOTE = re.compile(r"\(?\s*(https?://|www\.)\S*\s*\)?")
+_CREDENTIALS = frozenset({"ma", "md", "phd", "ms", "mph", "rn", "bsc", "msc", "jr", "sr", "do"})
+_AGENCIES = frozenset(
+    {
+        *("afp", "ap", "associated press", "reuters", "dpa", "ansa", "efe", "pa", "xinhua"),
+        *("tass", "ria novosti", "bloomberg", "upi", "aap", "kyodo", "anp", "belga", "sda"),
+    }
+)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"\d|@|https?:|www\.|\b(updated|published|posted|staff|reporter|correspondent|editor|"
     r"minutes?|hours?|ago|read|share|follow|email)\b",
+    re.IGNORECASE,
+)
+# Words of page chrome that byline-like elements hold instead of a name.
+_NOT_A_BYLINE = re.compile(
+    r"\b(about|author|sign|log|subscribe|profile|more|view|notes?|contact|bio|control|"
+    r"exclusives?)\b|\*",
     re.IGNORECASE,
 )
 _LEAD_CLASS = re.compile(
@@ -123,7 +156,7 @@ def read_metadata(soup: BeautifulSoup, url: str) -> Metadata:
     return Metadata(
         title=_title(page, metas, ld, site_name, url),
         subtitle=_subtitle(page, metas, ld),
-        authors=_authors(page, metas, ld, site_name),
+        authors=_authors(page, metas, ld, _site_marks(site_name, url)),
         published=_published(page, metas, ld),
         modified=_first_date([_ld_str(ld, "dateModified"), *_values(metas, _MODIFIED_KEYS)]),
         canonical_url=_canonical(page, metas, ld, url),
@@ -151,7 +184,13 @@ def _meta_values(page: _Page) -> dict[str, list[str]]:
 
 
 def _values(metas: dict[str, list[str]], keys: tuple[str, ...]) -> list[str]:
-    return [value for key in keys for value in metas.get(key, [])]
+    """Text values under any of `keys`, with entities that pages escape twice decoded."""
+    return [clean(unescape(value)) for key in keys for value in metas.get(key, [])]
+
+
+def _first_key(metas: dict[str, list[str]], keys: tuple[str, ...]) -> list[str]:
+    """The text values of the first of `keys` that the page has."""
+    return next((_values(metas, (key,)) for key in keys if key in metas), [])
 
 
 def _json_ld_article(page: _Page) -> dict:
@@ -197,7 +236,7 @@ def _ld_str(ld: dict, key: str) -> str:
         value = value[0]
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value") or ""
-    return clean(value) if isinstance(value, str) else ""
+    return clean(unescape(value)) if isinstance(value, str) else ""
 
 
 # --- fields ------------------------------------------------------------------------------
@@ -215,10 +254,25 @@ def _title(page: _Page, metas: dict[str, list[str]], ld: dict, site: str | None,
     headings = [text_of(h1) for h1 in page.all("h1")[:5]]
     heading = next((h for h in headings if _squash(h) and _squash(h) in _squash(page_title)), "")
     structured = [_ld_str(ld, "headline"), _ld_str(ld, "name"), *_values(metas, _TITLE_KEYS)]
-    for candidate in [*structured, heading, page_title, *headings]:
+    structured = [candidate for candidate in structured if candidate]
+    seen = _squash(f"{page_title} {' '.join(headings)}")
+    # A JSON-LD headline that neither <title> nor an <h1> shows is often a tagline.
+    agreed = [c for c in structured if _squash(strip_site_name(c, site, url, heading)) in seen]
+    for candidate in [*agreed, *structured, heading]:
         if candidate:
             return strip_site_name(candidate, site, url, heading)
-    return ""
+    if page_title:
+        return _drop_last_part(strip_site_name(page_title, site, url, heading))
+    return next((h for h in headings if h), "")
+
+
+def _drop_last_part(title: str) -> str:
+    """'Headline | Section | Site' -> 'Headline | Section', when the rest keeps 3+ words."""
+    for sep in _SEPARATORS:
+        head, found, _ = title.rpartition(sep)
+        if found and len(head.split()) >= 3:
+            return head.strip()
+    return title
 
 
 def strip_site_name(title: str, site: str | None, url: str, h1: str = "") -> str:
@@ -263,13 +317,11 @@ def _is_site(text: str, marks: set[str]) -> bool:
 
 
 def _subtitle(page: _Page, metas: dict[str, list[str]], ld: dict) -> str:
-    lead = _lead_element_text(page)
-    if lead:
-        return lead
+    """The standfirst: the page's own description first, else a visible lead element."""
     for value in (_ld_str(ld, "description"), *_values(metas, _SUBTITLE_KEYS)):
         if value:
             return value
-    return ""
+    return _lead_element_text(page)
 
 
 def _lead_element_text(page: _Page) -> str:
@@ -283,24 +335,20 @@ def _lead_element_text(page: _Page) -> str:
             _LEAD_CLASS.search(token) for token in attr(tag, "class").split()
         ):
             text = text_of(tag)
-            if 20 <= len(text) <= 600:
+            if 20 <= len(text) <= 600 and not elements(tag, {"figure", "figcaption"}):
                 return text
     return ""
 
 
-def _authors(
-    page: _Page, metas: dict[str, list[str]], ld: dict, site: str | None
-) -> tuple[str, ...]:
-    """Person names; an agency such as AFP only when nobody else is named."""
+def _authors(page: _Page, metas: dict[str, list[str]], ld: dict, site: set[str]) -> tuple[str, ...]:
+    """Person names; an agency such as AFP only when nobody else is named; never the site."""
     people, orgs = _ld_authors(ld)
     people = (
         people
-        or _names([v for v in _values(metas, _AUTHOR_KEYS) if not v.startswith("http")])
+        or _names([v for v in _first_key(metas, _AUTHOR_KEYS) if not v.startswith("http")])
         or _names(_visible_bylines(page))
     )
-    if people:
-        return people
-    return tuple(org for org in orgs if _squash(org) != _squash(site or ""))
+    return tuple(name for name in people or orgs if not _is_site(name, site))
 
 
 def _ld_authors(ld: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -319,14 +367,32 @@ def _ld_authors(ld: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _visible_bylines(page: _Page) -> list[str]:
-    """The text of the first byline element, narrowed to its name part when marked up."""
-    for tag in page.tags:
-        if _is_byline(tag):
-            inner = _name_part(tag)
-            text = re.split(r"\s[|•·—–-]\s|\n", inner.get_text())[0]
-            if 0 < len(clean(text)) < 100:
-                return [text]
-    return []
+    """Names from the first byline element that names a person (else an agency's)."""
+    agencies: list[str] = []
+    h1 = page.first("h1")
+    start = _index_of(page.tags, h1) if h1 is not None else 0
+    # The article's own byline follows its headline; one before it is often a menu's.
+    for tag in [*page.tags[start:], *page.tags[:start]]:
+        if not _is_byline(tag):
+            continue
+        text = _first_line(_name_part(tag).get_text())
+        if _NOT_A_BYLINE.search(text):
+            continue
+        names = _names([text]) if 0 < len(text) < 100 else ()
+        people = [name for name in names if name.lower() not in _AGENCIES]
+        if people:
+            return people
+        agencies = agencies or list(names)
+    return agencies
+
+
+def _first_line(text: str) -> str:
+    """The first non-empty line of a byline, before any ' | ' or ' - ' that starts a date."""
+    for line in text.splitlines():
+        line = clean(re.split(r"\s[|•·—–-]\s", line)[0])
+        if line:
+            return line
+    return ""
 
 
 def _name_part(byline: Tag) -> Tag:
@@ -346,13 +412,20 @@ def _is_byline(tag: Tag) -> bool:
     )
 
 
+def _is_name(text: str) -> bool:
+    if not text or _NOT_A_NAME.search(text) or len(text.split()) > 5:
+        return False
+    return text.lower().replace(".", "") not in _CREDENTIALS
+
+
 def _names(values: list[str]) -> tuple[str, ...]:
     """Person names from byline strings: 'By A, B and C' -> (A, B, C), duplicates dropped."""
     names: dict[str, str] = {}
     for value in values:
+        value = _URL_NOTE.sub(" ", unescape(clean(value)))
         for part in _AUTHOR_SPLIT.split(_BYLINE_PREFIX.sub("", clean(value))):
             name = _BYLINE_PREFIX.sub("", part).strip(" .|-–—:")
-            if name and not _NOT_A_NAME.search(name) and len(name.split()) <= 5:
+            if _is_name(name):
                 names.setdefault(name.lower(), name)
     return tuple(names.values())
 
@@ -439,7 +512,8 @@ def _language(page: _Page, metas: dict[str, list[str]], ld: dict) -> str | None:
 
 def _image(page: _Page, metas: dict[str, list[str]], ld: dict, url: str) -> str | None:
     link = _link(page, "image_src")
-    candidates = [*_values(metas, _IMAGE_KEYS), _ld_image(ld), attr(link, "href") if link else ""]
+    own = [value for key in _IMAGE_KEYS for value in metas.get(key, [])]
+    candidates = [*own, _ld_image(ld), attr(link, "href") if link else ""]
     for candidate in candidates:
         absolute = _absolute(url, candidate)
         if absolute:
