@@ -23,7 +23,8 @@ from worker.types import ParagraphOp
 # Calibrated on fixtures/series: reworded sentences score 0.55-0.9, unrelated ones under 0.3.
 SENTENCE_EDIT_RATIO = 0.5
 PARAGRAPH_PAIR_RATIO = 0.4  # a paragraph that kept this share of its words is edited, not replaced
-MAX_PAIRS = 20_000  # similarity computations per replaced block; beyond, only nearby candidates
+MAX_PAIRS = 20_000  # candidate pairs per replaced block; beyond, only nearby ones are considered
+CANDIDATES_PER_ITEM = 4  # full similarity computations per old item, on the likeliest new ones
 
 _MIRROR = {"added": "removed", "removed": "added", "edited": "edited", "moved": "moved"}
 _CONTAINMENT_MIN_WORDS = 8
@@ -183,38 +184,43 @@ def _pair(
     threshold: float,
 ) -> list[tuple[int, int]]:
     """Pair old and new items, most similar first, without crossing (reading order kept)."""
-    candidates = sorted(
-        (
-            (-score, i, j)
-            for i, j in _candidates(olds, news)
-            if _may_reach(old[i], new[j], threshold)
-            and (score := similarity(old[i], new[j])) >= threshold
-        ),
-    )
+    new_sets = {j: set(new[j]) for j in news}
+    scored = []
+    for i, js in _candidates(olds, news):
+        for j in _likely(set(old[i]), js, new_sets, threshold):
+            score = similarity(old[i], new[j])
+            if score >= threshold:
+                scored.append((-score, i, j))
     pairs: list[tuple[int, int]] = []
-    for _, i, j in candidates:
+    for _, i, j in sorted(scored):
         if all(i != a and j != b and (i < a) == (j < b) for a, b in pairs):
             pairs.append((i, j))
     return sorted(pairs)
 
 
-def _candidates(olds: list[int], news: list[int]) -> Iterator[tuple[int, int]]:
-    """Every (old, new) pair, or only those near the diagonal when the block is huge."""
+def _candidates(olds: list[int], news: list[int]) -> Iterator[tuple[int, list[int]]]:
+    """Each old item with the new items it may pair with: all, or nearby ones in a huge block."""
     if len(olds) * len(news) <= MAX_PAIRS:
-        yield from ((i, j) for i in olds for j in news)
+        yield from ((i, news) for i in olds)
         return
     band = max(1, MAX_PAIRS // (2 * len(olds)))
     for rank, i in enumerate(olds):
         centre = rank * len(news) // len(olds)
-        yield from ((i, j) for j in news[max(0, centre - band) : centre + band + 1])
+        yield i, news[max(0, centre - band) : centre + band + 1]
 
 
-def _may_reach(a: list[str], b: list[str], threshold: float) -> bool:
-    """A cheap upper bound on the similarity, on word sets (C speed)."""
-    if not a or not b:
-        return False
-    shared = len(set(a) & set(b))
-    return shared / min(len(a), len(b)) >= threshold
+def _likely(
+    words: set[str], news: list[int], new_sets: dict[int, set[str]], threshold: float
+) -> list[int]:
+    """The few new items sharing most words with an old one (a cheap bound on similarity)."""
+    bounds = []
+    for j in news:
+        other = new_sets[j]
+        if words and other:
+            bound = len(words & other) / min(len(words), len(other))
+            if bound >= threshold:
+                bounds.append((-bound, j))
+    return [j for _, j in sorted(bounds)[:CANDIDATES_PER_ITEM]]
 
 
 def _word_ratio(a: list[str], b: list[str]) -> float:

@@ -35,8 +35,12 @@ _RELATIVE_TIME = re.compile(
     r"|\bhace\s+\d+\s+(?:segundos?|minutos?|horas?|d[ií]as?)\b)",
     re.IGNORECASE,
 )
+_RELATIVE_HINTS = ("ago", "now", "vor ", "il y a", "hace ")  # skip the regex on most text
 _COUNT = r"\d[\d.,]*\s*[km]?"
-_COUNTER_NOUNS = r"(?:views?|reads?|comments?|shares?|likes?|reactions?|replies|reply|retweets?)"
+_COUNTER_NOUNS = (
+    r"(?:views?|reads?|comments?|shares?|likes?|reactions?|replies|reply|retweets?"
+    r"|kommentare?|aufrufe|commentaires?|partages|vues|comentarios?|visitas)"
+)
 _COUNTER = re.compile(
     rf"\b{_COUNT}\s+{_COUNTER_NOUNS}\b"
     rf"|\b(?:{_COUNTER_NOUNS}|share)\s*(?::\s*|\(\s*)?{_COUNT}\)?",
@@ -109,7 +113,9 @@ def normalise_text(text: str) -> str:
 
 def strip_noise(text: str) -> str:
     """A normalised paragraph without relative times, datelines and counters ('' if only noise)."""
-    text = _RELATIVE_TIME.sub(" ", text)
+    folded = text.casefold()
+    if any(hint in folded for hint in _RELATIVE_HINTS):
+        text = _RELATIVE_TIME.sub(" ", text)
     if len(text.split()) <= _FURNITURE_WORDS:
         text = _COUNTER.sub(" ", text)
         if _is_dateline(text):
