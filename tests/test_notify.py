@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from worker.errors import ConfigError
 from worker.notify import CHANNELS, build_channel
+from worker.notify._redact import safe_url, scrub, url_secrets
 from worker.notify.apprise import AppriseChannel
 from worker.notify.log import LogChannel
 from worker.notify.message import change_message, digest_message, operator_message
@@ -437,9 +438,35 @@ def test_apprise_failure_is_redacted():
     assert result.error.startswith("mailto://127.0.0.1")
 
 
-def test_apprise_token_host_is_masked():
-    channel = AppriseChannel("tg", "tgram://123456789:ABCdefGhIJKlmnOPQ/-100123", label="x")
-    assert channel._target == "tgram://***"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pw@hooks.example:8443/T0/B1?token=x", "https://hooks.example:8443"),
+        ("mailto://u:p@127.0.0.1:25?to=a@b.example", "mailto://127.0.0.1:25"),
+        ("json://localhost/path", "json://localhost"),
+        ("tgram://BotTokenABCdef/12345", "tgram://***"),
+        ("tgram://123456789:ABCdefGhIJKlmnOPQ/-100123", "tgram://***"),
+        ("not a url", "***"),
+    ],
+)
+def test_safe_url_shows_scheme_and_host_only(url, shown):
+    assert safe_url(url) == shown
+
+
+def test_token_host_is_scrubbed_in_its_original_case():
+    url = "tgram://BotTokenABCdef/chat-12345"
+    text = scrub("failed for BotTokenABCdef in chat-12345 at port 8443", url_secrets(url))
+    assert text == "failed for *** in *** at port 8443"
+
+
+def test_apprise_error_carries_its_warning_without_tokens():
+    port = free_port()
+    url = f"json://127.0.0.1:{port}/SecretPathXYZ?token=QueryTok"
+    result = AppriseChannel("hook", url).send(message())
+    assert not result.ok
+    assert result.error.startswith(f"json://127.0.0.1:{port}: ")
+    assert "Connection error" in result.error
+    assert "SecretPathXYZ" not in result.error and "QueryTok" not in result.error
 
 
 # --- log channel ------------------------------------------------------------------------------
@@ -613,7 +640,7 @@ def test_operator_messages(event, data, title):
         ({"labels": ["politics"]}, "article.changed", {"label": None}, False),
         ({"sources": ["feed-a"]}, "article.changed", {"source": "feed-a"}, True),
         ({"sources": ["feed-a"]}, "article.changed", {}, False),
-        ({"keywords": ["minister"]}, "article.changed", {"diff": {"text": "The MINISTER"}}, True),
+        ({"keywords": ["Minister"]}, "article.changed", {"diff": {"text": "the MINISTER"}}, True),
         ({"keywords": ["minister"]}, "article.changed", {"diff": {"text": "The mayor"}}, False),
         (
             {"keywords": ["resign"]},

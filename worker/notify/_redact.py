@@ -21,25 +21,26 @@ def safe_url(url: str) -> str:
         host, port = parts.hostname or "", parts.port
     except ValueError:
         return f"{url.split(':', 1)[0]}://{MASK}" if ":" in url else MASK
+    if not parts.scheme:
+        return MASK
     shown = host if _looks_like_host(host) else MASK
     return f"{parts.scheme}://{shown}" + (f":{port}" if port and shown != MASK else "")
 
 
 def url_secrets(url: str) -> list[str]:
-    """The parts of a URL that may be secret: user, password, path segments, query values."""
+    """The parts of a URL that may be secret: user info, a token host, path segments, query values.
+
+    Hosts that look like host names, port numbers and very short pieces are left visible.
+    """
     try:
         parts = urlsplit(url)
-        candidates = [url, parts.username, parts.password, parts.hostname]
     except ValueError:
         return [url]
-    if "@" in parts.netloc:
-        candidates.append(parts.netloc.rsplit("@", 1)[0])
-    candidates += parts.path.split("/")
-    candidates += [value for _, value in parse_qsl(parts.query)]
-    found = {c for c in candidates if c and len(c) >= 4}
-    found |= {unquote(c) for c in found}
-    found.discard(parts.hostname if _looks_like_host(parts.hostname or "") else "")
-    return sorted(found, key=len, reverse=True)
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    pieces = [p for p in hostport.split(":") if not p.isdigit() and not _looks_like_host(p)]
+    pieces += [p for p in parts.path.split("/") + _query_values(parts.query) if not p.isdigit()]
+    found = {p for p in [url, *userinfo.split(":"), *pieces] if len(p) >= 3}
+    return sorted(found | {unquote(p) for p in found}, key=len, reverse=True)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -47,6 +48,10 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def _query_values(query: str) -> list[str]:
+    return [value for _, value in parse_qsl(query)]
 
 
 def _looks_like_host(host: str) -> bool:
