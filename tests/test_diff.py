@@ -1,4 +1,4 @@
-"""worker.diff: normalisation, paragraph alignment, significance and the three renderers."""
+"""worker.diff: normalisation and noise, sentence alignment, significance, notices, renderers."""
 
 from __future__ import annotations
 
@@ -9,15 +9,22 @@ from html.parser import HTMLParser
 import pytest
 
 from worker.diff import (
+    apply,
     comparable,
     compare,
     content_hash,
+    correction_notices,
+    join_sentences,
+    mirror,
     normalise_text,
+    notice_kind,
     render_html,
     render_json,
     render_text,
+    split_sentences,
+    strip_noise,
 )
-from worker.types import Article, Change, FieldChange, Link
+from worker.types import Article, Change, FieldChange, Link, ParagraphOp
 
 URL = "https://news.example/2024/05/story"
 
@@ -463,3 +470,277 @@ def test_render_html_marks_word_changes() -> None:
     output = render_html(edited_change())
     assert "<del>steel</del><ins>concrete</ins>" in output
     assert "<ins>Extra.</ins>" in output
+
+
+# --- noise: relative times, datelines and counters
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("Updated 5 minutes ago", "", id="updated-minutes-ago"),
+        pytest.param("Posted 2 hrs ago · 1,234 views", "", id="posted-hours-views"),
+        pytest.param("Share 45 | 12 comments", "", id="share-and-comments"),
+        pytest.param("Updated just now", "", id="just-now"),
+        pytest.param("Updated: 11:42 18 Jan 2024", "", id="dateline"),
+        pytest.param("Published May 14, 2024 at 9:30 a.m. EDT", "", id="dateline-us"),
+        pytest.param("vor 5 Minuten · Kommentare (12)", "", id="german"),
+        pytest.param("il y a 3 heures", "", id="french"),
+        pytest.param("By Ana Lima · Updated 3 minutes ago", "By Ana Lima ·", id="byline-kept"),
+        pytest.param(
+            "The agency received 45 comments on the proposal before the deadline passed last "
+            "week, a spokesperson for the ministry said on Monday.",
+            "The agency received 45 comments on the proposal before the deadline passed last "
+            "week, a spokesperson for the ministry said on Monday.",
+            id="counter-words-in-a-real-sentence",
+        ),
+        pytest.param("Posted by Ana Lima", "Posted by Ana Lima", id="posted-by-is-not-a-dateline"),
+        pytest.param("它说。 我们走", "它说。我们走", id="cjk-gap"),
+    ],
+)
+def test_strip_noise(raw: str, expected: str) -> None:
+    assert strip_noise(normalise_text(raw)) == expected
+
+
+NOISE_ONLY = [
+    pytest.param(
+        {"body": ("Updated 5 minutes ago", *BODY, "1,234 views")},
+        {"body": ("Updated 12 minutes ago", *BODY, "1,301 views")},
+        id="relative-time-and-views",
+    ),
+    pytest.param(
+        {"body": ("Share 45", *BODY)},
+        {"body": ("Share 61", *BODY)},
+        id="share-count",
+    ),
+    pytest.param(
+        {"subtitle": "Updated 3 minutes ago"},
+        {"subtitle": "Updated 1 hour ago"},
+        id="subtitle-relative-time",
+    ),
+    pytest.param(
+        {"body": (*BODY, "Published 10:00 18 Jan 2024")},
+        {"body": (*BODY, "Updated: 11:42 18 Jan 2024")},
+        id="dateline",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), NOISE_ONLY)
+def test_noise_only_is_not_a_change_and_keeps_the_hash(old: dict, new: dict) -> None:
+    assert compare(article(**old), article(**new)) is None
+    assert content_hash(article(**old)) == content_hash(article(**new))
+
+
+# --- sentences
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        pytest.param("One. Two! Three? Four", ["One.", "Two!", "Three?", "Four"], id="plain"),
+        pytest.param(
+            "Mr. Smith met Dr. Jones. They talked.",
+            ["Mr. Smith met Dr. Jones.", "They talked."],
+            id="titles",
+        ),
+        pytest.param(
+            "J. K. Rowling spoke. Then.", ["J. K. Rowling spoke.", "Then."], id="initials"
+        ),
+        pytest.param(
+            "The U.S. economy grew 3.5 percent. Prices rose.",
+            ["The U.S. economy grew 3.5 percent.", "Prices rose."],
+            id="acronym-and-decimal",
+        ),
+        pytest.param(
+            '"Is it over?" she asked. "Yes." He left.',
+            ['"Is it over?" she asked.', '"Yes."', "He left."],
+            id="quotes",
+        ),
+        pytest.param(
+            "It is No. 5 today. No. Never.", ["It is No. 5 today.", "No.", "Never."], id="no"
+        ),
+        pytest.param("他说。我们走吧！好的", ["他说。", "我们走吧！", "好的"], id="chinese"),
+        pytest.param(
+            "東京は晴れ。「行こう」と言った。",
+            ["東京は晴れ。", "「行こう」と言った。"],
+            id="japanese",
+        ),
+    ],
+)
+def test_split_sentences(paragraph: str, sentences: list[str]) -> None:
+    assert split_sentences(paragraph) == sentences
+    assert join_sentences(sentences) == paragraph
+
+
+def test_sentence_edit_inside_a_long_paragraph() -> None:
+    long = f"{BODY[1]} Inspectors found cracks in six beams. The report was published in March."
+    edited = long.replace("six beams", "eight beams")
+    change = compare(article(body=with_paragraph(1, long)), article(body=with_paragraph(1, edited)))
+    assert change is not None
+    (op,) = change.operations
+    assert (op.unit, op.kind, op.old_index, op.old_sentence) == ("sentence", "edited", 1, 1)
+    assert op.old == "Inspectors found cracks in six beams."
+    assert ("delete", "six") in op.words and ("insert", "eight") in op.words
+    assert (change.edited, change.paragraphs_edited, change.significance) == (1, 1, "substantive")
+
+
+def test_sentence_moved_inside_a_paragraph() -> None:
+    first, second = "Inspectors found cracks in six beams.", "The report was published in March."
+    old = article(body=with_paragraph(1, f"{BODY[1]} {first} {second}"))
+    new = article(body=with_paragraph(1, f"{BODY[1]} {second} {first}"))
+    change = compare(old, new)
+    assert change is not None
+    assert [(op.unit, op.kind) for op in change.operations] == [("sentence", "moved")]
+    assert change.significance == "minor"
+
+
+def test_apply_replays_the_operations_on_the_raw_body() -> None:
+    new_body = (BODY[0], BODY[2] + " It opened in 1931.", BODY[1], "A new paragraph.", BODY[4])
+    change = compare(article(), article(body=new_body))
+    assert change is not None
+    assert apply(BODY, change.operations) == list(new_body)
+
+
+def test_mirror_swaps_the_two_sides() -> None:
+    op = ParagraphOp("edited", 1, 2, "a b", "a c", "sentence", 0, 3, (("equal", "a"),))
+    back = mirror(op)
+    assert (back.kind, back.old_index, back.new_index, back.old, back.new) == (
+        "edited",
+        2,
+        1,
+        "a c",
+        "a b",
+    )
+    assert (back.old_sentence, back.new_sentence) == (3, 0)
+    assert back.words == (("equal", "a"), ("delete", "c"), ("insert", "b"))
+    assert mirror(ParagraphOp("added", new_index=4, new="x")).kind == "removed"
+
+
+# --- correction notices
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "kind"),
+    [
+        pytest.param(
+            "Correction: An earlier version misspelt her name.", "correction", id="correction"
+        ),
+        pytest.param("CORRECTION (May 15): The figure is 42.", "correction", id="dated"),
+        pytest.param("Correction : le chiffre est 42.", "correction", id="french-space"),
+        pytest.param("Berichtigung: Richtig sind 48 Euro.", "correction", id="german"),
+        pytest.param("Rectificación: la cifra es 42.", "correction", id="spanish"),
+        pytest.param("Clarification: The report was leaked.", "clarification", id="clarification"),
+        pytest.param(
+            "Editor\u2019s note: This story was updated.", "editor_note", id="editors-note"
+        ),
+        pytest.param("Update: Police have released the men.", "update", id="update"),
+        pytest.param("Updated at 14:05: More details.", "update", id="updated-at"),
+        pytest.param(
+            "An earlier version of this article misstated the date.", "correction", id="phrase"
+        ),
+        pytest.param("The correction of the error took weeks.", None, id="not-a-notice"),
+        pytest.param("Updates to the timetable are expected.", None, id="no-colon"),
+    ],
+)
+def test_notice_kind(paragraph: str, kind: str | None) -> None:
+    assert notice_kind(normalise_text(paragraph)) == kind
+
+
+def test_correction_appended_is_a_major_event() -> None:
+    notice = "Correction: An earlier version of this article gave the wrong cost of the work."
+    change = compare(article(), article(body=(*BODY, notice)))
+    assert change is not None
+    assert change.events == ("correction",)
+    assert change.notices == (notice,)
+    assert change.significance == "major"
+    assert "correction notice added" in change.reasons
+    assert change.summary.endswith("; correction")
+    assert correction_notices(article(body=(*BODY, notice))) == (notice,)
+
+
+def test_notice_removed_is_substantive_and_no_event() -> None:
+    notice = "Update: The council will vote again in June."
+    change = compare(article(body=(*BODY, notice)), article())
+    assert change is not None
+    assert change.events == ()
+    assert "1 notice removed" in change.reasons
+
+
+# --- more significance
+
+
+@pytest.mark.parametrize(
+    ("new", "significance", "reason"),
+    [
+        pytest.param(
+            {"body": with_paragraph(1, BODY[1].replace("corroded", "coroded"))},
+            "trivial",
+            "spelling corrected",
+            id="spelling",
+        ),
+        pytest.param(
+            {"body": with_paragraph(3, BODY[3].replace("Shop owners", "Shop owners in Lisbon"))},
+            "substantive",
+            "names changed",
+            id="name-added",
+        ),
+        pytest.param(
+            {"title": "Council shuts old bridge for repairs"},
+            "substantive",
+            "headline reworded",
+            id="headline-one-word",
+        ),
+        pytest.param(
+            {"subtitle": "Eight months of work from next spring!"},
+            "trivial",
+            "subtitle: punctuation or case only",
+            id="subtitle-punctuation",
+        ),
+    ],
+)
+def test_more_significance(new: dict, significance: str, reason: str) -> None:
+    change = compare(article(), article(**new))
+    assert change is not None
+    assert (change.significance, reason in change.reasons) == (significance, True), change.reasons
+
+
+# --- renderers: side by side, hunks
+
+
+def test_render_text_has_paragraph_hunks() -> None:
+    lines = render_text(edited_change()).splitlines()
+    assert "@@ paragraph 2 @@" in lines
+    assert "@@ new paragraph 6 @@" in lines
+
+
+def test_render_json_lists_events_and_paragraph_counts() -> None:
+    data = render_json(edited_change())
+    assert data["paragraphs"] == {"added": 1, "removed": 0, "edited": 1, "moved": 0}
+    assert data["events"] == []
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_render_html_side_by_side_escapes_untrusted_content(payload: str) -> None:
+    old = article(title=f"Bridge {payload}", body=with_paragraph(0, f"{BODY[0]} {payload}"))
+    new = article(body=(*BODY, payload, f"Also {payload}"))
+    change = compare(old, new)
+    assert change is not None
+    output = render_html(change, mode="side-by-side")
+    parser = _TagCollector()
+    parser.feed(output)
+    assert payload not in output
+    allowed = {"div", "p", "dl", "dt", "dd", "ul", "li", "del", "ins", "span"}
+    assert parser.tags <= allowed | {"table", "thead", "tbody", "tr", "th", "td"}
+    assert parser.attributes <= {"class", "colspan"}
+
+
+def test_render_html_side_by_side_splits_the_word_diff() -> None:
+    output = render_html(edited_change(), mode="side-by-side")
+    assert "<td>Engineers said the <del>steel</del> deck" in output
+    assert "<td>Engineers said the <ins>concrete</ins> deck" in output
+
+
+def test_render_html_rejects_an_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="side-by-side"):
+        render_html(edited_change(), mode="sideways")

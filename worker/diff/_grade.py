@@ -43,6 +43,14 @@ _NOTICE_NAMES = {
 _NUMBER = r"\d+(?:[.,:/]\d+)*"
 _TOKEN = re.compile(rf"{_NUMBER}|[^\W_]+")
 _NUMBERS = re.compile(_NUMBER)
+# "one" and "second" are left out: far more often a pronoun and a unit than a figure.
+_NUMBER_WORDS = frozenset({
+    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "half",
+    "quarter", "third", "fourth", "fifth", "twice",
+})  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 
 Finding = tuple[str, str]  # (significance level, reason)
@@ -209,7 +217,9 @@ def _misspelt(a: str, b: str) -> bool:
 
 
 def _numbers(text: str) -> list[str]:
-    return sorted(_NUMBERS.findall(text))
+    """Figures and number words: 'six beams' -> 'eight beams' changes a fact too."""
+    words = [token for token in tokens(text) if token in _NUMBER_WORDS]
+    return sorted(_NUMBERS.findall(text) + words)
 
 
 def _names(text: str) -> Counter[str]:
