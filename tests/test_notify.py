@@ -438,6 +438,19 @@ def test_apprise_failure_is_redacted():
     assert result.error.startswith("mailto://127.0.0.1")
 
 
+def test_apprise_plugin_exception_is_a_redacted_result(monkeypatch):
+    password = "hunter2-very-secret"
+    channel = AppriseChannel("mail", f"mailto://user:{password}@mail.example?to=c@d.example")
+
+    def broken(**_: object) -> bool:
+        raise RuntimeError(f"login as user:{password} refused")
+
+    monkeypatch.setattr(channel._apprise, "notify", broken)
+    result = channel.send(message())
+    assert not result.ok
+    assert result.error == "mailto://mail.example: RuntimeError: login as ***:*** refused"
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
