@@ -2,6 +2,15 @@
 
 The page is parsed once with BeautifulSoup (lxml). Metadata is read first, from the intact
 tree; the body reader then strips boilerplate from that same tree.
+
+`Article.reason` says why a page has no article (or only a teaser of one); the pipeline holds
+such a page instead of storing it. The values:
+
+- "consent wall", "bot check", "error page": the page stands in for the article; body empty.
+- "paywall teaser": the page shows only the start of the article; body is that teaser.
+- "no article text found": nothing on the page reads as article text; body empty.
+- "empty page": the HTML is empty or blank.
+- "extraction failed: <ExceptionName>": a bug in the extractor, logged; body empty.
 """
 
 from __future__ import annotations
@@ -10,7 +19,8 @@ import logging
 
 from bs4 import BeautifulSoup
 
-from worker.extract.body import extract_body
+from worker.extract import _walls
+from worker.extract.body import Body, extract_body
 from worker.extract.metadata import read_metadata
 from worker.types import Article
 
@@ -35,7 +45,11 @@ def _extract(html: str, url: str) -> Article:
         return Article(url=url, reason="empty page")
     soup = BeautifulSoup(html, "lxml")
     meta = read_metadata(soup, url)
-    body = extract_body(soup, url, meta.title, meta.subtitle)
+    body = extract_body(soup, url, meta.title, meta.standfirst)
+    wall = _walls.verdict(html, meta.title, body.paragraphs)
+    if wall:
+        paragraphs = body.paragraphs if _walls.keeps_body(wall) else ()
+        body = Body(paragraphs, body.related, wall)
     return Article(
         url=url,
         title=meta.title,

@@ -38,6 +38,9 @@ _NEVER_TEXT = (
     "dialog",
     "menu",
     "label",
+    # AMP's own elements: ads, menus, share buttons, lists filled by script, consent.
+    *("amp-ad", "amp-embed", "amp-sticky-ad", "amp-sidebar", "amp-social-share", "amp-list"),
+    *("amp-analytics", "amp-iframe", "amp-consent", "amp-user-notification", "amp-img"),
 )
 _CHROME = ("nav", "footer", "aside", "header", "form")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)

@@ -37,7 +37,8 @@ _KEEP = frozenset({"body", "a", "html", "article", "main"})
 _CONDITIONAL = ("form", "fieldset", "table", "ul", "ol", "div", "section")
 _NOISE = re.compile(
     r"^(advertisement|advertising|ad|sponsored|sponsored content|continue reading|"
-    r"read more|story continues below|story continues below advertisement)$",
+    r"read more|story continues below|story continues below advertisement|publicidad|"
+    r"publicité|anzeige|werbung|pubblicità|reklama|advertentie)$",
     re.IGNORECASE,
 )
 _BREAK = "\x00"

@@ -128,6 +128,7 @@ class Metadata:
     site_name: str | None = None
     image: str | None = None
     image_caption: str | None = None
+    standfirst: str = ""  # the visible lead element, which the body must not repeat
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ def read_metadata(soup: BeautifulSoup, url: str) -> Metadata:
     ld = _json_ld_article(page)
     site_name = _site_name(metas, ld)
     image = _image(page, metas, ld, url)
+    standfirst = _lead_element_text(page)
     return Metadata(
         title=_title(page, metas, ld, site_name, url),
-        subtitle=_subtitle(page, metas, ld),
+        subtitle=_subtitle(page, metas, ld, standfirst),
         authors=_authors(page, metas, ld, _site_marks(site_name, url)),
         published=_published(page, metas, ld),
         modified=_first_date([_ld_str(ld, "dateModified"), *_values(metas, _MODIFIED_KEYS)]),
@@ -164,6 +166,7 @@ def read_metadata(soup: BeautifulSoup, url: str) -> Metadata:
         site_name=site_name,
         image=image,
         image_caption=_image_caption(page, image),
+        standfirst=standfirst,
     )
 
 
@@ -316,12 +319,12 @@ def _is_site(text: str, marks: set[str]) -> bool:
     )
 
 
-def _subtitle(page: _Page, metas: dict[str, list[str]], ld: dict) -> str:
+def _subtitle(page: _Page, metas: dict[str, list[str]], ld: dict, standfirst: str) -> str:
     """The standfirst: the page's own description first, else a visible lead element."""
     for value in (_ld_str(ld, "description"), *_values(metas, _SUBTITLE_KEYS)):
         if value:
             return value
-    return _lead_element_text(page)
+    return standfirst
 
 
 def _lead_element_text(page: _Page) -> str:
