@@ -273,11 +273,12 @@ def test_connection_refused_is_a_failed_result():
 def test_errors_never_carry_secrets(receiver):
     token = "s3cr3t-path-token"
     url = receiver.url + f"/{token}?key={token}x"
-    receiver.replies.append((500, {}, (f"bad {SECRET} {token} {url}").encode()))
+    bare = SECRET.removeprefix("whsec_")
+    receiver.replies.append((500, {}, (f"bad {SECRET} {bare} {token} {url}").encode()))
     channel = WebhookChannel("h", url, secret=SECRET)
     result = channel.send(message())
     assert not result.ok
-    assert SECRET not in result.error and SECRET.removeprefix("whsec_") not in result.error
+    assert SECRET not in result.error and bare not in result.error
     assert token not in result.error
 
 

@@ -57,7 +57,9 @@ class WebhookChannel:
         self._url = url
         self._target = safe_url(url)
         self._key = signing_key(secret) if secret else None
-        self._secrets = [*url_secrets(url), *([secret] if secret else [])]
+        self._secrets = url_secrets(url) + (
+            [secret, secret.removeprefix(SECRET_PREFIX)] if secret else []
+        )
         self._clock = clock
         headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
         self._client = httpx.Client(
@@ -73,10 +75,11 @@ class WebhookChannel:
         if _scheme(url) not in ("http", "https"):
             raise ConfigError(f"{alert_label(config)}: url must be http:// or https://")
         secret = resolve_secret(config, environ)
-        try:
-            _ = signing_key(secret) if secret else None
-        except ValueError as exc:
-            raise ConfigError(f"{alert_label(config)}: {exc}") from None
+        if secret:
+            try:
+                signing_key(secret)
+            except ValueError as exc:
+                raise ConfigError(f"{alert_label(config)}: {exc}") from None
         return cls(
             config.channel_name,
             url,
@@ -90,7 +93,7 @@ class WebhookChannel:
         try:
             body = encode_body(message)
         except BodyTooLargeError as exc:
-            return SendResult(ok=False, error=str(exc))
+            return self._failure(str(exc))
         try:
             with self._client.stream(
                 "POST", self._url, content=body, headers=self._headers(message.id, body)
