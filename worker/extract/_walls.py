@@ -54,8 +54,8 @@ _PAYWALL_TEXT = re.compile(
     re.IGNORECASE,
 )
 _PAYWALL_MARKUP = re.compile(
-    r"\"isAccessibleForFree\"\s*:\s*\"?false|paywall|subscriber-only|subscribers-only|"
-    r"premium-content|meteredContent|piano-?(offer|paywall)",
+    r"\"isAccessibleForFree\"\s*:\s*\"?false|class=\"[^\"]*\b(paywall|subscriber-only|"
+    r"premium-content|piano-offer)\b",
     re.IGNORECASE,
 )
 

@@ -255,7 +255,8 @@ def _title(page: _Page, metas: dict[str, list[str]], ld: dict, site: str | None,
     title_tag = page.first("title")
     page_title = text_of(title_tag) if title_tag else ""
     headings = [text_of(h1) for h1 in page.all("h1")[:5]]
-    heading = next((h for h in headings if _squash(h) and _squash(h) in _squash(page_title)), "")
+    shown = [h for h in headings if _squash(h) and _squash(h) in _squash(page_title)]
+    heading = max(shown, key=len, default="")
     structured = [_ld_str(ld, "headline"), _ld_str(ld, "name"), *_values(metas, _TITLE_KEYS)]
     structured = [candidate for candidate in structured if candidate]
     seen = _squash(f"{page_title} {' '.join(headings)}")
@@ -314,7 +315,9 @@ def _is_site(text: str, marks: set[str]) -> bool:
     if not squashed or len(text.split()) > 6:
         return False
     return any(
-        squashed == mark or mark in squashed or (len(squashed) > 3 and squashed in mark)
+        squashed == mark
+        or (mark in squashed and len(squashed) <= 2 * len(mark))
+        or (len(squashed) > 3 and squashed in mark)
         for mark in marks
     )
 
