@@ -242,3 +242,131 @@ def test_visible_byline_is_split_into_names() -> None:
     found = article(html, "https://daily.example/storm")
     assert found.title == "Storm hits the coast"
     assert found.authors == ("Jane Doe", "John Roe")
+
+
+def _fixture(name: str, url: str = "https://news.example/story") -> Article:
+    return article((FIXTURES / "extract" / f"{name}.html").read_text(encoding="utf-8"), url)
+
+
+def test_live_blog_keeps_every_entry_and_drops_key_events_and_comments() -> None:
+    found = _fixture("live-blog")
+    text = " ".join(found.body)
+    for entry in ("Southampton airport", "200 schools in Cornwall", "welcome to our live coverage"):
+        assert entry in text
+    assert text.index("Southampton airport") < text.index("Welcome to our coverage")
+    for outside in ("Key events", "Stay safe everyone", "morning briefing", "Copy link"):
+        assert outside not in text
+    assert found.authors == ("Priya Shah", "Tom Baker")
+    assert found.modified is not None and found.modified.isoformat() == "2023-11-02T09:41:30+00:00"
+    assert found.reason is None
+
+
+def test_paywall_teaser_keeps_the_teaser_and_says_so() -> None:
+    found = _fixture("paywall-teaser")
+    assert found.reason == "paywall teaser"
+    assert len(found.body) == 2 and found.body[0].startswith("For forty years")
+    assert not any("Subscribe" in p or "subscriber" in p for p in found.body)
+    assert found.authors == ("Dana Whitfield",)
+
+
+def test_consent_wall_gives_no_body_and_says_so() -> None:
+    found = _fixture("consent-wall")
+    assert found.body == ()
+    assert found.reason == "consent wall"
+
+
+def test_amp_page() -> None:
+    found = _fixture("amp-article", "https://www.diario.example/amp/economia/reforma.html")
+    assert found.title == "El Gobierno aprueba la reforma de las pensiones"
+    assert found.canonical_url == (
+        "https://www.diario.example/economia/2023/03/16/reforma-pensiones.html"
+    )
+    assert found.language == "es"
+    assert found.authors == ("Lucía Fernández",)
+    assert found.image == "https://img.diario.example/2023/03/16/pensiones.jpg"
+    assert len(found.body) == 3
+    assert not any(word in " ".join(found.body) for word in ("Publicidad", "Portada", "EFE"))
+
+
+def test_json_ld_author_wins_over_a_disagreeing_visible_byline() -> None:
+    # Structured data is what the publisher declares; the visible byline is found by guesswork.
+    found = _fixture("jsonld-byline-disagree")
+    assert found.authors == ("Helen Park",)
+    assert len(found.body) == 3
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        (
+            "<html><head><title>Just a moment...</title></head><body><div class='cf-challenge'>"
+            "Checking your browser before accessing the site.</div></body></html>",
+            "bot check",
+        ),
+        (
+            "<html><head><title>Page not found | Example News</title></head><body><h1>404</h1>"
+            "<p>Sorry, we could not find that page.</p></body></html>",
+            "error page",
+        ),
+        ("<html><body><div></div></body></html>", "no article text found"),
+        ("", "empty page"),
+    ],
+    ids=["bot-check", "error-page", "no-text", "empty"],
+)
+def test_pages_without_an_article_say_why(html: str, reason: str) -> None:
+    found = article(html, "https://news.example/story")
+    assert found.body == ()
+    assert found.reason == reason
+
+
+_SENTENCE = "The council said on Tuesday that the new budget, agreed after weeks of talks, would"
+
+
+def _paragraphs(count: int, tag: str = "p") -> str:
+    return "".join(f"<{tag}>{_SENTENCE} cover item {n}.</{tag}>" for n in range(count))
+
+
+def test_several_article_elements_and_a_body_split_across_containers() -> None:
+    html = (
+        "<html><body><article><h1>Budget agreed</h1><div class='story-body'>"
+        f"{_paragraphs(3)}</div><div class='ad-slot'>Advertisement</div>"
+        f"<div class='story-body'>{_paragraphs(3)}</div></article>"
+        "<article class='teaser'><h2><a href='/other'>Another story</a></h2></article>"
+        "</body></html>"
+    )
+    found = article(html, "https://news.example/budget")
+    assert len(found.body) == 6
+    assert "Another story" not in " ".join(found.body)
+
+
+def test_tables_and_lists_in_the_body_are_kept() -> None:
+    html = (
+        f"<html><body><article>{_paragraphs(3)}<ul><li>{_SENTENCE} schools.</li>"
+        f"<li>{_SENTENCE} roads.</li></ul><table><caption>Spending</caption>"
+        "<tr><th>Item</th><th>Amount</th></tr><tr><td>Schools</td><td>£4m</td></tr></table>"
+        "</article></body></html>"
+    )
+    text = " ".join(article(html, "https://news.example/budget").body)
+    assert "would schools." in text and "would roads." in text and "£4m" in text
+
+
+def test_lazy_images_rtl_text_and_no_paragraphs() -> None:
+    arabic = "قال المجلس يوم الثلاثاء إن الميزانية الجديدة، التي تم الاتفاق عليها بعد أسابيع"
+    html = (
+        f"<html dir='rtl' lang='ar'><body><div class='content'>"
+        f"<img data-src='/a.jpg' src='data:image/gif;base64,R0lGOD'>{arabic} 1.<br><br>"
+        f"{arabic} 2.<br><br>{arabic} 3.<br><br>{arabic} 4.<br><br>{arabic} 5.<br><br>"
+        f"{arabic} 6.<br><br>{arabic} 7.</div></body></html>"
+    )
+    found = article(html, "https://news.example/ar")
+    assert found.language == "ar"
+    assert found.body[0] == f"{arabic} 1." and len(found.body) == 7
+
+
+def test_malformed_and_very_large_pages() -> None:
+    malformed = f"<html><body><div><p>{_SENTENCE} a.<p>{_SENTENCE} b.</div></span>" + (
+        f"<p><b><i>{_SENTENCE} c.</b></i>" * 5
+    )
+    assert len(article(malformed, "https://news.example/m").body) == 7
+    large = "<html><body><article>" + _paragraphs(5000) + "</article></body></html>"
+    assert len(article(large, "https://news.example/l").body) == 5000

@@ -33,6 +33,9 @@ _BLOCKS = frozenset(
         _clean.RELATED_MARK,
     }
 )
+# A <div> holding one of these beside loose text gets that text wrapped in <p> (an <img>
+# too, as in Readability: otherwise the div is not scored and its text is lost).
+_WRAP_TRIGGERS = _BLOCKS | {"img"}
 _KEEP = frozenset({"body", "a", "html", "article", "main"})
 _CONDITIONAL = ("form", "fieldset", "table", "ul", "ol", "div", "section")
 _NOISE = re.compile(
@@ -134,7 +137,7 @@ def _wrap_loose_text(soup: BeautifulSoup, root: Tag) -> None:
     """Put text sitting directly in a <div> beside block children into its own <p>."""
     for div in elements(root, {"div"}):
         children = list(div.children)
-        if not any(isinstance(c, Tag) and c.name in _BLOCKS for c in children):
+        if not any(isinstance(c, Tag) and c.name in _WRAP_TRIGGERS for c in children):
             continue
         run: list[PageElement] = []
         for child in [*children, None]:
