@@ -9,7 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 
 BASE = {"types", "errors", "models", "settings", "urls"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
-RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), "pipeline": 2, "service": 3}
+RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), "pipeline": 2, "outbox": 2}
+RANKS |= {"service": 3}
 RANKS |= {"cli": 4, "web": 4, "__main__": 5, "__init__": 0}
 
 

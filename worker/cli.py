@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,15 +21,19 @@ from worker import diff
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Change, Snapshot, Watch, utcnow
+from worker.models import Delivery, Snapshot, Watch, utcnow
+from worker.outbox import Dispatcher, build_channels, change_json, iso, sample_message
 from worker.pipeline import Pipeline
-from worker.service import Service, summary_line
+from worker.service import Service, default_worker_id, summary_line
 from worker.settings import Settings, load_settings, parse_duration
-from worker.store import Store, snapshot_article
+from worker.store import DELIVERY_STATUSES, Outbox, Store, snapshot_article
 from worker.types import CheckRecord
 from worker.urls import is_http_url
 
 log = logging.getLogger("worker")
+
+# `check` delivers the alerts it created for at most this long; `run` delivers the rest.
+ALERT_DRAIN_SECONDS = 15.0
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -81,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_watch(commands)
     _add_history(commands)
+    _add_alerts(commands)
     return parser
 
 
@@ -131,6 +137,20 @@ def _add_history(commands: Any) -> None:
     changes.add_argument("--json", action="store_true")
 
 
+def _add_alerts(commands: Any) -> None:
+    alerts = commands.add_parser("alerts", help="the alert outbox")
+    actions = alerts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = _add(actions, "list", cmd_alerts_list, "deliveries, newest first")
+    listing.add_argument("--status", choices=DELIVERY_STATUSES)
+    listing.add_argument("--limit", type=_positive_int, default=200)
+    listing.add_argument("--json", action="store_true")
+    retry = _add(actions, "retry", cmd_alerts_retry, "send failed deliveries again")
+    retry.add_argument("ids", nargs="*", type=_positive_int, metavar="ID")
+    retry.add_argument("--all-failed", action="store_true")
+    test = _add(actions, "test", cmd_alerts_test, "send a sample alert through one channel")
+    test.add_argument("channel", metavar="CHANNEL")
+
+
 def _duration(text: str) -> Any:
     try:
         return parse_duration(text)
@@ -168,7 +188,11 @@ def _open_store(settings: Settings) -> Store:
 
 def _service(settings: Settings, store: Store) -> Service:
     fetcher = Fetcher(settings.http)
-    return Service(settings, store, Pipeline(settings, store, fetcher))
+    worker_id = default_worker_id()
+    channels = build_channels(settings)
+    dispatcher = Dispatcher(settings, store, channels, worker_id) if channels else None
+    pipeline = Pipeline(settings, store, fetcher)
+    return Service(settings, store, pipeline, worker_id, dispatcher)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -202,10 +226,19 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             watches = store.claim_due(service.worker_id, 1_000_000, now, lease)
         progress = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
         counts = service.check_pass(watches, progress)
+        if service.dispatcher is not None:
+            sent = service.dispatcher.drain(ALERT_DRAIN_SECONDS)
+            _report_alerts(sent)
     finally:
         service.close()
     print(summary_line(counts))
     return 0
+
+
+def _report_alerts(sent: Counter[str]) -> None:
+    if sent:
+        parts = ", ".join(f"{count} {status}" for status, count in sorted(sent.items()))
+        print(f"alerts: {parts}", file=sys.stderr)
 
 
 def cmd_watch_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -258,7 +291,7 @@ def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
     for watch, versions in rows:
         state = "active" if watch.active else "inactive"
         label = f" [{watch.label}]" if watch.label else ""
-        print(f"{watch.url}{label}  {state}, {versions} versions, next {_iso(watch.next_check_at)}")
+        print(f"{watch.url}{label}  {state}, {versions} versions, next {iso(watch.next_check_at)}")
     return 0
 
 
@@ -275,7 +308,7 @@ def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for snapshot in snapshots:
         words = len(snapshot.body.split())
-        print(f"v{snapshot.version}  {_iso(snapshot.fetched_at)}  {words} words  {snapshot.title}")
+        print(f"v{snapshot.version}  {iso(snapshot.fetched_at)}  {words} words  {snapshot.title}")
     return 0
 
 
@@ -323,33 +356,66 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for change, watch in rows:
         print(
-            f"#{change.id} {_iso(change.detected_at)} {watch.url} "
+            f"#{change.id} {iso(change.detected_at)} {watch.url} "
             f"v{change.from_version}->v{change.to_version} [{change.significance}] {change.summary}"
         )
     return 0
 
 
-# -- output ----------------------------------------------------------------------------------
+def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = Outbox(_open_store(settings)).deliveries(args.status, args.limit)
+    if args.json:
+        _print_json([_delivery_json(row) for row in rows])
+        return 0
+    for row in rows:
+        error = f"  {row.last_error}" if row.last_error else ""
+        print(
+            f"#{row.id} {row.status:<8} {row.channel} {row.event} attempts={row.attempts} "
+            f"next={iso(row.next_attempt_at)}{error}"
+        )
+    return 0
 
 
-def change_json(change: Change, watch: Watch) -> dict[str, Any]:
-    """One change as `changes --json` prints it (the contract in DESIGN.md)."""
-    stats = change.stats
+def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.ids) == bool(args.all_failed):
+        raise UsageError("give delivery IDs or --all-failed")
+    count = Outbox(_open_store(settings)).retry(None if args.all_failed else args.ids)
+    print(f"{count} deliveries pending again")
+    return 0
+
+
+def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
+    configs = {config.channel_name: config for config in settings.alerts}
+    if args.channel not in configs:
+        known = ", ".join(configs) or "none configured"
+        raise UsageError(f"no alert channel {args.channel!r} (channels: {known})")
+    channel = build_channels(settings)[args.channel]
+    result = channel.send(sample_message(configs[args.channel], settings.web.base_url))
+    if not result.ok:
+        print(f"newswatch: {args.channel}: sample alert failed: {result.error}", file=sys.stderr)
+        return 1
+    print(f"{args.channel}: sample alert sent")
+    return 0
+
+
+def _delivery_json(row: Delivery) -> dict[str, Any]:
     return {
-        "id": change.id,
-        "url": watch.url,
-        "label": watch.label,
-        "from_version": change.from_version,
-        "to_version": change.to_version,
-        "detected_at": _iso(change.detected_at),
-        "kind": change.kind,
-        "reverts_to": change.reverts_to,
-        "fields": list(change.fields),
-        "significance": change.significance,
-        "summary": change.summary,
-        "reasons": stats.get("reasons", []),
-        "stats": {key: stats.get(key, 0) for key in ("added", "removed", "edited", "moved")},
+        "id": row.id,
+        "key": row.key,
+        "channel": row.channel,
+        "event": row.event,
+        "change_id": row.change_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "created_at": iso(row.created_at),
+        "next_attempt_at": iso(row.next_attempt_at),
+        "sent_at": iso(row.sent_at),
+        "last_status": row.last_status,
+        "last_error": row.last_error,
     }
+
+
+# -- output ----------------------------------------------------------------------------------
 
 
 def _watch_json(watch: Watch, versions: int) -> dict[str, Any]:
@@ -358,9 +424,9 @@ def _watch_json(watch: Watch, versions: int) -> dict[str, Any]:
         "label": watch.label,
         "active": watch.active,
         "every": watch.every_seconds,
-        "next_check_at": _iso(watch.next_check_at),
-        "last_checked_at": _iso(watch.last_checked_at),
-        "last_change_at": _iso(watch.last_change_at),
+        "next_check_at": iso(watch.next_check_at),
+        "last_checked_at": iso(watch.last_checked_at),
+        "last_change_at": iso(watch.last_change_at),
         "consecutive_failures": watch.consecutive_failures,
         "versions": versions,
     }
@@ -369,13 +435,13 @@ def _watch_json(watch: Watch, versions: int) -> dict[str, Any]:
 def _snapshot_json(snapshot: Snapshot, body: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "version": snapshot.version,
-        "fetched_at": _iso(snapshot.fetched_at),
+        "fetched_at": iso(snapshot.fetched_at),
         "content_hash": snapshot.content_hash,
         "title": snapshot.title,
         "subtitle": snapshot.subtitle,
         "authors": snapshot.authors,
-        "published": _iso(snapshot.published_at),
-        "modified": _iso(snapshot.modified_at),
+        "published": iso(snapshot.published_at),
+        "modified": iso(snapshot.modified_at),
         "canonical_url": snapshot.canonical_url,
         "language": snapshot.language,
         "site_name": snapshot.site_name,
@@ -394,19 +460,13 @@ def _snapshot_text(snapshot: Snapshot) -> Iterator[str]:
     if snapshot.subtitle:
         yield snapshot.subtitle
     facts = [f"By {', '.join(snapshot.authors)}" if snapshot.authors else ""]
-    facts += [f"published {_iso(snapshot.published_at)}" if snapshot.published_at else ""]
-    facts += [f"modified {_iso(snapshot.modified_at)}" if snapshot.modified_at else ""]
+    facts += [f"published {iso(snapshot.published_at)}" if snapshot.published_at else ""]
+    facts += [f"modified {iso(snapshot.modified_at)}" if snapshot.modified_at else ""]
     yield " · ".join(fact for fact in facts if fact)
-    yield f"version {snapshot.version}, fetched {_iso(snapshot.fetched_at)}"
+    yield f"version {snapshot.version}, fetched {iso(snapshot.fetched_at)}"
     for paragraph in snapshot_article(snapshot).body:
         yield ""
         yield paragraph
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _print_json(data: object) -> None:

@@ -135,3 +135,41 @@ class Change(SQLModel, table=True):
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
     operations: list[Any] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
     summary: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+
+
+class Delivery(SQLModel, table=True):
+    """One alert for one channel (the outbox), written in the same transaction as its cause.
+
+    `key` is the idempotency key sent as the webhook-id: the same on every retry. Rows of a
+    digest channel share a `digest_key` once they are bundled. `data` holds the payload of
+    events that have no Change row (a new article, an operator alert).
+    """
+
+    __table_args__ = (sa.Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(sa.String(64), unique=True, nullable=False))
+    channel: str = Field(max_length=100, index=True)
+    event: str = Field(max_length=40)
+    change_id: int | None = Field(default=None, foreign_key="change.id", index=True)
+    watch_id: int | None = Field(default=None, foreign_key="watch.id")
+    version: int | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    created_at: datetime | None = _when(nullable=False)
+    next_attempt_at: datetime | None = _when(nullable=False)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _when()
+    digest_key: str | None = Field(default=None, max_length=64, index=True)
+    sent_at: datetime | None = _when()
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=1000)
+
+
+class ChannelState(SQLModel, table=True):
+    """An alert channel newswatch stopped using (its endpoint answered 410 Gone)."""
+
+    name: str = Field(primary_key=True, max_length=100)
+    disabled_at: datetime | None = _when()
+    reason: str | None = Field(default=None, max_length=1000)

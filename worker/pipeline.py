@@ -16,9 +16,18 @@ from worker import diff, extract, guard
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher
 from worker.models import Watch, utcnow
-from worker.settings import Settings
+from worker.notify.rules import wants
+from worker.settings import AlertSettings, Settings
 from worker.store import Store
-from worker.types import Article, Change, CheckRecord, FetchResult, StoredVersion, WatchState
+from worker.types import (
+    AlertRequest,
+    Article,
+    Change,
+    CheckRecord,
+    FetchResult,
+    StoredVersion,
+    WatchState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +65,7 @@ class Pipeline:
             record = self._failed(watch, started, str(exc), exc.status)
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
-        record = _with_duration(record, t0)
+        record = _with_duration(self._with_alerts(watch, record), t0)
         self.store.save_check(record)
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
@@ -175,6 +184,18 @@ class Pipeline:
             event="removed" if removal else None,
         )
 
+    def _with_alerts(self, watch: Watch, record: CheckRecord) -> CheckRecord:
+        """Add the outbox rows the configured channels want for this check."""
+        if not self.settings.alerts:
+            return record
+        wanted = [
+            AlertRequest(config.channel_name, event, data)
+            for event, data in _events(watch, record, self.settings.guard.failing_after)
+            for config in self.settings.alerts
+            if wants(config, event, _rule_view(watch, record, data, config))
+        ]
+        return _replace(record, alerts=tuple(wanted))
+
     def next_check(self, watch: Watch, now: datetime, failures: int) -> datetime:
         """When to check again: the watch's interval, doubled per failure, with jitter."""
         every = self.interval(watch)
@@ -188,6 +209,42 @@ class Pipeline:
         if watch.every_seconds:
             return timedelta(seconds=watch.every_seconds)
         return self.settings.schedule.every
+
+
+def _events(
+    watch: Watch, record: CheckRecord, failing_after: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """The alertable events of one check, with the payload of those without a Change row."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    if record.outcome == "new":
+        events.append(("article.new", {}))
+    if record.change is not None:
+        events.append(("article.changed", {}))
+    if record.event is not None:
+        events.append((f"article.{record.event}", {}))
+    failures = watch.consecutive_failures
+    about = {"url": watch.url, "label": watch.label, "error": record.error}
+    if record.failed and failures + 1 == failing_after:
+        events.append(("watch.failing", {**about, "failures": failures + 1}))
+    if not record.failed and failures >= failing_after:
+        events.append(("watch.recovered", {**about, "failures": failures}))
+    return events
+
+
+def _rule_view(
+    watch: Watch, record: CheckRecord, data: dict[str, Any], config: AlertSettings
+) -> dict[str, Any]:
+    """What the alert rules look at: the change's fields, significance and text."""
+    change = record.change
+    view: dict[str, Any] = {**data, "label": watch.label, "source": watch.source}
+    if record.article is not None:
+        view["article"] = {"title": record.article.title}
+    if change is not None:
+        view |= {"fields": list(change.fields), "significance": change.significance}
+        view |= {"summary": change.summary, "kind": "edit"}
+        if config.keywords:
+            view["diff"] = {"text": diff.render_text(change)}
+    return view
 
 
 def _state(watch: Watch) -> WatchState:

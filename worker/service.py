@@ -16,6 +16,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from worker.models import Watch, utcnow
+from worker.outbox import Dispatcher
 from worker.pipeline import Pipeline
 from worker.settings import Settings
 from worker.store import Store
@@ -35,12 +36,18 @@ class Service:
     """Claims due watches from the database and checks them in a small thread pool."""
 
     def __init__(
-        self, settings: Settings, store: Store, pipeline: Pipeline, worker_id: str | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        pipeline: Pipeline,
+        worker_id: str | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.pipeline = pipeline
         self.worker_id = worker_id or default_worker_id()
+        self.dispatcher = dispatcher
         self.totals: Counter[str] = Counter()
         self._pool = ThreadPoolExecutor(settings.schedule.workers, thread_name_prefix="check")
         self._in_flight: set[Future[CheckRecord | None]] = set()
@@ -84,6 +91,16 @@ class Service:
             coalesce=True,
             misfire_grace_time=None,
         )
+        if self.dispatcher is not None:
+            scheduler.add_job(
+                self.dispatch,
+                "interval",
+                seconds=self.settings.schedule.tick.total_seconds(),
+                next_run_time=utcnow(),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         previous = self._install_signals()
         log.info("worker %s started; ticking every %s", self.worker_id, self.settings.schedule.tick)
         scheduler.start()
@@ -95,6 +112,18 @@ class Service:
             _restore_signals(previous)
         log.info("worker %s stopped: %s", self.worker_id, summary_line(self.totals))
         return self.totals
+
+    def dispatch(self) -> None:
+        """Send due alerts; runs beside the checks so a slow receiver never delays them."""
+        if self.dispatcher is None or self._stopping.is_set():
+            return
+        try:
+            counts = self.dispatcher.dispatch_pending()
+        except Exception:
+            log.exception("alert dispatch failed; retrying next tick")
+            return
+        if counts:
+            log.info("alerts: %s", dict(counts))
 
     def stop(self) -> None:
         """Stop claiming work; `run` returns once in-flight checks are done."""

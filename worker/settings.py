@@ -100,6 +100,7 @@ class GuardSettings(_Section):
     min_words: int = Field(default=40, ge=0)
     removal_checks: int = Field(default=3, ge=1)
     removal_after: Delay = timedelta(hours=6)
+    failing_after: int = Field(default=5, ge=1)
 
 
 class WebSettings(_Section):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,12 +15,24 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from worker.errors import NotFoundError, UsageError
-from worker.models import Change, Check, RawPage, Snapshot, Watch, utcnow
+from worker.models import (
+    Change,
+    ChannelState,
+    Check,
+    Delivery,
+    RawPage,
+    Snapshot,
+    Watch,
+    utcnow,
+)
 from worker.settings import WatchSettings
 from worker.types import Article, CheckRecord, Link, StoredVersion, WatchState
 from worker.urls import is_http_url, normalise_url
 
 PARAGRAPH_BREAK = "\n\n"
+# Alerts about a content event go out only when that event's Change row was written.
+CHANGE_EVENTS = frozenset({"article.changed", "article.removed", "article.restored"})
+DELIVERY_STATUSES = ("pending", "sent", "failed")
 
 
 class Store:
@@ -185,11 +198,15 @@ class Store:
                 raise NotFoundError(f"watch {record.watch_id} vanished during its check")
             check = _check_row(record)
             session.add(check)
+            causes: dict[str, Change | None] = {}
             if record.article is not None:
-                _store_version(session, watch, record)
+                causes["article.changed"] = _store_version(session, watch, record)
             if record.event is not None:
-                _store_event(session, watch, record.event)
+                causes[f"article.{record.event}"] = _store_event(session, watch, record.event)
             _update_watch(watch, record)
+            if record.alerts:
+                session.flush()
+                _enqueue(session, watch, record, causes)
             session.add(watch)
         return check
 
@@ -242,6 +259,159 @@ class Store:
             query = select(Check).where(Check.watch_id == watch.id)
             query = query.order_by(col(Check.started_at).desc(), col(Check.id).desc())
             return list(session.exec(query.limit(limit)))
+
+
+class Outbox:
+    """The alert outbox: Delivery rows claimed, attempted and settled like checks."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def claim(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        channels: Sequence[str],
+    ) -> list[Delivery]:
+        """Lease due pending deliveries of these channels, oldest due first."""
+        query = (
+            select(Delivery)
+            .where(
+                Delivery.status == "pending",
+                col(Delivery.next_attempt_at) <= now,
+                col(Delivery.channel).in_(list(channels)),
+                sa.or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+            )
+            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.store.session() as session:
+            rows = list(session.exec(query))
+            for row in rows:
+                row.lease_owner, row.lease_until = owner, now + lease
+                session.add(row)
+        return rows
+
+    def oldest_pending(self, channel: str) -> datetime | None:
+        """When the oldest pending delivery of a channel was created (digests wait on it)."""
+        query = select(sa.func.min(Delivery.created_at)).where(
+            Delivery.channel == channel, Delivery.status == "pending"
+        )
+        with self.store.session() as session:
+            value = session.exec(query).one()
+        return _aware(value)
+
+    def bundle(self, ids: Sequence[int], digest_key: str) -> None:
+        """Mark deliveries as sent together under one digest key."""
+        with self.store.session() as session:
+            for row in session.exec(select(Delivery).where(col(Delivery.id).in_(list(ids)))):
+                row.digest_key = row.digest_key or digest_key
+                session.add(row)
+
+    def settle(
+        self,
+        ids: Sequence[int],
+        status: str,
+        next_attempt_at: datetime | None,
+        last_status: int | None,
+        error: str | None,
+    ) -> None:
+        """Record one attempt on these deliveries and drop their lease."""
+        now = utcnow()
+        with self.store.session() as session:
+            for row in session.exec(select(Delivery).where(col(Delivery.id).in_(list(ids)))):
+                row.attempts += 1
+                row.status = status
+                row.last_status, row.last_error = last_status, error and error[:1000]
+                row.sent_at = now if status == "sent" else row.sent_at
+                row.next_attempt_at = next_attempt_at or row.next_attempt_at
+                row.lease_owner = row.lease_until = None
+                session.add(row)
+
+    def change(self, change_id: int) -> tuple[Change, Watch]:
+        """A change and its watch, for building an alert's payload."""
+        with self.store.session() as session:
+            change = session.get(Change, change_id)
+            if change is None:
+                raise NotFoundError(f"no change {change_id}")
+            watch = session.get(Watch, change.watch_id)
+            assert watch is not None  # foreign key
+            return change, watch
+
+    def watch(self, watch_id: int) -> Watch:
+        """The watch a delivery is about."""
+        with self.store.session() as session:
+            watch = session.get(Watch, watch_id)
+        if watch is None:
+            raise NotFoundError(f"no watch {watch_id}")
+        return watch
+
+    def deliveries(self, status: str | None = None, limit: int = 200) -> list[Delivery]:
+        """Deliveries, newest first, optionally of one status."""
+        query = select(Delivery)
+        if status:
+            query = query.where(Delivery.status == status)
+        with self.store.session() as session:
+            return list(session.exec(query.order_by(col(Delivery.id).desc()).limit(limit)))
+
+    def retry(self, ids: Sequence[int] | None = None) -> int:
+        """Make failed deliveries (these, or all) pending again; re-enable their channels."""
+        query = select(Delivery).where(Delivery.status == "failed")
+        if ids is not None:
+            query = select(Delivery).where(col(Delivery.id).in_(list(ids)))
+        now = utcnow()
+        with self.store.session() as session:
+            rows = list(session.exec(query))
+            for row in rows:
+                row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+                row.lease_owner = row.lease_until = None
+                session.add(row)
+                _enable(session, row.channel)
+        return len(rows)
+
+    def disable_channel(self, name: str, reason: str) -> None:
+        """Stop using a channel; its pending deliveries fail with the reason."""
+        with self.store.session() as session:
+            state = session.get(ChannelState, name) or ChannelState(name=name)
+            state.disabled_at, state.reason = utcnow(), reason[:1000]
+            session.add(state)
+            pending = select(Delivery).where(
+                Delivery.channel == name, Delivery.status == "pending"
+            )
+            for row in session.exec(pending):
+                row.status, row.last_error = "failed", f"channel disabled: {reason}"[:1000]
+                row.lease_owner = row.lease_until = None
+                session.add(row)
+
+    def disabled_channels(self) -> dict[str, str]:
+        """Channels that are switched off, with the reason."""
+        with self.store.session() as session:
+            return {s.name: s.reason or "" for s in session.exec(select(ChannelState))}
+
+    def due_count(self, channels: Sequence[str], before: datetime) -> int:
+        """Pending deliveries of these channels due before a time."""
+        query = select(sa.func.count()).where(
+            Delivery.status == "pending",
+            col(Delivery.channel).in_(list(channels)),
+            col(Delivery.next_attempt_at) <= before,
+        )
+        with self.store.session() as session:
+            return int(session.exec(query).one())
+
+
+def _enable(session: Session, channel: str) -> None:
+    state = session.get(ChannelState, channel)
+    if state is not None:
+        session.delete(state)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)  # SQLite aggregates come back without the type's help
 
 
 def snapshot_article(snapshot: Snapshot) -> Article:
@@ -341,26 +511,51 @@ EVENT_SUMMARIES = {
 }
 
 
-def _store_event(session: Session, watch: Watch, event: str) -> None:
+def _store_event(session: Session, watch: Watch, event: str) -> Change | None:
     """A removal or a return: its own kind of change, between the same stored versions."""
     latest = _latest_snapshot(session, watch.id)
     if latest is None:
-        return  # nothing was ever captured, so nothing was removed
-    session.add(
-        Change(
-            watch_id=watch.id,
-            from_version=latest.version,
-            to_version=latest.version,
-            detected_at=utcnow(),
-            kind=event,
-            fields=[],
-            significance="major",
-            summary=EVENT_SUMMARIES[event],
-        )
+        return None  # nothing was ever captured, so nothing was removed
+    change = Change(
+        watch_id=watch.id,
+        from_version=latest.version,
+        to_version=latest.version,
+        detected_at=utcnow(),
+        kind=event,
+        fields=[],
+        significance="major",
+        summary=EVENT_SUMMARIES[event],
     )
+    session.add(change)
+    return change
 
 
-def _store_version(session: Session, watch: Watch, record: CheckRecord) -> None:
+def _enqueue(
+    session: Session, watch: Watch, record: CheckRecord, causes: dict[str, Change | None]
+) -> None:
+    """Outbox rows for the alerts of one check; a change alert needs its Change row."""
+    now = utcnow()
+    version = _latest_snapshot(session, watch.id)
+    for alert in record.alerts:
+        change = causes.get(alert.event)
+        if alert.event in CHANGE_EVENTS and change is None:
+            continue
+        session.add(
+            Delivery(
+                key=f"msg_{uuid.uuid4().hex}",
+                channel=alert.channel,
+                event=alert.event,
+                change_id=change.id if change else None,
+                watch_id=watch.id,
+                version=version.version if version else None,
+                data=dict(alert.data),
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+
+
+def _store_version(session: Session, watch: Watch, record: CheckRecord) -> Change | None:
     article = record.article
     assert article is not None  # the caller checked
     previous = _latest_snapshot(session, watch.id)
@@ -368,8 +563,12 @@ def _store_version(session: Session, watch: Watch, record: CheckRecord) -> None:
     if record.raw is not None and record.raw_hash is not None:
         _store_raw(session, record.raw_hash, record.raw)
     session.add(_snapshot_row(watch, version, record, article))
-    if record.change is not None and previous is not None:
-        session.add(_change_row(watch, previous.version, version, record))
+    session.flush()
+    if record.change is None or previous is None:
+        return None
+    change = _change_row(watch, previous.version, version, record)
+    session.add(change)
+    return change
 
 
 def _store_raw(session: Session, raw_hash: str, raw: bytes) -> None:
@@ -421,6 +620,14 @@ def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckR
             "edited": change.edited,
             "moved": change.moved,
             "reasons": list(change.reasons),
+            "events": list(change.events),
+            "notices": list(change.notices),
+            "paragraphs": {
+                "added": change.paragraphs_added,
+                "removed": change.paragraphs_removed,
+                "edited": change.paragraphs_edited,
+                "moved": change.paragraphs_moved,
+            },
             "field_changes": [asdict(field) for field in change.field_changes],
         },
         operations=[asdict(op) for op in change.operations],

@@ -1,0 +1,246 @@
+"""The alert outbox: rows written with the change, dispatch, retries, 410, digests, rules."""
+
+import random
+from datetime import timedelta
+
+import httpx
+import pytest
+import respx
+
+from worker.fetch import Fetcher
+from worker.models import utcnow
+from worker.outbox import RETRY_SCHEDULE, Dispatcher
+from worker.pipeline import Pipeline
+from worker.settings import AlertSettings, GuardSettings, HttpSettings, Settings
+from worker.store import Outbox
+from worker.types import SendResult
+
+URL = "https://news.example/story"
+
+
+class FakeChannel:
+    """Records what it was asked to send and answers from a script of results."""
+
+    def __init__(self, name: str, *results: SendResult) -> None:
+        self.name = name
+        self.results = list(results)
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+        return self.results.pop(0) if self.results else SendResult(ok=True, status=200)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+
+def _settings(*alerts: AlertSettings) -> Settings:
+    return Settings(
+        http=HttpSettings(per_host_delay=timedelta(0), retries=0),
+        guard=GuardSettings(min_words=5, failing_after=2),
+        alerts=list(alerts),
+    )
+
+
+def _page(title: str, *paragraphs: str) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}"
+        f"</article></body></html>".encode()
+    )
+
+
+PARAGRAPHS = tuple(
+    f"Paragraph {n} of the story, long enough to be real article text for the extractor."
+    for n in range(5)
+)
+V1 = _page("Minister resigns", *PARAGRAPHS)
+V2 = _page("Minister resigns after vote", *PARAGRAPHS)
+V3 = _page("Minister resigns after vote", *PARAGRAPHS[:4], "A new paragraph with 12 votes.")
+
+
+@pytest.fixture
+def run_checks(store):
+    """Serve each page in turn and check the watch once per page."""
+
+    def run(settings: Settings, *pages: bytes, status: int = 200):
+        store.add_watch(URL, label="politics")
+        fetcher = Fetcher(settings.http)
+        pipe = Pipeline(settings, store, fetcher, rng=random.Random(3))
+        records = []
+        with respx.mock:
+            route = respx.get(URL)
+            for page in pages:
+                route.mock(
+                    return_value=httpx.Response(
+                        status, content=page, headers={"Content-Type": "text/html"}
+                    )
+                )
+                [watch] = store.claim_all("t", utcnow(), timedelta(minutes=5))
+                records.append(pipe.check(watch))
+        fetcher.close()
+        return records
+
+    return run
+
+
+def _dispatcher(store, settings, *channels, clock=None):
+    return Dispatcher(
+        settings,
+        store,
+        {c.name: c for c in channels},
+        "test:1",
+        clock=clock or Clock(),
+        rng=random.Random(5),
+    )
+
+
+def test_a_change_writes_one_delivery_per_channel(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="a"), AlertSettings(type="log", name="b"))
+    run_checks(settings, V1, V2)
+    rows = Outbox(store).deliveries()
+    assert sorted((row.channel, row.event, row.status) for row in rows) == [
+        ("a", "article.changed", "pending"),
+        ("b", "article.changed", "pending"),
+    ]
+    assert rows[0].change_id == store.changes()[0][0].id
+    assert rows[0].key != rows[1].key
+
+
+def test_new_articles_alert_only_when_asked(store, run_checks):
+    settings = _settings(
+        AlertSettings(type="log", name="default"),
+        AlertSettings(type="log", name="everything", events=["new", "changed"]),
+    )
+    run_checks(settings, V1)
+    assert [(r.channel, r.event) for r in Outbox(store).deliveries()] == [
+        ("everything", "article.new")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "wanted"),
+    [
+        ({}, True),
+        ({"min_significance": "major"}, True),
+        ({"fields": ["authors"]}, False),
+        ({"fields": ["title"]}, True),
+        ({"labels": ["sport"]}, False),
+        ({"labels": ["politics"]}, True),
+        ({"keywords": ["vote"]}, True),
+        ({"keywords": ["football"]}, False),
+    ],
+    ids=[
+        "default",
+        "major",
+        "other-field",
+        "title-field",
+        "other-label",
+        "label",
+        "keyword",
+        "missing-keyword",
+    ],
+)
+def test_rules_pick_what_a_channel_gets(store, run_checks, rule, wanted):
+    run_checks(_settings(AlertSettings(type="log", name="x", **rule)), V1, V2)
+    assert bool(Outbox(store).deliveries()) is wanted
+
+
+def test_dispatch_sends_and_marks_sent(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    channel = FakeChannel("hook")
+    assert _dispatcher(store, settings, channel).dispatch_pending() == {"sent": 1}
+    [message] = channel.sent
+    assert message.event == "article.changed"
+    assert message.data["url"] == URL
+    assert "title" in message.data["fields"]
+    assert message.data["article"]["title"] == "Minister resigns after vote"
+    [row] = Outbox(store).deliveries()
+    assert (row.status, row.attempts, message.id) == ("sent", 1, row.key)
+    assert _dispatcher(store, settings, channel).dispatch_pending() == {}
+
+
+def test_failures_follow_the_retry_schedule_under_one_id(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    clock = Clock()
+    failing = FakeChannel("hook", *[SendResult(ok=False, status=500, error="HTTP 500")] * 20)
+    dispatcher = _dispatcher(store, settings, failing, clock=clock)
+    for attempt in range(1, len(RETRY_SCHEDULE) + 1):
+        assert dispatcher.dispatch_pending() in ({"retry": 1}, {"failed": 1})
+        [row] = Outbox(store).deliveries()
+        assert row.attempts == attempt
+        assert dispatcher.dispatch_pending() == {}  # not due yet
+        clock.now = row.next_attempt_at + timedelta(seconds=1)
+    assert row.status == "failed"
+    assert len({message.id for message in failing.sent}) == 1
+    assert len(failing.sent) == len(RETRY_SCHEDULE)
+
+
+def test_retry_waits_follow_the_schedule(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    clock = Clock()
+    dispatcher = _dispatcher(
+        store, settings, FakeChannel("hook", SendResult(ok=False)), clock=clock
+    )
+    dispatcher.dispatch_pending()
+    [row] = Outbox(store).deliveries()
+    wait = row.next_attempt_at - clock.now
+    assert timedelta(seconds=4.5) <= wait <= timedelta(seconds=5.5)
+
+
+def test_retry_after_is_honoured(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    clock = Clock()
+    busy = FakeChannel("hook", SendResult(ok=False, status=429, retry_after=120))
+    _dispatcher(store, settings, busy, clock=clock).dispatch_pending()
+    [row] = Outbox(store).deliveries()
+    assert row.next_attempt_at - clock.now >= timedelta(seconds=120)
+    assert row.status == "pending"
+
+
+def test_gone_endpoint_disables_the_channel_until_retry(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2, V3)
+    gone = FakeChannel("hook", SendResult(ok=False, status=410, gone=True))
+    dispatcher = _dispatcher(store, settings, gone)
+    assert dispatcher.dispatch_pending() == {"gone": 1}
+    outbox = Outbox(store)
+    assert {row.status for row in outbox.deliveries()} == {"failed"}
+    assert "hook" in outbox.disabled_channels()
+    assert len(gone.sent) == 1  # the other delivery was not attempted
+    assert outbox.retry() == 2
+    assert outbox.disabled_channels() == {}
+    assert _dispatcher(store, settings, gone).dispatch_pending() == {"sent": 2}
+
+
+def test_a_digest_bundles_changes_once_the_window_passes(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="daily", digest="30m"))
+    run_checks(settings, V1, V2, V3)
+    clock = Clock()
+    channel = FakeChannel("daily")
+    dispatcher = _dispatcher(store, settings, channel, clock=clock)
+    assert dispatcher.dispatch_pending() == {}
+    clock.now += timedelta(minutes=31)
+    assert dispatcher.dispatch_pending() == {"sent": 1}
+    [message] = channel.sent
+    assert message.event == "digest"
+    assert len(message.data["items"]) == 2
+    assert {row.status for row in Outbox(store).deliveries()} == {"sent"}
+
+
+def test_a_failing_watch_alerts_the_operator_once_and_on_recovery(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="ops", events=["operator"]))
+    run_checks(settings, b"", b"", b"", status=503)
+    rows = Outbox(store).deliveries()
+    assert [(r.event, r.data["failures"]) for r in rows] == [("watch.failing", 2)]
+    run_checks(settings, V1)
+    assert [r.event for r in Outbox(store).deliveries()] == ["watch.recovered", "watch.failing"]

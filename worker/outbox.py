@@ -1,0 +1,279 @@
+"""Alert dispatch: claim due deliveries from the outbox, send them, settle or back off.
+
+No alert is lost or invented by a crash: Delivery rows are written in the same transaction as
+the change they announce, and a delivery is marked sent only after its channel said so. A
+crash between the two sends the alert again under the same webhook-id, which receivers use to
+drop duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from worker import diff, notify
+from worker.models import Change, Delivery, Watch, utcnow
+from worker.notify import message as messages
+from worker.settings import AlertSettings, Settings
+from worker.store import Outbox, Store, snapshot_article
+from worker.types import Message, SendResult
+
+log = logging.getLogger(__name__)
+
+# The Standard Webhooks retry schedule: the wait before attempt 1, 2, ... 10.
+RETRY_SCHEDULE = (
+    timedelta(0),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=24),
+)
+BATCH = 50
+
+
+class Dispatcher:
+    """Sends what the outbox holds through the configured channels."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        channels: Mapping[str, notify.Channel],
+        worker_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.outbox = Outbox(store)
+        self.store = store
+        self.channels = dict(channels)
+        self.configs = {config.channel_name: config for config in settings.alerts}
+        self.worker_id = worker_id
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    def dispatch_pending(self) -> Counter[str]:
+        """One pass: every due delivery of every enabled channel is attempted once."""
+        counts: Counter[str] = Counter()
+        disabled = self.outbox.disabled_channels()
+        live = [name for name in self.channels if name not in disabled]
+        immediate = [name for name in live if not self.configs[name].digest]
+        counts.update(self._send_each(immediate))
+        for name in live:
+            if self.configs[name].digest:
+                counts.update(self._send_digest(name))
+        return counts
+
+    def drain(self, timeout: float) -> Counter[str]:
+        """Dispatch until nothing is due now or `timeout` seconds pass (for `check`)."""
+        deadline = time.monotonic() + timeout
+        counts: Counter[str] = Counter()
+        while time.monotonic() < deadline:
+            done = self.dispatch_pending()
+            counts.update(done)
+            if not done or not self.outbox.due_count(list(self.channels), self.clock()):
+                break
+        return counts
+
+    def _send_each(self, names: Sequence[str]) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        if not names:
+            return counts
+        now = self.clock()
+        gone: set[str] = set()
+        for row in self.outbox.claim(self.worker_id, now, self._lease(), BATCH, names):
+            if row.channel in gone:
+                continue  # disabling the channel failed its other deliveries already
+            outcome = self._attempt([row], self._message(row))
+            counts[outcome] += 1
+            if outcome == "gone":
+                gone.add(row.channel)
+        return counts
+
+    def _send_digest(self, name: str) -> Counter[str]:
+        oldest = self.outbox.oldest_pending(name)
+        window = self.configs[name].digest
+        now = self.clock()
+        if oldest is None or window is None or now - oldest < window:
+            return Counter()
+        rows = self.outbox.claim(self.worker_id, now, self._lease(), 500, [name])
+        counts: Counter[str] = Counter()
+        for key, group in _by_digest(rows).items():
+            self.outbox.bundle([_id(row) for row in group], key)
+            bundled = [self._message(row) for row in group]
+            counts[self._attempt(group, messages.digest_message(key, bundled, now))] += 1
+        return counts
+
+    def _attempt(self, rows: list[Delivery], message: Message) -> str:
+        channel = self.channels[rows[0].channel]
+        result = _safe_send(channel, message)
+        ids = [_id(row) for row in rows]
+        if result.ok:
+            self.outbox.settle(ids, "sent", None, result.status, None)
+            return "sent"
+        if result.gone:
+            reason = f"endpoint gone (HTTP {result.status or 410})"
+            log.warning("alert channel %s disabled: %s", channel.name, reason)
+            self.outbox.settle(ids, "failed", None, result.status, reason)
+            self.outbox.disable_channel(channel.name, reason)
+            return "gone"
+        return self._back_off(rows, result)
+
+    def _back_off(self, rows: list[Delivery], result: SendResult) -> str:
+        attempts = rows[0].attempts + 1
+        ids = [_id(row) for row in rows]
+        if attempts >= len(RETRY_SCHEDULE):
+            log.warning("alert %s failed for good: %s", rows[0].key, result.error)
+            self.outbox.settle(ids, "failed", None, result.status, result.error)
+            return "failed"
+        wait = RETRY_SCHEDULE[attempts] * self.rng.uniform(0.9, 1.1)
+        if result.retry_after is not None:
+            wait = max(wait, timedelta(seconds=result.retry_after))
+        later = self.clock() + wait
+        self.outbox.settle(ids, "pending", later, result.status, result.error)
+        return "retry"
+
+    def _message(self, row: Delivery) -> Message:
+        now = self.clock()
+        if row.event.startswith("article.") and row.change_id is not None:
+            data = change_payload(self.outbox, row.change_id)
+        elif row.event == "article.new":
+            data = self._new_article_payload(row)
+        else:
+            return messages.operator_message(row.key, row.event, dict(row.data), now)
+        base_url = self.settings.web.base_url
+        return messages.change_message(row.key, row.event, data, base_url, now)
+
+    def _new_article_payload(self, row: Delivery) -> dict[str, Any]:
+        watch = self.outbox.watch(row.watch_id or 0)
+        snapshot = self.store.snapshot(watch.url, row.version)
+        return {
+            "url": watch.url,
+            "label": watch.label,
+            "source": watch.source,
+            "version": snapshot.version,
+            "article": _article_json(snapshot, watch),
+        }
+
+    def _lease(self) -> timedelta:
+        return self.settings.schedule.lease
+
+
+def change_payload(outbox: Outbox, change_id: int) -> dict[str, Any]:
+    """The `data` of a change alert: the change as `changes --json` shows it, the article, the
+    diff."""
+    change, watch = outbox.change(change_id)
+    data = change_json(change, watch)
+    data["source"] = watch.source
+    new = outbox.store.snapshot(watch.url, change.to_version)
+    data["article"] = _article_json(new, watch)
+    if change.from_version != change.to_version:
+        old = outbox.store.snapshot(watch.url, change.from_version)
+        compared = diff.compare(snapshot_article(old), snapshot_article(new))
+        if compared is not None:
+            data["diff"] = {"text": diff.render_text(compared), "html": diff.render_html(compared)}
+    return data
+
+
+def change_json(change: Change, watch: Watch) -> dict[str, Any]:
+    """One change as `changes --json` prints it (the contract in DESIGN.md)."""
+    stats = change.stats
+    return {
+        "id": change.id,
+        "url": watch.url,
+        "label": watch.label,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "detected_at": iso(change.detected_at),
+        "kind": change.kind,
+        "reverts_to": change.reverts_to,
+        "fields": list(change.fields),
+        "significance": change.significance,
+        "summary": change.summary,
+        "reasons": stats.get("reasons", []),
+        "events": stats.get("events", []),
+        "stats": {key: stats.get(key, 0) for key in ("added", "removed", "edited", "moved")},
+        "paragraphs": stats.get("paragraphs", {}),
+    }
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, to the second."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def build_channels(settings: Settings) -> dict[str, notify.Channel]:
+    """One channel object per [[alerts]] entry, by name."""
+    return {
+        config.channel_name: notify.build_channel(config, settings.http)
+        for config in settings.alerts
+    }
+
+
+def sample_message(config: AlertSettings, base_url: str | None) -> Message:
+    """A made-up change for `alerts test`."""
+    data: dict[str, Any] = {
+        "id": 0,
+        "url": "https://news.example/2020/11/11/sample-story",
+        "label": "sample",
+        "from_version": 1,
+        "to_version": 2,
+        "detected_at": iso(utcnow()),
+        "kind": "edit",
+        "reverts_to": None,
+        "fields": ["title", "body"],
+        "significance": "major",
+        "summary": "title changed; body: 1 edited",
+        "reasons": ["headline rewritten"],
+        "stats": {"added": 0, "removed": 0, "edited": 1, "moved": 0},
+        "article": {"title": "A sample headline, rewritten", "url": "https://news.example/"},
+        "diff": {"text": "title: - A sample headline / + A sample headline, rewritten"},
+    }
+    key = f"msg_test_{int(time.time())}"
+    return messages.change_message(key, "article.changed", data, base_url, utcnow())
+
+
+def _article_json(snapshot: Any, watch: Watch) -> dict[str, Any]:
+    return {
+        "title": snapshot.title,
+        "subtitle": snapshot.subtitle,
+        "authors": snapshot.authors,
+        "published": iso(snapshot.published_at),
+        "url": snapshot.canonical_url or watch.url,
+    }
+
+
+def _safe_send(channel: notify.Channel, message: Message) -> SendResult:
+    try:
+        return channel.send(message)
+    except Exception as exc:  # a channel bug must not stop the other alerts
+        log.exception("alert channel %s raised", channel.name)
+        return SendResult(ok=False, error=f"{type(exc).__name__} in channel {channel.name}")
+
+
+def _by_digest(rows: Iterable[Delivery]) -> dict[str, list[Delivery]]:
+    groups: dict[str, list[Delivery]] = defaultdict(list)
+    fresh = [row for row in rows if row.digest_key is None]
+    for row in rows:
+        if row.digest_key is not None:
+            groups[row.digest_key].append(row)
+    if fresh:
+        groups[f"msg_digest_{fresh[0].key.removeprefix('msg_')}"].extend(fresh)
+    return dict(groups)
+
+
+def _id(row: Delivery) -> int:
+    assert row.id is not None  # claimed rows are stored
+    return row.id
