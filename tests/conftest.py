@@ -122,3 +122,63 @@ def _write_config(path: Path, text: str) -> Path:
 def write_config() -> Callable[[Path, str], Path]:
     """Writes a config file with fast test defaults (no per-host delay, no retries) plus text."""
     return _write_config
+
+
+class WebhookReceiver:
+    """A real HTTP server that records POSTed webhooks and answers from a script.
+
+    `answers` is a list of statuses used in order (then 200); `hang` makes the next request
+    wait until `release()` (to kill a sender in the middle of a delivery).
+    """
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.answers: list[int] = []
+        self.hang = threading.Event()
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/hook"
+
+    def release(self) -> None:
+        self._released.set()
+
+    def stop(self) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append((dict(self.headers), body))
+                receiver.arrived.set()
+                if receiver.hang.is_set():
+                    receiver.hang.clear()
+                    receiver._released.wait(30)
+                    return
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                """Quiet."""
+
+        return Handler
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    hook = WebhookReceiver()
+    yield hook
+    hook.stop()

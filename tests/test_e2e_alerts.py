@@ -1,0 +1,144 @@
+"""Alerts end to end: `python -m worker` against a real webhook receiver and the real SQLite
+file, signatures verified with the standardwebhooks library, and a sender killed mid-delivery."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def _cli(config: Path, database: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "worker",
+        "--config",
+        str(config),
+        "--database-url",
+        f"sqlite:///{database}",
+        *args,
+    ]
+
+
+@pytest.fixture
+def newswatch(tmp_path, write_config, receiver):
+    config = write_config(
+        tmp_path / "newswatch.toml",
+        '[schedule]\nlease = "1s"\n'
+        f'[[alerts]]\ntype = "webhook"\nname = "hook"\nurl = "{receiver.url}"\n'
+        'secret_env = "TEST_WEBHOOK_SECRET"\ntimeout = "20s"\n',
+    )
+    database = tmp_path / "newswatch.db"
+    env = {"TEST_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            _cli(config, database, *args),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    run.argv = lambda *args: _cli(config, database, *args)
+    run.env = env
+    return run
+
+
+def _verified(receiver) -> list[dict]:
+    hook = Webhook(SECRET)
+    return [hook.verify(body, headers) for headers, body in receiver.received]
+
+
+def test_check_delivers_one_signed_webhook(newswatch, server, receiver, seed_v1, seed_v2):
+    url = server.serve("/story", seed_v1)
+    newswatch("watch", "add", url)
+    newswatch("check", url)
+    assert receiver.received == []  # a first capture is not a change
+    server.serve("/story", seed_v2)
+    newswatch("check", url)
+    [payload] = _verified(receiver)
+    assert payload["type"] == "article.changed"
+    assert payload["timestamp"].endswith("Z")
+    data = payload["data"]
+    assert {"title", "body"} <= set(data["fields"])
+    assert (data["url"], data["from_version"], data["to_version"]) == (url, 1, 2)
+    assert data["article"]["title"] != ""
+    assert "diff" in data
+    [change] = json.loads(newswatch("changes", "--json").stdout)
+    assert {k: data[k] for k in change} == change  # the change, as `changes --json` shows it
+    [delivery] = json.loads(newswatch("alerts", "list", "--json").stdout)
+    assert (delivery["status"], delivery["attempts"]) == ("sent", 1)
+    headers = receiver.received[0][0]
+    assert headers["webhook-id"] == delivery["key"]
+    assert SECRET not in newswatch("alerts", "list").stdout
+
+
+def test_failed_delivery_is_retried_under_the_same_id(
+    newswatch, server, receiver, seed_v1, seed_v2
+):
+    url = server.serve("/story", seed_v1)
+    newswatch("watch", "add", url)
+    newswatch("check", url)
+    server.serve("/story", seed_v2)
+    receiver.answers = [500]
+    newswatch("check", url)  # first attempt fails, the second is due 5 s later
+    [pending] = json.loads(newswatch("alerts", "list", "--json").stdout)
+    assert (pending["status"], pending["last_status"]) == ("pending", 500)
+    time.sleep(6)
+    newswatch("check")
+    assert len(_verified(receiver)) == 2
+    ids = {headers["webhook-id"] for headers, _ in receiver.received}
+    stamps = {headers["webhook-timestamp"] for headers, _ in receiver.received}
+    assert len(ids) == 1
+    assert len(stamps) == 2  # each attempt is signed afresh
+
+
+def test_sigkill_mid_delivery_delivers_once_after_restart(
+    newswatch, server, receiver, seed_v1, seed_v2
+):
+    url = server.serve("/story", seed_v1)
+    newswatch("watch", "add", url)
+    newswatch("check", url)
+    server.serve("/story", seed_v2)
+    receiver.hang.set()
+    process = subprocess.Popen(
+        newswatch.argv("check", url),
+        cwd=ROOT,
+        env=newswatch.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert receiver.arrived.wait(30), "the change was never sent"
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+        receiver.release()
+    time.sleep(1.2)  # the killed sender's lease on the delivery expires
+    newswatch("check")
+    payloads = _verified(receiver)
+    ids = {headers["webhook-id"] for headers, _ in receiver.received}
+    assert len(ids) == 1, "one change must never be sent under two ids"
+    assert len(payloads) == 2  # the repeat after the crash carries the same id
+    [change] = json.loads(newswatch("changes", "--json").stdout)
+    assert change["id"] == payloads[-1]["data"]["id"]
+    [delivery] = json.loads(newswatch("alerts", "list", "--json").stdout)
+    assert delivery["status"] == "sent"
