@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Comment, PageElement, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
 from worker.extract._text import attr, class_and_id, clean, text_of
 from worker.extract._tree import elements
@@ -114,14 +114,21 @@ def _is_related(tag: Tag) -> bool:
 
 
 def _leading_text(tag: Tag, enough: int = 80) -> str:
-    """The start of an element's text: enough to recognise a 'Related:' label cheaply."""
+    """The text that starts at an element, enough to recognise a 'Related:' label cheaply.
+
+    A pre-filter only: it may run past the element's end (bs4's `strings` would first find
+    the element's last descendant, a walk over its whole subtree); `_is_teaser` then checks.
+    """
     parts: list[str] = []
     size = 0
-    for text in tag.strings:
-        parts.append(text)
-        size += len(text)
-        if size >= enough:
+    node = tag.next_element
+    for _ in range(50):
+        if node is None or size >= enough:
             break
+        if type(node) is NavigableString:
+            parts.append(node)
+            size += len(node)
+        node = node.next_element
     return clean("".join(parts))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bs4 import Tag
 
+from worker.extract._measure import measure
 from worker.extract._text import attr, clean
 from worker.extract._tree import elements
 
@@ -78,22 +79,24 @@ def score_candidates(root: Tag, weigh_classes: bool) -> dict[int, Candidate]:
     candidates: dict[int, Candidate] = {}
     tags = elements(root)
     holding_blocks = _holding(tags, root)
+    measures = measure(root)
     for tag in tags:
         if tag.name not in _SCOREABLE:
             continue
         if tag.name == "div" and id(tag) in holding_blocks:
             continue
-        text = clean(tag.get_text())
-        if len(text) < 25:
+        inner = measures[id(tag)]
+        if inner.chars < 25:
             continue
-        points = 1 + text.count(",") + text.count("，") + min(len(text) // 100, 3)
+        points = 1 + inner.commas + min(inner.chars // 100, 3)
         for level, ancestor in enumerate(_ancestors(tag, 5)):
             key = id(ancestor)
             if key not in candidates:
                 candidates[key] = Candidate(ancestor, _initial_score(ancestor, weigh_classes))
             candidates[key].score += points / (1 if level == 0 else 2 if level == 1 else level * 3)
-    for candidate in candidates.values():
-        candidate.score *= 1 - link_density(candidate.tag)
+    for key, candidate in candidates.items():
+        known = measures.get(key)
+        candidate.score *= 1 - (known.link_density if known else 0.0)
     return candidates
 
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 from worker.extract import _clean, _score
+from worker.extract._measure import Measure, measure
 from worker.extract._text import attr, class_and_id, clean
-from worker.extract._tree import by_name, elements
+from worker.extract._tree import elements
 from worker.types import Link
 
 MIN_BODY_CHARS = 500
@@ -186,10 +187,12 @@ def _clean_content(
     if not flags.clean_conditionally:
         return
     removed: set[int] = set()
+    # Measured once: a container is judged before anything inside it is removed.
+    measures = measure(block)
     for tag in elements(block, _CONDITIONAL):
         if _inside(tag, removed, block):
             continue
-        if _looks_like_clutter(tag, candidates, flags):
+        if _looks_like_clutter(tag, measures[id(tag)], candidates, flags):
             removed.add(id(tag))
             undo.remove(tag)
 
@@ -206,53 +209,38 @@ def _inside(tag: Tag, removed: set[int], block: Tag) -> bool:
     return False
 
 
-def _looks_like_clutter(tag: Tag, candidates: dict[int, _score.Candidate], flags: _Flags) -> bool:
+def _looks_like_clutter(
+    tag: Tag, inner: Measure, candidates: dict[int, _score.Candidate], flags: _Flags
+) -> bool:
     """Readability's 'clean conditionally' test for one container."""
-    inner = by_name(elements(tag))
-    if tag.name == "table" and _is_data_table(inner):
+    count = inner.counts.get
+    if tag.name == "table" and (count("th") or count("caption") or count("tr", 0) > 10):
         return False
     weight = _score.class_weight(tag) if flags.weigh_classes else 0
     known = candidates.get(id(tag))
     if weight + (known.score if known else 0) < 0:
         return True
-    text = clean(tag.get_text())
-    if text.count(",") >= 10:
+    if inner.commas >= 10:
         return False
-    is_list = tag.name in {"ul", "ol"} or _list_share(inner, len(text)) > 0.9
-    paragraphs = len(inner.get("p", ()))
-    images = len(inner.get("img", ()))
-    items = len(inner.get("li", ())) - 100
-    density = _score.link_density(tag, inner.get("a", []))
-    headings = sum(
-        len(clean(h.get_text())) for name in ("h1", "h2", "h3", "h4") for h in inner.get(name, ())
-    )
-    heading_density = headings / len(text) if text else 0.0
+    chars = inner.chars
+    is_list = tag.name in {"ul", "ol"} or (chars > 0 and inner.listed / chars > 0.9)
+    paragraphs, images = count("p", 0), count("img", 0)
+    density = inner.link_density
+    heading_density = inner.headings / chars if chars else 0.0
     return (
         (images > 1 and paragraphs / images < 0.5)
-        or (not is_list and items > paragraphs)
-        or (len(inner.get("input", ())) > paragraphs // 3)
+        or (not is_list and count("li", 0) - 100 > paragraphs)
+        or (count("input", 0) > paragraphs // 3)
         or (
             not is_list
             and heading_density < 0.9
-            and len(text) < 25
+            and chars < 25
             and (images == 0 or images > 2)
             and density > 0
         )
         or (not is_list and weight < 25 and density > 0.2)
         or (weight >= 25 and density > 0.5)
     )
-
-
-def _is_data_table(inner: dict[str, list[Tag]]) -> bool:
-    return "th" in inner or "caption" in inner or len(inner.get("tr", ())) > 10
-
-
-def _list_share(inner: dict[str, list[Tag]], total: int) -> float:
-    if not total:
-        return 0.0
-    lists = [*inner.get("ul", ()), *inner.get("ol", ())]
-    listed = sum(len(clean(item.get_text())) for item in lists)
-    return listed / total
 
 
 def paragraphs_of(blocks: list[Tag]) -> list[str]:
