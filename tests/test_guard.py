@@ -198,3 +198,71 @@ def test_removal_and_return_are_their_own_events(pipe, store, clock, site):
     assert _check(pipe, store, clock).outcome == "unchanged"
     kinds = [c.kind for c, _ in store.changes()]
     assert kinds == ["restored", "removed"]
+
+
+# -- noise learned per site ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "key"),
+    [
+        ("Most read: Minister resigns after vote", "most read"),
+        ("MOST READ — Storm hits the coast", "most read"),
+        ("Sponsored", "sponsored"),
+        (" ".join(["word"] * 41), None),
+        ("", None),
+    ],
+    ids=["teaser", "case-and-dash", "one-word", "long-paragraph", "empty"],
+)
+def test_noise_key(paragraph, key):
+    assert guard.noise_key(paragraph) == key
+
+
+def test_noise_candidate_needs_a_body_only_change_of_one_kind():
+    old = _article(*LONG, "Most read: Storm hits the coast")
+    new = _article(*LONG, "Most read: Minister resigns")
+    assert guard.noise_candidate(old, new, ("body",)) == "most read"
+    assert guard.noise_candidate(old, new, ("title", "body")) is None
+    edited = _article("A different first paragraph.", *LONG[1:], "Most read: Minister resigns")
+    assert guard.noise_candidate(old, edited, ("body",)) is None
+
+
+def test_without_noise_drops_only_learned_paragraphs():
+    article = _article(*LONG[:2], "Most read: Storm hits the coast")
+    assert guard.without_noise(article, {"most read"}).body == LONG[:2]
+    assert guard.without_noise(article, set()) is article
+
+
+def _story(n: int, teaser: str) -> bytes:
+    paragraphs = (*_paragraphs(f"Story {n}"), f"Most read: {teaser}")
+    return _page(f"Story number {n}", paragraphs)
+
+
+def test_a_rotating_block_is_learned_after_three_articles(store, pipe, clock):
+    urls = [f"https://news.example/story-{n}" for n in range(4)]
+    for url in urls:
+        store.add_watch(url)
+    outcomes = []
+    with respx.mock:
+        for round_, teaser in enumerate(["Storm hits", "Minister resigns", "Prices rise"]):
+            for n, url in enumerate(urls):
+                respx.get(url).mock(
+                    return_value=httpx.Response(
+                        200,
+                        content=_story(n, f"{teaser} {round_}"),
+                        headers={"Content-Type": "text/html"},
+                    )
+                )
+            clock.now += timedelta(minutes=20)
+            for watch in store.claim_all("t", clock.now, timedelta(minutes=5)):
+                outcomes.append(pipe.check(watch).outcome)
+    # round 1 captures; in round 2 the first three changes teach the rule, the fourth is quiet
+    assert outcomes[:4] == ["new"] * 4
+    assert outcomes[4:8] == ["changed", "changed", "changed", "unchanged"]
+    assert outcomes[8:] == ["unchanged"] * 4
+    [rule] = store.noise_rules("news.example")
+    assert (rule.key, rule.learned, len(rule.watch_ids)) == ("most read", True, 3)
+    assert rule.sample.startswith("Most read:")
+    assert store.learned_noise(urls[0]) == {"most read"}
+    store.forget_noise("news.example", "most read")
+    assert store.learned_noise(urls[0]) == frozenset()

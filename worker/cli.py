@@ -21,7 +21,7 @@ from worker import diff
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Delivery, Snapshot, Watch, utcnow
+from worker.models import Delivery, NoiseRule, Snapshot, Watch, utcnow
 from worker.outbox import Dispatcher, build_channels, change_json, iso, sample_message
 from worker.pipeline import Pipeline
 from worker.service import Service, default_worker_id, summary_line
@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_watch(commands)
     _add_history(commands)
     _add_alerts(commands)
+    _add_noise(commands)
     return parser
 
 
@@ -151,6 +152,17 @@ def _add_alerts(commands: Any) -> None:
     test.add_argument("channel", metavar="CHANNEL")
 
 
+def _add_noise(commands: Any) -> None:
+    noise = commands.add_parser("noise", help="page parts learned as noise per site")
+    actions = noise.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = _add(actions, "list", cmd_noise_list, "learned noise and candidates per host")
+    listing.add_argument("--host")
+    listing.add_argument("--json", action="store_true")
+    forget = _add(actions, "forget", cmd_noise_forget, "drop a learned rule")
+    forget.add_argument("host", metavar="HOST")
+    forget.add_argument("key", metavar="KEY")
+
+
 def _duration(text: str) -> Any:
     try:
         return parse_duration(text)
@@ -181,7 +193,7 @@ def _open_store(settings: Settings) -> Store:
     """Migrate the database to the newest schema and sync the config's watches."""
     engine = create_engine(settings.database_url)
     migrate(engine)
-    store = Store(engine)
+    store = Store(engine, noise_articles=settings.guard.noise_articles)
     store.sync_config_watches(settings.watch)
     return store
 
@@ -396,6 +408,38 @@ def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"{args.channel}: sample alert sent")
     return 0
+
+
+def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:
+    rules = _open_store(settings).noise_rules(args.host)
+    if args.json:
+        _print_json([_noise_json(rule) for rule in rules])
+        return 0
+    for rule in rules:
+        state = "learned" if rule.learned else "candidate"
+        print(
+            f"{rule.host}  {rule.key!r:<24} {state:<9} {len(rule.watch_ids)} articles  "
+            f"e.g. {rule.sample[:80]!r}"
+        )
+    return 0
+
+
+def cmd_noise_forget(args: argparse.Namespace, settings: Settings) -> int:
+    _open_store(settings).forget_noise(args.host, args.key)
+    print(f"forgot {args.key!r} on {args.host}")
+    return 0
+
+
+def _noise_json(rule: NoiseRule) -> dict[str, Any]:
+    return {
+        "host": rule.host,
+        "key": rule.key,
+        "learned": rule.learned,
+        "articles": len(rule.watch_ids),
+        "sample": rule.sample,
+        "first_seen": iso(rule.first_seen),
+        "last_seen": iso(rule.last_seen),
+    }
 
 
 def _delivery_json(row: Delivery) -> dict[str, Any]:

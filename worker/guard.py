@@ -9,6 +9,8 @@ becomes a removal only when it persists over several checks spanning hours.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -16,6 +18,12 @@ from worker.settings import GuardSettings
 from worker.types import Article, WatchState
 
 GONE_STATUSES = frozenset({404, 410})
+
+# Site furniture that leaks into a body ("Most read: ...", "Sponsored: ...") is short and
+# keeps its first words while the rest rotates; real paragraphs are longer.
+NOISE_KEY_WORDS = 2
+NOISE_MAX_WORDS = 40
+_WORD = re.compile(r"\w+")
 
 
 def suspicion(article: Article, previous: Article | None, settings: GuardSettings) -> str | None:
@@ -51,9 +59,7 @@ def release_hold(state: WatchState) -> WatchState:
     return replace(state, hold_hash=None, hold_count=0)
 
 
-def gone(
-    state: WatchState, now: datetime, settings: GuardSettings
-) -> tuple[WatchState, bool]:
+def gone(state: WatchState, now: datetime, settings: GuardSettings) -> tuple[WatchState, bool]:
     """Count one more 404/410; True when this check turns the streak into a removal."""
     since = state.gone_since or now
     checks = state.gone_checks + 1
@@ -69,3 +75,34 @@ def gone(
 def back(state: WatchState) -> tuple[WatchState, bool]:
     """The page answered again; True when it had been recorded as removed."""
     return replace(state, gone_since=None, gone_checks=0, removed=False), state.removed
+
+
+def noise_key(paragraph: str) -> str | None:
+    """The first words of a short paragraph, lower-cased: what a rotating block keeps."""
+    words = _WORD.findall(paragraph.lower())
+    if not words or len(words) > NOISE_MAX_WORDS:
+        return None
+    return " ".join(words[:NOISE_KEY_WORDS])
+
+
+def noise_candidate(previous: Article, new: Article, fields: Collection[str]) -> str | None:
+    """The key of the one kind of paragraph that is all that changed, if that is the case.
+
+    Only a change confined to the body whose changed paragraphs all share one key counts:
+    a block that rotates on every fetch while the article stays the same.
+    """
+    if tuple(fields) != ("body",):
+        return None
+    changed = set(previous.body) ^ set(new.body)
+    keys = {noise_key(paragraph) for paragraph in changed}
+    if len(keys) != 1:
+        return None
+    return keys.pop()
+
+
+def without_noise(article: Article, keys: Collection[str]) -> Article:
+    """The article without the paragraphs learned to be site noise."""
+    if not keys:
+        return article
+    body = tuple(p for p in article.body if noise_key(p) not in keys)
+    return article if len(body) == len(article.body) else replace(article, body=body)

@@ -173,3 +173,23 @@ class ChannelState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=100)
     disabled_at: datetime | None = _when()
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class NoiseRule(SQLModel, table=True):
+    """A page part learned to change on every fetch of a site while its articles do not.
+
+    `key` is the first words of the paragraph (see `guard.noise_key`); once paragraphs with
+    that key were the only change of `articles` different articles, it is `learned` and kept
+    out of every comparison on that host.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("host", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str = Field(max_length=255, index=True)
+    key: str = Field(max_length=200)
+    sample: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    watch_ids: list[int] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
+    learned: bool = False
+    first_seen: datetime | None = _when(nullable=False)
+    last_seen: datetime | None = _when(nullable=False)

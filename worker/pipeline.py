@@ -91,6 +91,8 @@ class Pipeline:
     def _compare(
         self, watch: Watch, base: CheckRecord, stored: StoredVersion | None, article: Article
     ) -> CheckRecord:
+        noise = self.store.learned_noise(watch.url)
+        article = guard.without_noise(article, noise)
         content_hash = diff.content_hash(article)
         canonical = article.canonical_url
         if stored is not None and content_hash == stored.content_hash:
@@ -101,11 +103,12 @@ class Pipeline:
             return held
         if stored is None:
             return _version(base, "new", article, content_hash, None, canonical)
-        change = diff.compare(stored.article, article)
+        previous = guard.without_noise(stored.article, noise)
+        change = diff.compare(previous, article)
         if change is None:
             return _replace(base, outcome="unchanged", raw=None, canonical_url=canonical)
         record = _version(base, "changed", article, content_hash, change, canonical)
-        return _replace(record, reverts_to=reverts_to)
+        return _replace(record, reverts_to=reverts_to, noise=_noise(previous, article, change))
 
     def _hold(
         self,
@@ -245,6 +248,14 @@ def _rule_view(
         if config.keywords:
             view["diff"] = {"text": diff.render_text(change)}
     return view
+
+
+def _noise(previous: Article, article: Article, change: Change) -> tuple[str, str] | None:
+    key = guard.noise_candidate(previous, article, change.fields)
+    if key is None:
+        return None
+    sample = next((p for p in article.body if guard.noise_key(p) == key), "")
+    return key, sample
 
 
 def _state(watch: Watch) -> WatchState:

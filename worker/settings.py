@@ -101,6 +101,7 @@ class GuardSettings(_Section):
     removal_checks: int = Field(default=3, ge=1)
     removal_after: Delay = timedelta(hours=6)
     failing_after: int = Field(default=5, ge=1)
+    noise_articles: int = Field(default=3, ge=2)
 
 
 class WebSettings(_Section):

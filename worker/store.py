@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +21,7 @@ from worker.models import (
     ChannelState,
     Check,
     Delivery,
+    NoiseRule,
     RawPage,
     Snapshot,
     Watch,
@@ -38,8 +40,9 @@ DELIVERY_STATUSES = ("pending", "sent", "failed")
 class Store:
     """The database behind newswatch; one instance per process, safe to share across threads."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, noise_articles: int = 3) -> None:
         self.engine = engine
+        self.noise_articles = noise_articles
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -204,11 +207,38 @@ class Store:
             if record.event is not None:
                 causes[f"article.{record.event}"] = _store_event(session, watch, record.event)
             _update_watch(watch, record)
+            if record.noise is not None:
+                _note_noise(session, watch, record.noise, self.noise_articles)
             if record.alerts:
                 session.flush()
                 _enqueue(session, watch, record, causes)
             session.add(watch)
         return check
+
+    # -- noise learned per site --------------------------------------------------------------
+
+    def learned_noise(self, url: str) -> frozenset[str]:
+        """The paragraph keys learned as noise on the host of `url`."""
+        query = select(NoiseRule.key).where(NoiseRule.host == host_of(url), col(NoiseRule.learned))
+        with self.session() as session:
+            return frozenset(session.exec(query))
+
+    def noise_rules(self, host: str | None = None) -> list[NoiseRule]:
+        """Learned noise and candidates, by host then key."""
+        query = select(NoiseRule)
+        if host:
+            query = query.where(NoiseRule.host == host.lower())
+        with self.session() as session:
+            return list(session.exec(query.order_by(col(NoiseRule.host), col(NoiseRule.key))))
+
+    def forget_noise(self, host: str, key: str) -> None:
+        """Drop a learned rule; it is learned again only from new evidence."""
+        query = select(NoiseRule).where(NoiseRule.host == host.lower(), NoiseRule.key == key)
+        with self.session() as session:
+            rule = session.exec(query).first()
+            if rule is None:
+                raise NotFoundError(f"no noise rule {key!r} on {host}")
+            session.delete(rule)
 
     # -- reading history -------------------------------------------------------------------
 
@@ -378,9 +408,7 @@ class Outbox:
             state = session.get(ChannelState, name) or ChannelState(name=name)
             state.disabled_at, state.reason = utcnow(), reason[:1000]
             session.add(state)
-            pending = select(Delivery).where(
-                Delivery.channel == name, Delivery.status == "pending"
-            )
+            pending = select(Delivery).where(Delivery.channel == name, Delivery.status == "pending")
             for row in session.exec(pending):
                 row.status, row.last_error = "failed", f"channel disabled: {reason}"[:1000]
                 row.lease_owner = row.lease_until = None
@@ -497,6 +525,26 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
     if record.state is not None:
         _apply_state(watch, record.state)
     _release(watch, record.next_check_at)
+
+
+def host_of(url: str) -> str:
+    """The lower-cased host name of a URL."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: int) -> None:
+    key, sample = noise
+    host = host_of(watch.url)
+    query = select(NoiseRule).where(NoiseRule.host == host, NoiseRule.key == key)
+    rule = session.exec(query).first()
+    now = utcnow()
+    if rule is None:
+        rule = NoiseRule(host=host, key=key, first_seen=now)
+    if watch.id not in rule.watch_ids:
+        rule.watch_ids = [*rule.watch_ids, watch.id][-50:]
+    rule.sample, rule.last_seen = sample[:500], now
+    rule.learned = rule.learned or len(rule.watch_ids) >= needed
+    session.add(rule)
 
 
 def _apply_state(watch: Watch, state: WatchState) -> None:

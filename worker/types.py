@@ -165,7 +165,7 @@ class CheckRecord:
     from the previous version. `etag`, `last_modified` and `raw_hash` replace the watch's
     values only when the fetch returned a body. `reverts_to` marks a new version whose content
     is that of an earlier one; `event` is `removed` or `restored`; `state` replaces the watch's
-    guard counters when set.
+    guard counters when set. `noise` is a (key, sample) candidate for the site's learned noise.
     """
 
     watch_id: int
@@ -190,6 +190,7 @@ class CheckRecord:
     event: str | None = None
     state: WatchState | None = None
     alerts: tuple[AlertRequest, ...] = ()
+    noise: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
