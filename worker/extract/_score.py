@@ -62,13 +62,13 @@ def class_weight(tag: Tag) -> int:
     return weight
 
 
-def link_density(tag: Tag, anchors: list[Tag] | None = None) -> float:
+def link_density(tag: Tag) -> float:
     """Share of an element's text that sits inside links (in-page links count less)."""
     total = len(clean(tag.get_text()))
     if not total:
         return 0.0
     linked = 0.0
-    for anchor in elements(tag, {"a"}) if anchors is None else anchors:
+    for anchor in elements(tag, {"a"}):
         factor = 0.3 if attr(anchor, "href").startswith("#") else 1.0
         linked += len(clean(anchor.get_text())) * factor
     return min(linked / total, 1.0)
