@@ -100,6 +100,9 @@ def test_the_story(newswatch, server, seed_v1, seed_v2):
     assert shown["body"][0].startswith("Syria's government kicked off")
     assert "{+" in newswatch.ok("diff", url) or "+ " in newswatch.ok("diff", url)
     assert "<ins>" in newswatch.ok("diff", url, "--format", "html")
+    assert "<table" in newswatch.ok("diff", url, "--format", "html", "--side-by-side")
+    operations = json.loads(newswatch.ok("diff", url, "--format", "json"))["operations"]
+    assert {op["kind"] for op in operations} >= {"added", "edited"}
 
 
 def test_not_modified_with_etag(newswatch, server, seed_v1):

@@ -244,3 +244,35 @@ def test_a_failing_watch_alerts_the_operator_once_and_on_recovery(store, run_che
     assert [(r.event, r.data["failures"]) for r in rows] == [("watch.failing", 2)]
     run_checks(settings, V1)
     assert [r.event for r in Outbox(store).deliveries()] == ["watch.recovered", "watch.failing"]
+
+
+def test_a_degraded_site_alerts_once_and_recovers_once(store):
+    settings = _settings(AlertSettings(type="log", name="ops", events=["operator"]))
+    settings = settings.model_copy(
+        update={"guard": GuardSettings(min_words=5, degraded_articles=3, confirm_checks=5)}
+    )
+    urls = [f"https://news.example/story-{n}" for n in range(3)]
+    for url in urls:
+        store.add_watch(url)
+    gutted = _page("Minister resigns", "Subscribe now.")
+    fetcher = Fetcher(settings.http)
+    pipe = Pipeline(settings, store, fetcher, rng=random.Random(3))
+
+    def round_(page: bytes) -> None:
+        with respx.mock:
+            for url in urls:
+                respx.get(url).mock(
+                    return_value=httpx.Response(
+                        200, content=page, headers={"Content-Type": "text/html"}
+                    )
+                )
+            for watch in store.claim_all("t", utcnow(), timedelta(minutes=5)):
+                pipe.check(watch)
+
+    round_(V1)
+    round_(gutted)
+    round_(gutted)
+    round_(V2)
+    fetcher.close()
+    events = [(row.event, row.data["host"]) for row in Outbox(store).deliveries()]
+    assert events == [("site.recovered", "news.example"), ("site.degraded", "news.example")]

@@ -131,6 +131,9 @@ def _add_history(commands: Any) -> None:
     diffs.add_argument("--from", dest="from_version", type=_positive_int)
     diffs.add_argument("--to", dest="to_version", type=_positive_int)
     diffs.add_argument("--format", choices=["text", "json", "html"], default="text")
+    diffs.add_argument(
+        "--side-by-side", action="store_true", help="HTML as two columns instead of inline"
+    )
     changes = _add(commands, "changes", cmd_changes, "detected changes, newest first")
     changes.add_argument("--since", type=_timestamp, help="ISO 8601, inclusive")
     changes.add_argument("--url")
@@ -343,9 +346,9 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     elif change is None:
         print(f"no difference between v{old.version} and v{new.version}")
     elif args.format == "html":
-        print(diff.render_html(change))
+        print(diff.render_html(change, "side-by-side" if args.side_by_side else "inline"))
     else:
-        print(f"v{old.version} -> v{new.version}: {change.summary}")
+        print(f"v{old.version} -> v{new.version}")
         print(diff.render_text(change))
     return 0
 

@@ -193,3 +193,12 @@ class NoiseRule(SQLModel, table=True):
     learned: bool = False
     first_seen: datetime | None = _when(nullable=False)
     last_seen: datetime | None = _when(nullable=False)
+
+
+class Site(SQLModel, table=True):
+    """A host whose extraction degraded (most of its articles held at once, as after a
+    redesign); the row lives from the operator alert until the host recovers."""
+
+    host: str = Field(primary_key=True, max_length=255)
+    degraded_since: datetime | None = _when(nullable=False)
+    reason: str | None = Field(default=None, max_length=1000)

@@ -18,7 +18,7 @@ from worker.fetch import Fetcher
 from worker.models import Watch, utcnow
 from worker.notify.rules import wants
 from worker.settings import AlertSettings, Settings
-from worker.store import Store
+from worker.store import Store, host_of
 from worker.types import (
     AlertRequest,
     Article,
@@ -65,7 +65,7 @@ class Pipeline:
             record = self._failed(watch, started, str(exc), exc.status)
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
-        record = _with_duration(self._with_alerts(watch, record), t0)
+        record = _with_duration(self._with_alerts(watch, self._site_health(watch, record)), t0)
         self.store.save_check(record)
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
@@ -187,6 +187,23 @@ class Pipeline:
             event="removed" if removal else None,
         )
 
+    def _site_health(self, watch: Watch, record: CheckRecord) -> CheckRecord:
+        """Mark a host degraded when most of its articles are held at once, and recovered
+        when one of them extracts well again (operator alerts, once each)."""
+        if not self.settings.alerts:
+            return record
+        host = host_of(watch.url)
+        if _extracted_fine(watch, record) and self.store.site_degraded(host):
+            return _replace(record, site_event="recovered")
+        if not _held_for_content(record) or self.store.site_degraded(host):
+            return record
+        settings = self.settings.guard
+        since = record.started_at - settings.degraded_window
+        held, checked = self.store.held_share(host, since, exclude=_id(watch))
+        if held + 1 >= settings.degraded_articles and (held + 1) >= 0.8 * (checked + 1):
+            return _replace(record, site_event="degraded")
+        return record
+
     def _with_alerts(self, watch: Watch, record: CheckRecord) -> CheckRecord:
         """Add the outbox rows the configured channels want for this check."""
         if not self.settings.alerts:
@@ -231,7 +248,20 @@ def _events(
         events.append(("watch.failing", {**about, "failures": failures + 1}))
     if not record.failed and failures >= failing_after:
         events.append(("watch.recovered", {**about, "failures": failures}))
+    if record.site_event is not None:
+        site = {"host": host_of(watch.url), "url": watch.url, "reason": record.error}
+        events.append((f"site.{record.site_event}", site))
     return events
+
+
+def _extracted_fine(watch: Watch, record: CheckRecord) -> bool:
+    extracted = record.raw_hash is not None and record.raw_hash != watch.raw_hash
+    return record.outcome in {"new", "changed", "unchanged"} and extracted
+
+
+def _held_for_content(record: CheckRecord) -> bool:
+    """Held because the extraction looks broken, not because it returns to an old version."""
+    return record.outcome == "held" and "returns to" not in (record.error or "")
 
 
 def _rule_view(

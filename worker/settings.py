@@ -102,6 +102,8 @@ class GuardSettings(_Section):
     removal_after: Delay = timedelta(hours=6)
     failing_after: int = Field(default=5, ge=1)
     noise_articles: int = Field(default=3, ge=2)
+    degraded_articles: int = Field(default=3, ge=1)
+    degraded_window: Duration = timedelta(hours=2)
 
 
 class WebSettings(_Section):

@@ -23,6 +23,7 @@ from worker.models import (
     Delivery,
     NoiseRule,
     RawPage,
+    Site,
     Snapshot,
     Watch,
     utcnow,
@@ -207,6 +208,8 @@ class Store:
             if record.event is not None:
                 causes[f"article.{record.event}"] = _store_event(session, watch, record.event)
             _update_watch(watch, record)
+            if record.site_event is not None:
+                _mark_site(session, host_of(watch.url), record.site_event, record.error)
             if record.noise is not None:
                 _note_noise(session, watch, record.noise, self.noise_articles)
             if record.alerts:
@@ -214,6 +217,28 @@ class Store:
                 _enqueue(session, watch, record, causes)
             session.add(watch)
         return check
+
+    # -- site health -------------------------------------------------------------------------
+
+    def held_share(self, host: str, since: datetime, exclude: int) -> tuple[int, int]:
+        """Of the host's other watches checked since `since`: how many were last held, of all."""
+        latest = (
+            select(sa.func.max(Check.id).label("id"))
+            .join(Watch, col(Watch.id) == Check.watch_id)
+            .where(col(Check.started_at) >= since, _on_host(host))
+            .where(Check.watch_id != exclude)
+            .group_by(col(Check.watch_id))
+            .subquery()
+        )
+        query = select(Check.outcome).join(latest, latest.c.id == Check.id)
+        with self.session() as session:
+            outcomes = [outcome for outcome in session.exec(query)]
+        return outcomes.count("held"), len(outcomes)
+
+    def site_degraded(self, host: str) -> bool:
+        """Whether an operator alert said this host's extraction degraded, not yet recovered."""
+        with self.session() as session:
+            return session.get(Site, host) is not None
 
     # -- noise learned per site --------------------------------------------------------------
 
@@ -530,6 +555,19 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
 def host_of(url: str) -> str:
     """The lower-cased host name of a URL."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def _on_host(host: str) -> Any:
+    url = col(Watch.url)
+    return sa.or_(url.like(f"%://{host}/%"), url.like(f"%://{host}:%"))
+
+
+def _mark_site(session: Session, host: str, event: str, reason: str | None) -> None:
+    site = session.get(Site, host)
+    if event == "degraded" and site is None:
+        session.add(Site(host=host, degraded_since=utcnow(), reason=(reason or "")[:1000]))
+    elif event == "recovered" and site is not None:
+        session.delete(site)
 
 
 def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: int) -> None:

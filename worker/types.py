@@ -165,7 +165,8 @@ class CheckRecord:
     from the previous version. `etag`, `last_modified` and `raw_hash` replace the watch's
     values only when the fetch returned a body. `reverts_to` marks a new version whose content
     is that of an earlier one; `event` is `removed` or `restored`; `state` replaces the watch's
-    guard counters when set. `noise` is a (key, sample) candidate for the site's learned noise.
+    guard counters when set. `noise` is a (key, sample) candidate for the site's learned noise;
+    `site_event` is `degraded` or `recovered` for the watch's host.
     """
 
     watch_id: int
@@ -191,6 +192,7 @@ class CheckRecord:
     state: WatchState | None = None
     alerts: tuple[AlertRequest, ...] = ()
     noise: tuple[str, str] | None = None
+    site_event: str | None = None
 
 
 @dataclass(frozen=True)
