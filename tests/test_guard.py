@@ -2,6 +2,7 @@
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from worker.settings import GuardSettings, HttpSettings, Settings
 from worker.types import Article, WatchState
 
 URL = "https://news.example/story"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SETTINGS = GuardSettings(confirm_checks=3, min_words=20, removal_checks=3)
 
 
@@ -266,3 +268,18 @@ def test_a_rotating_block_is_learned_after_three_articles(store, pipe, clock):
     assert store.learned_noise(urls[0]) == {"most read"}
     store.forget_noise("news.example", "most read")
     assert store.learned_noise(urls[0]) == frozenset()
+
+
+CONSENT = (FIXTURES / "extract" / "consent-wall.html").read_bytes()
+PAYWALL = (FIXTURES / "extract" / "paywall-teaser.html").read_bytes()
+ERROR_PAGE = _page("Page not found", ("Sorry, the page you asked for could not be found.",))
+
+
+@pytest.mark.parametrize(
+    "fault", [CONSENT, PAYWALL, ERROR_PAGE, GUTTED], ids=["consent", "paywall", "error", "cut"]
+)
+def test_a_fault_in_a_series_makes_no_change_and_no_phantom_later(pipe, store, clock, site, fault):
+    outcomes = _outcomes(pipe, store, clock, site, [A, fault, A, B, fault, B])
+    assert outcomes == ["new", "held", "unchanged", "changed", "held", "unchanged"]
+    [(change, _)] = store.changes()
+    assert (change.from_version, change.to_version, change.kind) == (1, 2, "edit")
