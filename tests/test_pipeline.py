@@ -139,3 +139,56 @@ def _html() -> dict[str, str]:
 
 def _explode(*args):
     raise AssertionError("extraction must not run")
+
+
+def _aged(watched, **since):
+    watched.every_seconds = None
+    watched.last_change_at = utcnow() - timedelta(**since)
+    return watched
+
+
+@pytest.mark.parametrize(
+    ("age", "every"),
+    [
+        ({"minutes": 30}, timedelta(minutes=15)),
+        ({"hours": 5}, timedelta(hours=1)),
+        ({"days": 2}, timedelta(hours=3)),
+        ({"days": 10}, timedelta(days=3)),
+        ({"days": 100}, timedelta(days=30)),
+    ],
+    ids=["young", "hours", "days", "weeks", "months"],
+)
+def test_checks_decay_with_age_since_the_last_change(pipe, watched, age, every):
+    assert pipe.interval(_aged(watched, **age), utcnow()) == every
+
+
+def test_own_interval_beats_the_stages(pipe, watched):
+    watched.every_seconds = 600
+    watched.last_change_at = utcnow() - timedelta(days=100)
+    assert pipe.interval(watched, utcnow()) == timedelta(minutes=10)
+    assert not pipe.retired(watched, utcnow())
+
+
+def test_schedule_every_is_a_floor(store, watched):
+    settings = Settings(schedule=ScheduleSettings(every=timedelta(hours=2)))
+    pipe = Pipeline(settings, store, Fetcher(settings.http))
+    assert pipe.interval(_aged(watched, minutes=5), utcnow()) == timedelta(hours=2)
+
+
+@respx.mock
+def test_an_article_older_than_the_last_stage_is_retired(pipe, store, watched, seed_v1):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    [watch] = store.claim_all("test", utcnow(), timedelta(minutes=5))
+    watch.every_seconds = None
+    watch.created_at = utcnow() - timedelta(days=400)
+    assert pipe.check(watch).retire
+    [(stored, _)] = store.list_watches()
+    assert (stored.active, stored.retired_at is not None) == (False, True)
+
+
+@respx.mock
+def test_retry_after_is_honoured_for_the_next_check(pipe, store, watched):
+    respx.get(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "7200"}))
+    record = _check(pipe, store)
+    assert record.outcome == "error"
+    assert record.next_check_at - record.started_at >= timedelta(hours=2)

@@ -10,7 +10,9 @@
           │    └── FetchTimeoutError       connect or read timeout
           ├── HTTPStatusError     4xx / 5xx answer; carries the status
           ├── TooLargeError       the body passed the size cap (decompressed bytes)
-          └── NotHTMLError        a content type that is not an HTML page
+          ├── NotHTMLError        a content type that is not an HTML page
+          └── RefusedError        not fetched on purpose: robots.txt disallows it, or it
+                                  resolves to a private address for an untrusted watch
 
 A fetch failure of one article is recorded as a Check row with outcome `error`; it never
 stops the other articles.
@@ -42,10 +44,18 @@ class DatabaseError(NewswatchError):
 class FetchError(NewswatchError):
     """A fetch failed; `url` is the address that was asked for."""
 
-    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
+        self.retry_after = retry_after
 
 
 class NetworkError(FetchError):
@@ -66,3 +76,7 @@ class TooLargeError(FetchError):
 
 class NotHTMLError(FetchError):
     """The response is not an HTML page (a PDF, an image, JSON, ...)."""
+
+
+class RefusedError(FetchError):
+    """newswatch would not fetch this URL: robots.txt, or a private address."""

@@ -301,7 +301,10 @@ def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
     status = response.status_code
     reason = f" {response.reason_phrase}" if response.reason_phrase else ""
     where = url if response.url == httpx.URL(url) else f"{response.url} (redirected from {url})"
-    return HTTPStatusError(f"HTTP {status}{reason} from {where}", url=url, status=status)
+    after = _retry_after(response.headers.get("retry-after")) if status in {429, 503} else None
+    return HTTPStatusError(
+        f"HTTP {status}{reason} from {where}", url=url, status=status, retry_after=after
+    )
 
 
 def _retry_in(response: httpx.Response, attempt: int) -> float | None:

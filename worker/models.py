@@ -62,6 +62,9 @@ class Watch(SQLModel, table=True):
     gone_since: datetime | None = _when()
     gone_checks: int = Field(default=0)
     removed: bool = Field(default=False)
+    public_only: bool = Field(default=False)
+    respect_robots: bool = Field(default=False)
+    retired_at: datetime | None = _when()
     created_at: datetime | None = _when(nullable=False)
     last_change_at: datetime | None = _when()
     last_checked_at: datetime | None = _when()
@@ -202,3 +205,28 @@ class Site(SQLModel, table=True):
     host: str = Field(primary_key=True, max_length=255)
     degraded_since: datetime | None = _when(nullable=False)
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class Source(SQLModel, table=True):
+    """A feed, sitemap or section page polled for new article URLs to watch."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=Column(sa.String(2048), unique=True, nullable=False))
+    kind: str = Field(default="auto", max_length=20)
+    pattern: str | None = Field(default=None, max_length=500)
+    label: str | None = Field(default=None, max_length=200)
+    active: bool = True
+    from_config: bool = False
+    allow_private: bool = False
+    ignore_robots: bool = False
+    every_seconds: int = 900
+    next_poll_at: datetime | None = _when(index=True)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _when()
+    etag: str | None = Field(default=None, max_length=512)
+    last_modified: str | None = Field(default=None, max_length=128)
+    created_at: datetime | None = _when(nullable=False)
+    last_polled_at: datetime | None = _when()
+    last_error: str | None = Field(default=None, max_length=1000)
+    consecutive_failures: int = 0
+    enrolled: int = 0

@@ -62,10 +62,13 @@ class Pipeline:
         try:
             record = self._check(watch, started)
         except FetchError as exc:
-            record = self._failed(watch, started, str(exc), exc.status)
+            record = self._failed(watch, started, str(exc), exc.status, exc.retry_after)
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
-        record = _with_duration(self._with_alerts(watch, self._site_health(watch, record)), t0)
+        record = self._with_alerts(watch, self._site_health(watch, record))
+        if not record.failed and self.retired(watch, started):
+            record = _replace(record, retire=True)
+        record = _with_duration(record, t0)
         self.store.save_check(record)
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
@@ -169,7 +172,12 @@ class Pipeline:
         )
 
     def _failed(
-        self, watch: Watch, started: datetime, error: str, status: int | None
+        self,
+        watch: Watch,
+        started: datetime,
+        error: str,
+        status: int | None,
+        retry_after: float | None = None,
     ) -> CheckRecord:
         failures = watch.consecutive_failures + 1
         state, removal = _state(watch), False
@@ -182,7 +190,9 @@ class Pipeline:
             http_status=status,
             error=error,
             failed=True,
-            next_check_at=self.next_check(watch, started, failures=failures),
+            next_check_at=_not_before(
+                self.next_check(watch, started, failures=failures), started, retry_after
+            ),
             state=state,
             event="removed" if removal else None,
         )
@@ -218,17 +228,28 @@ class Pipeline:
 
     def next_check(self, watch: Watch, now: datetime, failures: int) -> datetime:
         """When to check again: the watch's interval, doubled per failure, with jitter."""
-        every = self.interval(watch)
+        every = self.interval(watch, now)
         if failures:
             every = min(every * 2 ** min(failures, 16), self.settings.schedule.max_backoff)
         spread = self.settings.schedule.jitter
         return now + every * self.rng.uniform(1 - spread, 1 + spread)
 
-    def interval(self, watch: Watch) -> timedelta:
-        """The re-check interval of a watch: its own, else the configured default."""
+    def interval(self, watch: Watch, now: datetime | None = None) -> timedelta:
+        """The re-check interval of a watch: its own `every` if it has one, else the stage
+        of its age since the last change (never shorter than [schedule] every)."""
         if watch.every_seconds:
             return timedelta(seconds=watch.every_seconds)
-        return self.settings.schedule.every
+        schedule = self.settings.schedule
+        age = _age(watch, now or self.clock())
+        stage = next((every for limit, every in schedule.stages if age < limit), None)
+        return max(schedule.every, stage or schedule.stages[-1][1])
+
+    def retired(self, watch: Watch, now: datetime) -> bool:
+        """True once an article without its own interval is older than the last stage."""
+        schedule = self.settings.schedule
+        if watch.every_seconds or not schedule.retire or not schedule.stages:
+            return False
+        return _age(watch, now) >= schedule.stages[-1][0]
 
 
 def _events(
@@ -296,6 +317,19 @@ def _state(watch: Watch) -> WatchState:
         gone_checks=watch.gone_checks,
         removed=watch.removed,
     )
+
+
+def _not_before(when: datetime, now: datetime, retry_after: float | None) -> datetime:
+    """A server's Retry-After (429/503) is honoured: never check again sooner."""
+    if retry_after is None:
+        return when
+    return max(when, now + timedelta(seconds=retry_after))
+
+
+def _age(watch: Watch, now: datetime) -> timedelta:
+    """Time since the article last changed (or was first enrolled)."""
+    since = watch.last_change_at or watch.created_at or now
+    return max(now - since, timedelta(0))
 
 
 def _id(watch: Watch) -> int:

@@ -72,8 +72,40 @@ class DatabaseSettings(_Section):
         return url
 
 
+def _stage(value: object) -> tuple[timedelta, timedelta]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError(f"a stage is [age, every], such as ['3h', '15m'], got {value!r}")
+    age, every = (_positive(parse_duration(part)) for part in value)
+    return age, every
+
+
+Stage = Annotated[tuple[timedelta, timedelta], BeforeValidator(_stage)]
+
+# The long-running news-diff projects: every 15 min for 3 hours after the last change, hourly
+# up to a day, every 3 hours up to a week, every 3 days up to a month, then monthly up to a year.
+DEFAULT_STAGES = (
+    (timedelta(hours=3), timedelta(minutes=15)),
+    (timedelta(days=1), timedelta(hours=1)),
+    (timedelta(days=7), timedelta(hours=3)),
+    (timedelta(days=30), timedelta(days=3)),
+    (timedelta(days=365), timedelta(days=30)),
+)
+
+
+def _ascending(stages: tuple[tuple[timedelta, timedelta], ...]) -> tuple:
+    ages = [age for age, _ in stages]
+    if ages != sorted(ages) or len(set(ages)) != len(ages):
+        raise ValueError("stages must be in order of increasing age")
+    return stages
+
+
+Stages = Annotated[tuple[Stage, ...], AfterValidator(_ascending)]
+
+
 class ScheduleSettings(_Section):
     every: Duration = timedelta(minutes=15)
+    stages: Stages = DEFAULT_STAGES
+    retire: bool = True
     tick: Duration = timedelta(seconds=5)
     jitter: float = Field(default=0.1, ge=0, le=0.5)
     max_backoff: Duration = timedelta(days=1)
@@ -110,6 +142,28 @@ class WebSettings(_Section):
     """Where people read newswatch's pages; alerts link there when it is set."""
 
     base_url: str | None = None
+
+
+class SourceSettings(_Section):
+    """A feed, sitemap or section page whose articles are watched as they appear."""
+
+    url: AnyHttpUrl
+    kind: Literal["auto", "feed", "sitemap", "section"] = "auto"
+    pattern: str | None = None
+    label: str | None = None
+    every: Duration = timedelta(minutes=15)
+    allow_private: bool = False
+    ignore_robots: bool = False
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return pattern
 
 
 class WatchSettings(_Section):
@@ -160,8 +214,9 @@ class Settings(_Section):
     guard: GuardSettings = GuardSettings()
     web: WebSettings = WebSettings()
     watch: list[WatchSettings] = []
+    source: list[SourceSettings] = []
     alerts: list[AlertSettings] = []
-    source: Path | None = None
+    config_file: Path | None = None
 
     @property
     def database_url(self) -> str:
@@ -191,7 +246,7 @@ def load_settings(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path if path.exists() else None)) from None
-    return settings.model_copy(update={"source": path if path.exists() else None})
+    return settings.model_copy(update={"config_file": path if path.exists() else None})
 
 
 def _config_path(config: str | Path | None, env: Any) -> tuple[Path, bool]:

@@ -72,7 +72,8 @@ class Store:
             watch = _watch_by_url(session, key)
             if watch is None:
                 watch = Watch(url=key, created_at=utcnow(), next_check_at=utcnow())
-            watch.active = True
+            if not from_config or watch.retired_at is None:  # a config sync never revives
+                watch.active, watch.retired_at = True, None
             watch.from_config = from_config or watch.from_config
             watch.every_seconds = int(every.total_seconds()) if every else None
             watch.label = label
@@ -550,6 +551,8 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
     if record.state is not None:
         _apply_state(watch, record.state)
     _release(watch, record.next_check_at)
+    if record.retire:
+        watch.active, watch.retired_at = False, now
 
 
 def host_of(url: str) -> str:

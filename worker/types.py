@@ -166,7 +166,8 @@ class CheckRecord:
     values only when the fetch returned a body. `reverts_to` marks a new version whose content
     is that of an earlier one; `event` is `removed` or `restored`; `state` replaces the watch's
     guard counters when set. `noise` is a (key, sample) candidate for the site's learned noise;
-    `site_event` is `degraded` or `recovered` for the watch's host.
+    `site_event` is `degraded` or `recovered` for the watch's host; `retire` ends the watch
+    (older than the last schedule stage).
     """
 
     watch_id: int
@@ -193,6 +194,7 @@ class CheckRecord:
     alerts: tuple[AlertRequest, ...] = ()
     noise: tuple[str, str] | None = None
     site_event: str | None = None
+    retire: bool = False
 
 
 @dataclass(frozen=True)
