@@ -10,6 +10,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -21,9 +22,10 @@ from worker.errors import (
     HTTPStatusError,
     NetworkError,
     NotHTMLError,
+    RefusedError,
     TooLargeError,
 )
-from worker.fetch import Fetcher
+from worker.fetch import Fetcher, FetchRules
 from worker.settings import HttpSettings
 
 URL = "https://news.test/2024/story"
@@ -739,3 +741,104 @@ def test_status_error_without_redirect_names_only_the_url(router, make_fetcher):
         make_fetcher().get("https://news.test")
 
     assert str(caught.value) == "HTTP 404 Not Found from https://news.test"
+
+
+# -- rules for untrusted URLs, robots.txt, global rate, contact ---------------------------
+
+
+def _polite_settings(**overrides) -> HttpSettings:
+    return HttpSettings(per_host_delay=timedelta(0), retries=0, **overrides)
+
+
+@respx.mock
+def test_robots_txt_disallow_is_refused_and_cached():
+    robots = respx.get("https://site.example/robots.txt").mock(
+        return_value=httpx.Response(200, text="User-agent: *\nDisallow: /private/\n")
+    )
+    page = respx.get(url__startswith="https://site.example/p").mock(
+        return_value=httpx.Response(200, html="<html><body>ok</body></html>")
+    )
+    rules = FetchRules(respect_robots=True)
+    with Fetcher(_polite_settings()) as fetcher:
+        with pytest.raises(RefusedError, match=r"disallowed by robots\.txt"):
+            fetcher.get("https://site.example/private/a", rules=rules)
+        assert fetcher.get("https://site.example/public/b", rules=rules).status == 200
+        fetcher.get("https://site.example/public/c")  # hand-added watches ignore robots
+    assert robots.call_count == 1
+    assert page.call_count == 2
+
+
+@pytest.mark.parametrize(("status", "allowed"), [(404, True), (503, False)])
+@respx.mock
+def test_robots_txt_errors(status, allowed):
+    respx.get("https://site.example/robots.txt").mock(return_value=httpx.Response(status))
+    respx.get("https://site.example/a").mock(return_value=httpx.Response(200, html="<p>x</p>"))
+    with Fetcher(_polite_settings()) as fetcher:
+        if allowed:
+            assert fetcher.get("https://site.example/a", rules=FetchRules(respect_robots=True))
+        else:
+            with pytest.raises(RefusedError):
+                fetcher.get("https://site.example/a", rules=FetchRules(respect_robots=True))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1/a", "http://10.1.2.3/a", "http://169.254.169.254/latest/meta-data"]
+)
+@respx.mock
+def test_untrusted_urls_must_be_public(url):
+    route = respx.get(url).mock(return_value=httpx.Response(200, html="<p>x</p>"))
+    with Fetcher(_polite_settings()) as fetcher:
+        with pytest.raises(RefusedError, match="refused"):
+            fetcher.get(url, rules=FetchRules(public_only=True))
+        assert fetcher.get(url).status == 200  # trusted (hand-added) URLs may point anywhere
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_a_redirect_to_a_private_address_is_refused():
+    respx.get("http://93.184.216.34/a").mock(
+        return_value=httpx.Response(302, headers={"Location": "http://127.0.0.1/admin"})
+    )
+    inside = respx.get("http://127.0.0.1/admin").mock(return_value=httpx.Response(200))
+    with Fetcher(_polite_settings()) as fetcher, pytest.raises(RefusedError, match=r"127\.0\.0\.1"):
+        fetcher.get("http://93.184.216.34/a", rules=FetchRules(public_only=True))
+    assert inside.call_count == 0
+
+
+def test_global_rate_cap_spaces_all_requests():
+    clock = FakeClock()
+    starts: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        starts.append(clock() - 1000.0)
+        return httpx.Response(200, headers=HTML, content=PAGE)
+
+    settings = _polite_settings(max_rps=2)
+    transport = httpx.MockTransport(handler)
+    with Fetcher(settings, transport=transport, clock=clock, sleep=clock.sleep) as fetcher:
+        for host in ("a.example", "b.example", "c.example"):
+            fetcher.get(f"https://{host}/x")
+    assert starts == [0.0, 0.5, 1.0]
+
+
+@respx.mock
+def test_user_agent_names_the_tool_and_the_contact():
+    route = respx.get("https://site.example/a").mock(return_value=httpx.Response(200, html="x"))
+    with Fetcher(_polite_settings(contact="mailto:ops@newsroom.example")) as fetcher:
+        fetcher.get("https://site.example/a")
+    agent = route.calls.last.request.headers["User-Agent"]
+    assert agent.startswith("newswatch/") and "mailto:ops@newsroom.example" in agent
+
+
+@respx.mock
+def test_feed_rules_read_any_type_as_bytes():
+    xml = b"<?xml version='1.0'?><rss><channel></channel></rss>"
+    route = respx.get("https://site.example/feed").mock(
+        return_value=httpx.Response(
+            200, content=xml, headers={"Content-Type": "application/rss+xml"}
+        )
+    )
+    with Fetcher(_polite_settings()) as fetcher:
+        result = fetcher.get("https://site.example/feed", rules=FetchRules(feed=True))
+    assert result.raw == xml
+    assert "rss" in route.calls.last.request.headers["Accept"]

@@ -34,12 +34,13 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import NamedTuple, Self
+from urllib.robotparser import RobotFileParser
 
 import charset_normalizer
 import httpx
@@ -50,13 +51,21 @@ from worker.errors import (
     HTTPStatusError,
     NetworkError,
     NotHTMLError,
+    RefusedError,
     TooLargeError,
 )
 from worker.settings import HttpSettings
 from worker.types import FetchResult
+from worker.urls import DiscoverError, check_public
 
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _ACCEPT_ENCODING = "gzip, deflate"
+_FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+_ROBOTS_KEEP = 24 * 3600.0
+_ROBOTS_RETRY = 600.0
+_ROBOTS_MAX = 512 * 1024
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_STARTS = (
     b"<!doctype html",
@@ -95,6 +104,20 @@ _NOT_CHARSETS = frozenset(
 _WEB_ALIASES = {"iso8859-1": "cp1252"}
 
 
+@dataclass(frozen=True)
+class FetchRules:
+    """How one URL may be fetched.
+
+    `feed`: a feed or sitemap, read as bytes whatever its type. `public_only`: every hop
+    must resolve to public addresses (URLs a feed or sitemap listed). `respect_robots`: obey
+    robots.txt.
+    """
+
+    feed: bool = False
+    public_only: bool = False
+    respect_robots: bool = False
+
+
 class _Failure(NamedTuple):
     """A failed attempt and how long to wait before the next one (None: do not retry)."""
 
@@ -118,27 +141,37 @@ class Fetcher:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
+        self._robots = _RobotsCache(self, clock)
         self._client = httpx.Client(
             transport=transport,
             timeout=settings.timeout.total_seconds(),
             follow_redirects=False,
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             headers={
-                "User-Agent": settings.user_agent,
+                "User-Agent": user_agent(settings),
                 "Accept": _ACCEPT,
                 "Accept-Encoding": _ACCEPT_ENCODING,
             },
         )
 
     def get(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        *,
+        rules: FetchRules = FetchRules(),
     ) -> FetchResult:
         """Fetch `url`, sending the validators given; raise a FetchError subclass on failure."""
         host = _host(url)
         headers = _conditional_headers(etag, last_modified)
+        if rules.feed:
+            headers["Accept"] = _FEED_ACCEPT
+        if rules.respect_robots:
+            self._robots.check(url, self._settings.user_agent)
         attempt = 0
         while True:
-            outcome = self._attempt(url, host, headers, attempt)
+            outcome = self._attempt(url, host, headers, attempt, rules)
             if isinstance(outcome, FetchResult):
                 return outcome
             if outcome.retry_in is None or attempt >= self._settings.retries:
@@ -162,26 +195,31 @@ class Fetcher:
         self.close()
 
     def _attempt(
-        self, url: str, host: str, headers: dict[str, str], attempt: int
+        self, url: str, host: str, headers: dict[str, str], attempt: int, rules: FetchRules
     ) -> FetchResult | _Failure:
         """One request (redirects included) under the host's politeness rules."""
         try:
             with self._polite(host):
                 started = self._clock()
-                with closing(self._open(url, headers)) as response:
+                with closing(self._open(url, headers, rules.public_only)) as response:
                     if response.status_code >= 300 and response.status_code != 304:
                         return _Failure(_status_error(url, response), _retry_in(response, attempt))
-                    return self._result(url, response, started)
+                    return self._result(url, response, started, rules.feed)
         except httpx.HTTPError as exc:
             error = _translate(exc, url)
             error.__cause__ = exc
             retryable = isinstance(error, NetworkError) and not isinstance(error, FetchTimeoutError)
             return _Failure(error, _backoff(attempt) if retryable else None)
 
-    def _open(self, url: str, headers: dict[str, str]) -> httpx.Response:
-        """Send the GET and follow redirects by hand, closing each redirect unread."""
+    def _open(self, url: str, headers: dict[str, str], public_only: bool) -> httpx.Response:
+        """Send the GET and follow redirects by hand, closing each redirect unread.
+
+        With `public_only`, every hop must resolve to public addresses only (no SSRF).
+        """
         request = self._client.build_request("GET", url, headers=headers)
         for _ in range(self._settings.max_redirects + 1):
+            if public_only:
+                _require_public(url, request.url.host)
             response = self._client.send(request, stream=True)
             if response.next_request is None:
                 return response
@@ -191,7 +229,9 @@ class Fetcher:
             f"too many redirects (more than {self._settings.max_redirects}) from {url}", url=url
         )
 
-    def _result(self, url: str, response: httpx.Response, started: float) -> FetchResult:
+    def _result(
+        self, url: str, response: httpx.Response, started: float, feed: bool = False
+    ) -> FetchResult:
         """Turn a 2xx or 304 response into a FetchResult, reading the body under the cap."""
         content_type = response.headers.get("content-type", "")
         result = FetchResult(
@@ -204,6 +244,9 @@ class Fetcher:
         )
         if response.status_code == 304:
             return _not_modified(result, response.request, self._clock() - started)
+        if feed:  # feeds and sitemaps are parsed from bytes by their own parsers
+            raw = self._read(url, response, started)
+            return replace(result, raw=raw, elapsed=self._clock() - started)
         _check_declared_type(url, content_type)
         raw = self._read(url, response, started)
         if not content_type and not _looks_like_html(raw):
@@ -242,16 +285,87 @@ class Fetcher:
             return self._slots[host]
 
     def _wait_turn(self, host: str) -> None:
-        """Reserve the host's next start time (per_host_delay after the last one), then wait."""
+        """Reserve the next start time of the host (per_host_delay after its last request)
+        and of the whole fetcher (1 / max_rps after the last request), then wait."""
         delay = self._settings.per_host_delay.total_seconds()
-        if delay <= 0:
+        rps = self._settings.max_rps
+        if delay <= 0 and rps <= 0:
             return
         with self._lock:
             now = self._clock()
-            start = max(now, self._next_start.get(host, now))
-            self._next_start[host] = start + delay
+            start = max(now, self._next_start.get(host, now), self._next_start.get("", now))
+            if delay > 0:
+                self._next_start[host] = start + delay
+            if rps > 0:
+                self._next_start[""] = start + 1 / rps
         if start > now:
             self._sleep(start - now)
+
+
+def user_agent(settings: HttpSettings) -> str:
+    """The User-Agent: the tool, and the operator's contact when the config gives one."""
+    if not settings.contact:
+        return settings.user_agent
+    return f"{settings.user_agent} (contact: {settings.contact})"
+
+
+def _require_public(url: str, host: str) -> None:
+    try:
+        check_public(host)
+    except DiscoverError as exc:
+        raise RefusedError(f"refused {url}: {exc}", url=url) from None
+
+
+class _RobotsCache:
+    """robots.txt per origin, fetched once and kept for a day (RFC 9309).
+
+    4xx means no rules (everything allowed); 5xx and network errors mean "disallow all" for a
+    short while, as the RFC asks, so an overloaded site is not hammered.
+    """
+
+    def __init__(self, fetcher: Fetcher, clock: Callable[[], float]) -> None:
+        self._fetcher = fetcher
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rules: dict[str, tuple[float, RobotFileParser | None]] = {}
+
+    def check(self, url: str, agent: str) -> None:
+        """Raise RefusedError when robots.txt disallows `url` for our user agent."""
+        parser = self._parser(_origin(url))
+        allowed = parser.can_fetch(agent, url) if parser is not None else True
+        if not allowed:
+            raise RefusedError(f"disallowed by robots.txt: {url}", url=url)
+
+    def _parser(self, origin: str) -> RobotFileParser | None:
+        with self._lock:
+            cached = self._rules.get(origin)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        parser, keep = self._load(origin)
+        with self._lock:
+            self._rules[origin] = (self._clock() + keep, parser)
+        return parser
+
+    def _load(self, origin: str) -> tuple[RobotFileParser | None, float]:
+        parser = RobotFileParser()
+        try:
+            result = self._fetcher.get(f"{origin}/robots.txt", rules=FetchRules(feed=True))
+        except HTTPStatusError as exc:
+            if exc.status is not None and exc.status < 500:
+                return None, _ROBOTS_KEEP
+            parser.disallow_all = True
+            return parser, _ROBOTS_RETRY
+        except FetchError:
+            parser.disallow_all = True
+            return parser, _ROBOTS_RETRY
+        parser.parse(result.raw[:_ROBOTS_MAX].decode("utf-8", "replace").splitlines())
+        return parser, _ROBOTS_KEEP
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
 
 
 def _host(url: str) -> str:

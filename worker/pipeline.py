@@ -14,7 +14,7 @@ from typing import Any
 
 from worker import diff, extract, guard
 from worker.errors import FetchError, NewswatchError
-from worker.fetch import Fetcher
+from worker.fetch import Fetcher, FetchRules
 from worker.models import Watch, utcnow
 from worker.notify.rules import wants
 from worker.settings import AlertSettings, Settings
@@ -77,7 +77,8 @@ class Pipeline:
         return record
 
     def _check(self, watch: Watch, started: datetime) -> CheckRecord:
-        fetched = self.fetcher.get(watch.url, watch.etag, watch.last_modified)
+        rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
+        fetched = self.fetcher.get(watch.url, watch.etag, watch.last_modified, rules=rules)
         state, restored = guard.back(guard.release_hold(_state(watch)))
         base = self._record(watch, started, "not_modified", fetched, state, restored)
         if fetched.not_modified:

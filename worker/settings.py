@@ -118,6 +118,8 @@ class HttpSettings(_Section):
     max_bytes: int = Field(default=10_000_000, ge=1024)
     max_redirects: int = Field(default=10, ge=0, le=30)
     user_agent: str = USER_AGENT
+    contact: str | None = None
+    max_rps: float = Field(default=0, ge=0)
     per_host_concurrency: int = Field(default=2, ge=1)
     per_host_delay: Delay = timedelta(seconds=1)
     retries: int = Field(default=1, ge=0, le=5)

@@ -25,11 +25,20 @@ from worker.models import (
     RawPage,
     Site,
     Snapshot,
+    Source,
     Watch,
     utcnow,
 )
-from worker.settings import WatchSettings
-from worker.types import Article, CheckRecord, Link, StoredVersion, WatchState
+from worker.settings import SourceSettings, WatchSettings
+from worker.types import (
+    Article,
+    CheckRecord,
+    Discovered,
+    Link,
+    PollRecord,
+    StoredVersion,
+    WatchState,
+)
 from worker.urls import is_http_url, normalise_url
 
 PARAGRAPH_BREAK = "\n\n"
@@ -125,6 +134,82 @@ class Store:
         with self.session() as session:
             return [(watch, int(count)) for watch, count in session.exec(query)]
 
+    # -- sources -----------------------------------------------------------------------------
+
+    def add_source(self, config: SourceSettings, *, from_config: bool = False) -> Source:
+        """Follow a feed, sitemap or section page (normalised URL); idempotent."""
+        key = _checked_url(str(config.url))
+        with self.session() as session:
+            source = session.exec(select(Source).where(Source.url == key)).first()
+            if source is None:
+                source = Source(url=key, created_at=utcnow(), next_poll_at=utcnow())
+            source.kind, source.pattern, source.label = config.kind, config.pattern, config.label
+            source.every_seconds = int(config.every.total_seconds())
+            source.allow_private, source.ignore_robots = config.allow_private, config.ignore_robots
+            source.active, source.from_config = True, from_config or source.from_config
+            session.add(source)
+        return source
+
+    def sync_config_sources(self, sources: Sequence[SourceSettings]) -> None:
+        """Make the config's [[source]] list true; a source that left it is deactivated."""
+        wanted = {normalise_url(str(s.url)): s for s in sources}
+        with self.session() as session:
+            for source in session.exec(select(Source).where(col(Source.from_config))):
+                if source.url not in wanted:
+                    source.active = source.from_config = False
+                    session.add(source)
+        for config in wanted.values():
+            self.add_source(config, from_config=True)
+
+    def remove_source(self, url: str) -> Source:
+        """Stop polling a source; the articles it enrolled stay watched."""
+        with self.session() as session:
+            source = session.exec(select(Source).where(Source.url == normalise_url(url))).first()
+            if source is None:
+                raise NotFoundError(f"not a source: {url}")
+            source.active = source.from_config = False
+            session.add(source)
+        return source
+
+    def list_sources(self) -> list[Source]:
+        """Every source, oldest first."""
+        with self.session() as session:
+            return list(session.exec(select(Source).order_by(col(Source.id))))
+
+    def claim_sources(
+        self, owner: str, limit: int, now: datetime, lease: timedelta, urls: Sequence[str] = ()
+    ) -> list[Source]:
+        """Lease due active sources (or these URLs, due or not)."""
+        free = sa.or_(col(Source.lease_until).is_(None), col(Source.lease_until) < now)
+        query = select(Source).where(col(Source.active), free)
+        if urls:
+            query = query.where(col(Source.url).in_([normalise_url(url) for url in urls]))
+        else:
+            query = query.where(col(Source.next_poll_at) <= now)
+        query = query.order_by(col(Source.next_poll_at)).limit(limit)
+        with self.session() as session:
+            sources = list(session.exec(query.with_for_update(skip_locked=True)))
+            for source in sources:
+                source.lease_owner, source.lease_until = owner, now + lease
+                session.add(source)
+        return sources
+
+    def save_poll(self, record: PollRecord) -> int:
+        """Write one poll: enrol new article URLs, hint known ones, schedule the next poll.
+
+        Returns how many watches were enrolled.
+        """
+        with self.session() as session:
+            source = session.get(Source, record.source_id)
+            if source is None:
+                raise NotFoundError(f"source {record.source_id} vanished during its poll")
+            enrolled = sum(
+                _enrol(session, source, item, record.started_at) for item in record.items
+            )
+            _update_source(source, record, enrolled)
+            session.add(source)
+        return enrolled
+
     # -- claiming work ---------------------------------------------------------------------
 
     def claim_due(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Watch]:
@@ -209,6 +294,7 @@ class Store:
             if record.event is not None:
                 causes[f"article.{record.event}"] = _store_event(session, watch, record.event)
             _update_watch(watch, record)
+            _merge_duplicate(session, watch)
             if record.site_event is not None:
                 _mark_site(session, host_of(watch.url), record.site_event, record.error)
             if record.noise is not None:
@@ -563,6 +649,63 @@ def host_of(url: str) -> str:
 def _on_host(host: str) -> Any:
     url = col(Watch.url)
     return sa.or_(url.like(f"%://{host}/%"), url.like(f"%://{host}:%"))
+
+
+def _merge_duplicate(session: Session, watch: Watch) -> None:
+    """One watch per article: a source-enrolled watch whose canonical URL is another watch's
+    article is deactivated in favour of that one (history kept)."""
+    if watch.source is None or not watch.canonical_url or not is_http_url(watch.canonical_url):
+        return
+    canonical = normalise_url(watch.canonical_url)
+    if canonical == watch.url:
+        return
+    query = select(Watch).where(
+        sa.or_(Watch.url == canonical, Watch.canonical_url == watch.canonical_url),
+        Watch.id != watch.id,
+        col(Watch.active),
+    )
+    if session.exec(query).first() is not None:
+        watch.active = False
+        session.add(watch)
+
+
+def _enrol(session: Session, source: Source, item: Discovered, now: datetime) -> bool:
+    """Watch a URL a source listed; a known article updated since its last check is due now."""
+    url = normalise_url(item.url)
+    watch = (
+        _watch_by_url(session, url)
+        or session.exec(select(Watch).where(Watch.canonical_url == url)).first()
+    )
+    if watch is not None:
+        checked = watch.last_checked_at
+        if watch.active and item.updated and checked and item.updated > checked:
+            watch.next_check_at = min(watch.next_check_at or now, now)
+            session.add(watch)
+        return False
+    session.add(
+        Watch(
+            url=url,
+            source=source.url,
+            label=source.label,
+            public_only=not source.allow_private,
+            respect_robots=not source.ignore_robots,
+            created_at=now,
+            next_check_at=now,
+        )
+    )
+    session.flush()
+    return True
+
+
+def _update_source(source: Source, record: PollRecord, enrolled: int) -> None:
+    source.last_polled_at = record.started_at
+    source.next_poll_at = record.next_poll_at
+    source.lease_owner = source.lease_until = None
+    source.last_error = record.error and record.error[:1000]
+    source.consecutive_failures = source.consecutive_failures + 1 if record.error else 0
+    source.enrolled += enrolled
+    if record.error is None and not record.not_modified:
+        source.etag, source.last_modified = record.etag, record.last_modified
 
 
 def _mark_site(session: Session, host: str, event: str, reason: str | None) -> None:

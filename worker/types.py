@@ -230,3 +230,25 @@ class SendResult:
     error: str | None = None
     retry_after: float | None = None
     gone: bool = False
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """An article URL a source listed, with the time the source says it was last updated."""
+
+    url: str
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll of a source wants written: the URLs to enrol and the source's schedule."""
+
+    source_id: int
+    started_at: datetime
+    next_poll_at: datetime
+    items: tuple[Discovered, ...] = ()
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
