@@ -1,0 +1,192 @@
+"""URL normalisation, link resolution and the SSRF address checks."""
+
+import socket
+
+import pytest
+
+from worker.errors import NewswatchError
+from worker.urls import (
+    DiscoverError,
+    check_public,
+    is_http_url,
+    is_public_address,
+    normalise_url,
+    resolve,
+)
+
+NORMALISED = [
+    ("lower-scheme-and-host", "HTTPS://News.E.COM/World/Story", "https://news.e.com/World/Story"),
+    ("path-case-kept", "https://e.com/Politik/ArtikelX", "https://e.com/Politik/ArtikelX"),
+    ("empty-path-becomes-slash", "https://e.com", "https://e.com/"),
+    ("trailing-slash-kept", "https://e.com/a/", "https://e.com/a/"),
+    ("surrounding-space-stripped", "  https://e.com/a \n", "https://e.com/a"),
+    ("http-default-port", "http://e.com:80/a", "http://e.com/a"),
+    ("https-default-port", "https://e.com:443/a", "https://e.com/a"),
+    ("other-port-kept", "https://e.com:8443/a", "https://e.com:8443/a"),
+    ("port-80-on-https-kept", "https://e.com:80/a", "https://e.com:80/a"),
+    ("fragment-dropped", "https://e.com/a#comments", "https://e.com/a"),
+    ("utm-dropped", "https://e.com/a?utm_source=rss&id=5&utm_medium=feed", "https://e.com/a?id=5"),
+    ("click-ids-dropped", "https://e.com/a?fbclid=1&gclid=2&igshid=3&x=1", "https://e.com/a?x=1"),
+    ("mailchimp-dropped", "https://e.com/a?mc_cid=1&mc_eid=2", "https://e.com/a"),
+    ("bbc-feed-markers", "https://e.com/a?at_medium=RSS&at_campaign=KARANGA", "https://e.com/a"),
+    ("guardian-cmp-dropped", "https://e.com/a?CMP=share_btn_tw", "https://e.com/a"),
+    ("nyt-smid-dropped", "https://e.com/a?smid=tw-share&smtyp=cur", "https://e.com/a"),
+    ("tracking-names-any-case", "https://e.com/a?UTM_Source=x&FBCLID=y&p=1", "https://e.com/a?p=1"),
+    ("escaped-tracking-name-dropped", "https://e.com/a?utm%5Fsource=x&p=1", "https://e.com/a?p=1"),
+    ("params-keep-order", "https://e.com/a?b=2&a=1&utm_x=3&c=3", "https://e.com/a?b=2&a=1&c=3"),
+    ("ref-src-kept-on-purpose", "https://e.com/a?ref=rss&src=x", "https://e.com/a?ref=rss&src=x"),
+    ("empty-pairs-dropped", "https://e.com/a?a=1&&b=2&", "https://e.com/a?a=1&b=2"),
+    ("bare-question-mark-dropped", "https://e.com/a?", "https://e.com/a"),
+    ("dot-segments", "https://e.com/a/b/../c/./d", "https://e.com/a/c/d"),
+    ("dot-dot-at-end-is-directory", "https://e.com/a/b/..", "https://e.com/a/"),
+    ("dot-dot-above-root", "https://e.com/../a", "https://e.com/a"),
+    ("dots-inside-names-kept", "https://e.com/v1.2/a..b/.c", "https://e.com/v1.2/a..b/.c"),
+    ("idn-host-punycode", "https://Bücher.de/Straße", "https://xn--bcher-kva.de/Stra%C3%9Fe"),
+    ("idn-eszett-as-idna-2008", "https://straße.de/", "https://xn--strae-oqa.de/"),
+    ("punycode-host-unchanged", "https://xn--bcher-kva.example/", "https://xn--bcher-kva.example/"),
+    ("escapes-upper-cased", "https://e.com/a%2fb%c3%a9", "https://e.com/a%2Fb%C3%A9"),
+    ("unreserved-escapes-decoded", "https://e.com/%7Euser/%41", "https://e.com/~user/A"),
+    ("non-ascii-path-encoded", "https://e.com/café", "https://e.com/caf%C3%A9"),
+    ("space-in-query-encoded", "https://e.com/s?q=a b", "https://e.com/s?q=a%20b"),
+    ("ipv6-literal-keeps-brackets", "http://[::1]:8080/a", "http://[::1]:8080/a"),
+    ("ipv6-default-port", "http://[2001:DB8::1]:80/", "http://[2001:db8::1]/"),
+    ("trailing-dot-host", "https://e.com./a", "https://e.com/a"),
+    ("userinfo-kept", "https://user:pw@Example.com/", "https://user:pw@example.com/"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"), [case[1:] for case in NORMALISED], ids=[case[0] for case in NORMALISED]
+)
+def test_normalise_url(url, expected):
+    assert normalise_url(url) == expected
+
+
+@pytest.mark.parametrize("url", [case[2] for case in NORMALISED], ids=[c[0] for c in NORMALISED])
+def test_normalise_url_is_idempotent(url):
+    assert normalise_url(url) == url
+
+
+RESOLVED = [
+    ("relative", "https://e.com/world/", "2024/story", "https://e.com/world/2024/story"),
+    ("root-relative", "https://e.com/world/", "/politics/a", "https://e.com/politics/a"),
+    ("parent", "https://e.com/world/europe/", "../asia/a", "https://e.com/world/asia/a"),
+    ("protocol-relative", "https://e.com/", "//cdn.e.com/a", "https://cdn.e.com/a"),
+    ("absolute-other-host", "https://e.com/", "http://Other.ORG/a", "http://other.org/a"),
+    ("query-only", "https://e.com/world/?page=1", "?page=2", "https://e.com/world/?page=2"),
+    ("fragment-dropped", "https://e.com/", "/a#comments", "https://e.com/a"),
+    ("tracking-dropped", "https://e.com/", "/a?utm_source=x", "https://e.com/a"),
+    ("newline-inside-href", "https://e.com/", " /a/\n\tb ", "https://e.com/a/b"),
+    ("mailto", "https://e.com/", "mailto:desk@e.com", None),
+    ("javascript", "https://e.com/", "JavaScript:void(0)", None),
+    ("data", "https://e.com/", "data:text/html,<b>x</b>", None),
+    ("tel", "https://e.com/", "tel:+441234", None),
+    ("fragment-only", "https://e.com/a", "#top", None),
+    ("empty", "https://e.com/a", "  ", None),
+    ("ftp", "https://e.com/", "ftp://e.com/file", None),
+    ("invalid-port", "https://e.com/", "http://e.com:99999/a", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("base", "href", "expected"), [case[1:] for case in RESOLVED], ids=[c[0] for c in RESOLVED]
+)
+def test_resolve(base, href, expected):
+    assert resolve(base, href) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/a", True),
+        ("HTTP://example.com", True),
+        ("ftp://example.com/a", False),
+        ("/relative/path", False),
+        ("https:///no-host", False),
+    ],
+)
+def test_is_http_url(url, expected):
+    assert is_http_url(url) is expected
+
+
+ADDRESSES = [
+    ("127.0.0.1", False, "loopback"),
+    ("127.8.9.10", False, "loopback-range"),
+    ("10.0.0.1", False, "rfc1918-10"),
+    ("172.16.5.4", False, "rfc1918-172"),
+    ("172.31.255.255", False, "rfc1918-172-top"),
+    ("192.168.1.1", False, "rfc1918-192"),
+    ("169.254.169.254", False, "cloud-metadata"),
+    ("100.64.0.1", False, "cgnat"),
+    ("100.127.255.254", False, "cgnat-top"),
+    ("0.0.0.0", False, "unspecified"),
+    ("224.0.0.1", False, "multicast"),
+    ("240.0.0.1", False, "reserved"),
+    ("255.255.255.255", False, "broadcast"),
+    ("192.0.2.10", False, "documentation"),
+    ("::1", False, "ipv6-loopback"),
+    ("::", False, "ipv6-unspecified"),
+    ("fd00::1", False, "ipv6-ula"),
+    ("fe80::1", False, "ipv6-link-local"),
+    ("fe80::1%eth0", False, "ipv6-link-local-with-zone"),
+    ("ff02::1", False, "ipv6-multicast"),
+    ("::ffff:127.0.0.1", False, "mapped-loopback"),
+    ("::ffff:169.254.169.254", False, "mapped-metadata"),
+    ("2002:a00:1::1", False, "6to4-of-private"),
+    ("64:ff9b::7f00:1", False, "nat64-of-loopback"),
+    ("[::1]", False, "bracketed-loopback"),
+    ("localhost", False, "not-an-address"),
+    ("", False, "empty"),
+    ("8.8.8.8", True, "public-google-dns"),
+    ("1.1.1.1", True, "public-cloudflare"),
+    ("172.32.0.1", True, "just-above-rfc1918"),
+    ("100.128.0.1", True, "just-above-cgnat"),
+    ("2001:4860:4860::8888", True, "public-ipv6"),
+    ("::ffff:8.8.8.8", True, "mapped-public"),
+]
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [case[:2] for case in ADDRESSES],
+    ids=[case[2] for case in ADDRESSES],
+)
+def test_is_public_address(address, public):
+    assert is_public_address(address) is public
+
+
+def _resolver(table):
+    return lambda host: table[host]
+
+
+def test_check_public_accepts_public_hosts():
+    check_public("news.example.com", _resolver({"news.example.com": ["93.184.216.34", "2606::1"]}))
+
+
+def test_check_public_names_host_and_address_on_any_private_answer():
+    resolver = _resolver({"rebind.example": ["93.184.216.34", "169.254.169.254"]})
+    with pytest.raises(DiscoverError, match=r"rebind\.example.*169\.254\.169\.254"):
+        check_public("rebind.example", resolver)
+
+
+def test_check_public_refuses_a_host_without_addresses():
+    with pytest.raises(DiscoverError, match="no address"):
+        check_public("empty.example", _resolver({"empty.example": []}))
+
+
+def test_check_public_turns_resolver_failure_into_discover_error():
+    def failing(host):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(DiscoverError, match=r"cannot resolve host 'gone\.example'"):
+        check_public("gone.example", failing)
+
+
+def test_check_public_default_resolver_reads_numeric_hosts():
+    check_public("8.8.8.8")  # numeric: getaddrinfo answers without the network
+    with pytest.raises(DiscoverError, match=r"127\.0\.0\.1"):
+        check_public("127.0.0.1")
+
+
+def test_discover_error_is_catchable_at_the_root():
+    assert issubclass(DiscoverError, NewswatchError)
