@@ -16,11 +16,11 @@ from worker.discover import (
     SitemapEntry,
     discover_feeds,
     parse_feed,
-    parse_robots,
     parse_sitemap,
     section_links,
     sniff,
 )
+from worker.robots import parse_robots
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 UA = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"

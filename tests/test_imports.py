@@ -7,9 +7,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 
-BASE = {"types", "errors", "models", "settings", "urls"}
+BASE = {"types", "errors", "models", "settings", "urls", "robots"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
-RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), "pipeline": 2, "outbox": 2}
+ORCHESTRATION = {"pipeline", "outbox", "poller"}
+RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), **dict.fromkeys(ORCHESTRATION, 2)}
 RANKS |= {"service": 3}
 RANKS |= {"cli": 4, "web": 4, "__main__": 5, "__init__": 0}
 

@@ -15,17 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from worker import diff
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Delivery, NoiseRule, Snapshot, Watch, utcnow
+from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, utcnow
 from worker.outbox import Dispatcher, build_channels, change_json, iso, sample_message
 from worker.pipeline import Pipeline
+from worker.poller import Poller
 from worker.service import Service, default_worker_id, summary_line
-from worker.settings import Settings, load_settings, parse_duration
+from worker.settings import Settings, SourceSettings, load_settings, parse_duration
 from worker.store import DELIVERY_STATUSES, Outbox, Store, snapshot_article
 from worker.types import CheckRecord
 from worker.urls import is_http_url
@@ -88,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_history(commands)
     _add_alerts(commands)
     _add_noise(commands)
+    _add_source(commands)
     return parser
 
 
@@ -155,6 +158,33 @@ def _add_alerts(commands: Any) -> None:
     test.add_argument("channel", metavar="CHANNEL")
 
 
+def _add_source(commands: Any) -> None:
+    source = commands.add_parser("source", help="feeds, sitemaps and section pages to follow")
+    actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _add(actions, "add", cmd_source_add, "follow a feed, sitemap or section page")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--kind", choices=["auto", "feed", "sitemap", "section"], default="auto")
+    add.add_argument("--pattern", help="section pages: regex the article links must match")
+    add.add_argument("--label", help="label given to the articles it enrols")
+    add.add_argument("--every", type=_duration, help="poll interval (default 15m)")
+    add.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="its articles may resolve to private addresses (your own site)",
+    )
+    add.add_argument(
+        "--ignore-robots",
+        action="store_true",
+        help="do not obey robots.txt (only for sites you own)",
+    )
+    listing = _add(actions, "list", cmd_source_list, "sources and what they enrolled")
+    listing.add_argument("--json", action="store_true")
+    remove = _add(actions, "remove", cmd_source_remove, "stop polling a source")
+    remove.add_argument("url", metavar="URL")
+    poll = _add(actions, "poll", cmd_source_poll, "poll sources now (all active, or these)")
+    poll.add_argument("urls", nargs="*", metavar="URL")
+
+
 def _add_noise(commands: Any) -> None:
     noise = commands.add_parser("noise", help="page parts learned as noise per site")
     actions = noise.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -198,6 +228,7 @@ def _open_store(settings: Settings) -> Store:
     migrate(engine)
     store = Store(engine, noise_articles=settings.guard.noise_articles)
     store.sync_config_watches(settings.watch)
+    store.sync_config_sources(settings.source)
     return store
 
 
@@ -207,7 +238,8 @@ def _service(settings: Settings, store: Store) -> Service:
     channels = build_channels(settings)
     dispatcher = Dispatcher(settings, store, channels, worker_id) if channels else None
     pipeline = Pipeline(settings, store, fetcher)
-    return Service(settings, store, pipeline, worker_id, dispatcher)
+    poller = Poller(settings, store, fetcher)
+    return Service(settings, store, pipeline, worker_id, dispatcher, poller)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -236,9 +268,11 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if args.urls:
             watches = store.claim_urls(service.worker_id, args.urls, now, lease)
         elif args.all:
-            watches = store.claim_all(service.worker_id, now, lease)
+            service.poll_sources()
+            watches = store.claim_all(service.worker_id, utcnow(), lease)
         else:
-            watches = store.claim_due(service.worker_id, 1_000_000, now, lease)
+            service.poll_sources()
+            watches = store.claim_due(service.worker_id, 1_000_000, utcnow(), lease)
         progress = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
         counts = service.check_pass(watches, progress)
         if service.dispatcher is not None:
@@ -411,6 +445,69 @@ def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"{args.channel}: sample alert sent")
     return 0
+
+
+def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
+    values = {"url": args.url, "kind": args.kind, "pattern": args.pattern, "label": args.label}
+    values |= {"allow_private": args.allow_private, "ignore_robots": args.ignore_robots}
+    if args.every:
+        values["every"] = args.every
+    try:
+        config = SourceSettings.model_validate(values)
+    except ValidationError as exc:
+        raise UsageError(f"source {args.url}: {exc.errors()[0]['msg']}") from None
+    source = _open_store(settings).add_source(config)
+    print(f"following {source.url} ({source.kind}, every {config.every})")
+    return 0
+
+
+def cmd_source_list(args: argparse.Namespace, settings: Settings) -> int:
+    sources = _open_store(settings).list_sources()
+    if args.json:
+        _print_json([_source_json(source) for source in sources])
+        return 0
+    for source in sources:
+        state = "active" if source.active else "inactive"
+        error = f"  last error: {source.last_error}" if source.last_error else ""
+        print(
+            f"{source.url}  {source.kind} {state}, {source.enrolled} enrolled, "
+            f"next poll {iso(source.next_poll_at)}{error}"
+        )
+    return 0
+
+
+def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
+    source = _open_store(settings).remove_source(args.url)
+    print(f"no longer following {source.url} (its articles stay watched)")
+    return 0
+
+
+def cmd_source_poll(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    service = _service(settings, store)
+    try:
+        enrolled = service.poll_sources(args.urls or [s.url for s in store.list_sources()])
+    finally:
+        service.close()
+    print(f"enrolled {enrolled} new articles")
+    return 0
+
+
+def _source_json(source: Source) -> dict[str, Any]:
+    return {
+        "url": source.url,
+        "kind": source.kind,
+        "pattern": source.pattern,
+        "label": source.label,
+        "active": source.active,
+        "every": source.every_seconds,
+        "allow_private": source.allow_private,
+        "ignore_robots": source.ignore_robots,
+        "next_poll_at": iso(source.next_poll_at),
+        "last_polled_at": iso(source.last_polled_at),
+        "last_error": source.last_error,
+        "enrolled": source.enrolled,
+    }
 
 
 def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:

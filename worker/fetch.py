@@ -40,7 +40,6 @@ from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import NamedTuple, Self
-from urllib.robotparser import RobotFileParser
 
 import charset_normalizer
 import httpx
@@ -54,9 +53,10 @@ from worker.errors import (
     RefusedError,
     TooLargeError,
 )
+from worker.robots import DISALLOW_ALL, RobotsRules, parse_robots
 from worker.settings import HttpSettings
 from worker.types import FetchResult
-from worker.urls import DiscoverError, check_public
+from worker.urls import DiscoverError, Resolver, check_public
 
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -134,8 +134,10 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        resolver: Resolver | None = None,
     ) -> None:
         self._settings = settings
+        self._resolver = resolver
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -219,7 +221,7 @@ class Fetcher:
         request = self._client.build_request("GET", url, headers=headers)
         for _ in range(self._settings.max_redirects + 1):
             if public_only:
-                _require_public(url, request.url.host)
+                _require_public(url, request.url.host, self._resolver)
             response = self._client.send(request, stream=True)
             if response.next_request is None:
                 return response
@@ -309,9 +311,9 @@ def user_agent(settings: HttpSettings) -> str:
     return f"{settings.user_agent} (contact: {settings.contact})"
 
 
-def _require_public(url: str, host: str) -> None:
+def _require_public(url: str, host: str, resolver: Resolver | None) -> None:
     try:
-        check_public(host)
+        check_public(host, resolver)
     except DiscoverError as exc:
         raise RefusedError(f"refused {url}: {exc}", url=url) from None
 
@@ -327,16 +329,15 @@ class _RobotsCache:
         self._fetcher = fetcher
         self._clock = clock
         self._lock = threading.Lock()
-        self._rules: dict[str, tuple[float, RobotFileParser | None]] = {}
+        self._rules: dict[str, tuple[float, RobotsRules | None]] = {}
 
     def check(self, url: str, agent: str) -> None:
         """Raise RefusedError when robots.txt disallows `url` for our user agent."""
-        parser = self._parser(_origin(url))
-        allowed = parser.can_fetch(agent, url) if parser is not None else True
-        if not allowed:
+        rules = self._parser(_origin(url))
+        if rules is not None and not rules.allowed(url, agent):
             raise RefusedError(f"disallowed by robots.txt: {url}", url=url)
 
-    def _parser(self, origin: str) -> RobotFileParser | None:
+    def _parser(self, origin: str) -> RobotsRules | None:
         with self._lock:
             cached = self._rules.get(origin)
         if cached is not None and cached[0] > self._clock():
@@ -346,20 +347,16 @@ class _RobotsCache:
             self._rules[origin] = (self._clock() + keep, parser)
         return parser
 
-    def _load(self, origin: str) -> tuple[RobotFileParser | None, float]:
-        parser = RobotFileParser()
+    def _load(self, origin: str) -> tuple[RobotsRules | None, float]:
         try:
             result = self._fetcher.get(f"{origin}/robots.txt", rules=FetchRules(feed=True))
         except HTTPStatusError as exc:
             if exc.status is not None and exc.status < 500:
                 return None, _ROBOTS_KEEP
-            parser.disallow_all = True
-            return parser, _ROBOTS_RETRY
+            return DISALLOW_ALL, _ROBOTS_RETRY
         except FetchError:
-            parser.disallow_all = True
-            return parser, _ROBOTS_RETRY
-        parser.parse(result.raw[:_ROBOTS_MAX].decode("utf-8", "replace").splitlines())
-        return parser, _ROBOTS_KEEP
+            return DISALLOW_ALL, _ROBOTS_RETRY
+        return parse_robots(result.raw[:_ROBOTS_MAX].decode("utf-8", "replace")), _ROBOTS_KEEP
 
 
 def _origin(url: str) -> str:

@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import UTC
 from types import FrameType
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from worker.models import Watch, utcnow
+from worker.models import Source, Watch, utcnow
 from worker.outbox import Dispatcher
 from worker.pipeline import Pipeline
+from worker.poller import Poller
 from worker.settings import Settings
 from worker.store import Store
 from worker.types import CheckRecord
@@ -25,6 +27,7 @@ from worker.types import CheckRecord
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, CheckRecord], None]
+SOURCES_PER_TICK = 2  # sources polled per tick at most; checks get the other threads
 
 
 def default_worker_id() -> str:
@@ -42,15 +45,17 @@ class Service:
         pipeline: Pipeline,
         worker_id: str | None = None,
         dispatcher: Dispatcher | None = None,
+        poller: Poller | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.pipeline = pipeline
         self.worker_id = worker_id or default_worker_id()
         self.dispatcher = dispatcher
+        self.poller = poller
         self.totals: Counter[str] = Counter()
         self._pool = ThreadPoolExecutor(settings.schedule.workers, thread_name_prefix="check")
-        self._in_flight: set[Future[CheckRecord | None]] = set()
+        self._in_flight: set[Future[Any]] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
@@ -63,10 +68,47 @@ class Service:
         if free <= 0:
             return 0
         schedule = self.settings.schedule
-        watches = self.store.claim_due(self.worker_id, free, utcnow(), schedule.lease)
+        sources = self._claim_sources(min(free, SOURCES_PER_TICK))
+        for source in sources:
+            self._submit_poll(source)
+        watches = self.store.claim_due(
+            self.worker_id, free - len(sources), utcnow(), schedule.lease
+        )
         for watch in watches:
             self._submit(watch)
         return len(watches)
+
+    def poll_sources(self, urls: list[str] | None = None) -> int:
+        """Poll due sources (or these) now and wait; returns how many watches were enrolled."""
+        if self.poller is None:
+            return 0
+        sources = self._claim_sources(1_000_000, urls or [])
+        futures = [self._pool.submit(self._poll_one, source) for source in sources]
+        return sum(future.result() for future in futures)
+
+    def _claim_sources(self, limit: int, urls: list[str] | None = None) -> list[Source]:
+        if self.poller is None or limit <= 0:
+            return []
+        lease = self.settings.schedule.lease
+        return self.store.claim_sources(self.worker_id, limit, utcnow(), lease, urls or [])
+
+    def _submit_poll(self, source: Source) -> None:
+        future = self._pool.submit(self._poll_one, source)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._done_polling)
+
+    def _poll_one(self, source: Source) -> int:
+        assert self.poller is not None  # only claimed when there is a poller
+        try:
+            return self.poller.poll(source)[1]
+        except Exception:
+            log.exception("poll of source %s failed", source.url)
+            return 0
+
+    def _done_polling(self, future: Future[int]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
 
     def check_pass(self, watches: list[Watch], progress: Progress | None = None) -> Counter[str]:
         """Check these (already claimed) watches and wait for all of them; count outcomes."""

@@ -83,6 +83,8 @@ class Store:
                 watch = Watch(url=key, created_at=utcnow(), next_check_at=utcnow())
             if not from_config or watch.retired_at is None:  # a config sync never revives
                 watch.active, watch.retired_at = True, None
+            # The operator vouches for what they add: no address or robots.txt restrictions.
+            watch.public_only = watch.respect_robots = False
             watch.from_config = from_config or watch.from_config
             watch.every_seconds = int(every.total_seconds()) if every else None
             watch.label = label

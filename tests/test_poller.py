@@ -1,0 +1,181 @@
+"""Sources: feeds, sitemaps and section pages polled into watches."""
+
+import gzip
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import respx
+
+from worker.fetch import Fetcher
+from worker.models import utcnow
+from worker.poller import Poller
+from worker.settings import HttpSettings, Settings, SourceSettings
+from worker.types import CheckRecord
+
+SITE = "https://paper.example"
+
+
+def _rss(*items: tuple[str, datetime | None]) -> bytes:
+    entries = "".join(
+        f"<item><title>t</title><link>{link}</link>"
+        + (f"<pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>" if when else "")
+        + "</item>"
+        for link, when in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Paper</title>'
+        f"{entries}</channel></rss>"
+    ).encode()
+
+
+def _sitemap(*entries: tuple[str, datetime]) -> bytes:
+    urls = "".join(
+        f"<url><loc>{loc}</loc><lastmod>{when.isoformat()}</lastmod></url>" for loc, when in entries
+    )
+    return (
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{urls}</urlset>"
+    ).encode()
+
+
+@pytest.fixture
+def poll(store):
+    settings = Settings(http=HttpSettings(per_host_delay=timedelta(0), retries=0))
+    fetcher = Fetcher(settings.http, resolver=lambda host: ["93.184.216.34"])  # a public address
+    poller = Poller(settings, store, fetcher)
+
+    def run(url: str, **config):
+        store.add_source(SourceSettings(url=url, **config))
+        [source] = store.claim_sources("t", 10, utcnow(), timedelta(minutes=5), [url])
+        return poller.poll(source)
+
+    yield run
+    fetcher.close()
+
+
+def _robots_allow_all():
+    respx.get(url__regex=r".*/robots\.txt$").mock(return_value=httpx.Response(404))
+
+
+@respx.mock
+def test_a_feed_enrols_its_articles_once(store, poll):
+    _robots_allow_all()
+    feed = respx.get(f"{SITE}/rss").mock(
+        return_value=httpx.Response(
+            200,
+            content=_rss((f"{SITE}/a?utm_source=rss", None), ("/b", None)),
+            headers={"Content-Type": "application/rss+xml", "ETag": '"f1"'},
+        )
+    )
+    record, enrolled = poll(f"{SITE}/rss", label="paper")
+    assert enrolled == 2
+    watches = {w.url: w for w, _ in store.list_watches()}
+    assert set(watches) == {f"{SITE}/a", f"{SITE}/b"}
+    watch = watches[f"{SITE}/a"]
+    assert (watch.source, watch.label, watch.public_only, watch.respect_robots) == (
+        f"{SITE}/rss",
+        "paper",
+        True,
+        True,
+    )
+    feed.mock(return_value=httpx.Response(304))
+    record, enrolled = poll(f"{SITE}/rss")
+    assert (record.not_modified, enrolled) == (True, 0)
+    assert feed.calls.last.request.headers["If-None-Match"] == '"f1"'
+
+
+@respx.mock
+def test_a_feed_update_makes_a_known_article_due(store, poll):
+    _robots_allow_all()
+    store.add_watch(f"{SITE}/a")
+    [watch] = store.claim_all("t", utcnow(), timedelta(minutes=5))
+    later = utcnow() + timedelta(hours=6)
+    store.release(watch.id, later)
+
+    store.save_check(
+        CheckRecord(
+            watch_id=watch.id, started_at=utcnow(), outcome="unchanged", next_check_at=later
+        )
+    )
+    respx.get(f"{SITE}/rss").mock(
+        return_value=httpx.Response(
+            200, content=_rss((f"{SITE}/a", utcnow() + timedelta(minutes=1)))
+        )
+    )
+    poll(f"{SITE}/rss")
+    [(stored, _)] = store.list_watches()
+    assert stored.next_check_at <= utcnow()
+
+
+@respx.mock
+def test_a_sitemap_index_enrols_recent_articles_of_its_children(store, poll):
+    _robots_allow_all()
+    now = datetime.now(UTC)
+    index = (
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+        f'sitemap/0.9"><sitemap><loc>{SITE}/news.xml.gz</loc></sitemap></sitemapindex>'
+    )
+    respx.get(f"{SITE}/sitemap.xml").mock(return_value=httpx.Response(200, text=index))
+    child = gzip.compress(
+        _sitemap(
+            (f"{SITE}/fresh", now - timedelta(hours=2)),
+            (f"{SITE}/archive", now - timedelta(days=90)),
+        )
+    )
+    respx.get(f"{SITE}/news.xml.gz").mock(
+        return_value=httpx.Response(
+            200, content=child, headers={"Content-Type": "application/x-gzip"}
+        )
+    )
+    record, enrolled = poll(f"{SITE}/sitemap.xml")
+    assert [item.url for item in record.items] == [f"{SITE}/fresh"]
+    assert enrolled == 1
+
+
+@respx.mock
+def test_a_section_page_enrols_links_matching_its_pattern(store, poll):
+    _robots_allow_all()
+    page = (
+        f"<html><body><a href='/2024/05/story-one'>1</a><a href='/about'>About</a>"
+        f"<a href='{SITE}/2024/05/story-two#comments'>2</a></body></html>"
+    )
+    respx.get(f"{SITE}/politics").mock(return_value=httpx.Response(200, html=page))
+    record, _ = poll(f"{SITE}/politics", kind="section", pattern=r"/\d{4}/\d{2}/")
+    assert [item.url for item in record.items] == [
+        f"{SITE}/2024/05/story-one",
+        f"{SITE}/2024/05/story-two",
+    ]
+
+
+@respx.mock
+def test_a_home_page_leads_to_its_feed(store, poll):
+    _robots_allow_all()
+    home = "<html><head><link rel='alternate' type='application/rss+xml' href='/feed'></head>"
+    respx.get(f"{SITE}/").mock(return_value=httpx.Response(200, html=home + "</html>"))
+    respx.get(f"{SITE}/feed").mock(return_value=httpx.Response(200, content=_rss(("/x", None))))
+    _, enrolled = poll(f"{SITE}/")
+    assert enrolled == 1
+
+
+@respx.mock
+def test_a_failing_source_records_the_error_and_backs_off(store, poll):
+    _robots_allow_all()
+    respx.get(f"{SITE}/rss").mock(return_value=httpx.Response(500))
+    record, enrolled = poll(f"{SITE}/rss", every="10m")
+    assert enrolled == 0 and "HTTP 500" in record.error
+    [source] = store.list_sources()
+    assert source.consecutive_failures == 1
+    assert source.next_poll_at - record.started_at >= timedelta(minutes=20)
+
+
+@respx.mock
+def test_robots_txt_can_forbid_a_source(store, poll):
+    respx.get(f"{SITE}/robots.txt").mock(
+        return_value=httpx.Response(200, text="User-agent: *\nDisallow: /\n")
+    )
+    respx.get(f"{SITE}/rss").mock(return_value=httpx.Response(200, content=_rss(("/x", None))))
+    record, _ = poll(f"{SITE}/rss")
+    assert "robots.txt" in record.error
+    _, enrolled = poll(f"{SITE}/rss", ignore_robots=True)  # an explicit override
+    assert enrolled == 1
