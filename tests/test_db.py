@@ -5,6 +5,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from worker.db import MIGRATIONS, create_engine, migrate
+from worker.migrations.search import include_name
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(database_url):
@@ -19,7 +20,7 @@ def test_migrations_match_the_models(database_url):
     engine = create_engine(database_url)
     migrate(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
         assert compare_metadata(context, SQLModel.metadata) == []
 
 

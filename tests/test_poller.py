@@ -9,6 +9,7 @@ import respx
 
 from worker.fetch import Fetcher
 from worker.models import utcnow
+from worker.pipeline import Pipeline
 from worker.poller import Poller
 from worker.settings import HttpSettings, Settings, SourceSettings
 from worker.types import CheckRecord
@@ -179,3 +180,20 @@ def test_robots_txt_can_forbid_a_source(store, poll):
     assert "robots.txt" in record.error
     _, enrolled = poll(f"{SITE}/rss", ignore_robots=True)  # an explicit override
     assert enrolled == 1
+
+
+@respx.mock
+def test_a_source_sets_the_stages_of_its_articles(store, poll):
+    _robots_allow_all()
+    respx.get(f"{SITE}/rss").mock(return_value=httpx.Response(200, content=_rss(("/x", None))))
+    poll(f"{SITE}/rss", stages=[["1h", "2h"], ["2d", "1d"]])
+    settings = Settings()
+    pipe = Pipeline(settings, store, Fetcher(settings.http))
+    [(watch, _)] = store.list_watches()
+    now = utcnow()
+    assert pipe.interval(watch, now) == timedelta(hours=2)
+    assert pipe.interval(watch, now + timedelta(hours=5)) == timedelta(days=1)
+    assert pipe.retired(watch, now + timedelta(days=3))
+    store.add_watch("https://elsewhere.example/a")  # not from the source: the global stages
+    other = next(w for w, _ in store.list_watches() if w.source is None)
+    assert pipe.interval(other, now) == timedelta(minutes=15)

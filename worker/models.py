@@ -138,6 +138,7 @@ class Change(SQLModel, table=True):
     stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
     operations: list[Any] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
     summary: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
+    rendered_html: str | None = Field(default=None, sa_column=Column(sa.Text()))
 
 
 class Delivery(SQLModel, table=True):
@@ -220,6 +221,7 @@ class Source(SQLModel, table=True):
     allow_private: bool = False
     ignore_robots: bool = False
     every_seconds: int = 900
+    stages: list[list[int]] | None = Field(default=None, sa_column=Column(sa.JSON()))
     next_poll_at: datetime | None = _when(index=True)
     lease_owner: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = _when()

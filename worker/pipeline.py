@@ -112,7 +112,12 @@ class Pipeline:
         if change is None:
             return _replace(base, outcome="unchanged", raw=None, canonical_url=canonical)
         record = _version(base, "changed", article, content_hash, change, canonical)
-        return _replace(record, reverts_to=reverts_to, noise=_noise(previous, article, change))
+        return _replace(
+            record,
+            reverts_to=reverts_to,
+            noise=_noise(previous, article, change),
+            rendered_html=diff.render_html(change),  # once, for the web pages and feeds
+        )
 
     def _hold(
         self,
@@ -241,16 +246,22 @@ class Pipeline:
         if watch.every_seconds:
             return timedelta(seconds=watch.every_seconds)
         schedule = self.settings.schedule
+        stages = self._stages(watch)
         age = _age(watch, now or self.clock())
-        stage = next((every for limit, every in schedule.stages if age < limit), None)
-        return max(schedule.every, stage or schedule.stages[-1][1])
+        stage = next((every for limit, every in stages if age < limit), None)
+        return max(schedule.every, stage or stages[-1][1])
+
+    def _stages(self, watch: Watch) -> tuple[tuple[timedelta, timedelta], ...]:
+        """The schedule stages of a watch: its source's, else the configured ones."""
+        own = self.store.source_stages(watch.source) if watch.source else None
+        return own or self.settings.schedule.stages
 
     def retired(self, watch: Watch, now: datetime) -> bool:
         """True once an article without its own interval is older than the last stage."""
         schedule = self.settings.schedule
-        if watch.every_seconds or not schedule.retire or not schedule.stages:
+        if watch.every_seconds or not schedule.retire:
             return False
-        return _age(watch, now) >= schedule.stages[-1][0]
+        return _age(watch, now) >= self._stages(watch)[-1][0]
 
 
 def _events(

@@ -94,6 +94,8 @@ DEFAULT_STAGES = (
 
 def _ascending(stages: tuple[tuple[timedelta, timedelta], ...]) -> tuple:
     ages = [age for age, _ in stages]
+    if not ages:
+        raise ValueError("give at least one stage, such as [['3h', '15m']]")
     if ages != sorted(ages) or len(set(ages)) != len(ages):
         raise ValueError("stages must be in order of increasing age")
     return stages
@@ -154,6 +156,7 @@ class SourceSettings(_Section):
     pattern: str | None = None
     label: str | None = None
     every: Duration = timedelta(minutes=15)
+    stages: Stages | None = None
     allow_private: bool = False
     ignore_robots: bool = False
 

@@ -147,6 +147,7 @@ class Store:
                 source = Source(url=key, created_at=utcnow(), next_poll_at=utcnow())
             source.kind, source.pattern, source.label = config.kind, config.pattern, config.label
             source.every_seconds = int(config.every.total_seconds())
+            source.stages = _stage_seconds(config.stages)
             source.allow_private, source.ignore_robots = config.allow_private, config.ignore_robots
             source.active, source.from_config = True, from_config or source.from_config
             session.add(source)
@@ -162,6 +163,14 @@ class Store:
                     session.add(source)
         for config in wanted.values():
             self.add_source(config, from_config=True)
+
+    def source_stages(self, url: str) -> tuple[tuple[timedelta, timedelta], ...] | None:
+        """The schedule stages a source sets for the articles it enrolled, if any."""
+        with self.session() as session:
+            stages = session.exec(select(Source.stages).where(Source.url == url)).first()
+        if not stages:
+            return None
+        return tuple((timedelta(seconds=age), timedelta(seconds=every)) for age, every in stages)
 
     def remove_source(self, url: str) -> Source:
         """Stop polling a source; the articles it enrolled stay watched."""
@@ -671,6 +680,12 @@ def _merge_duplicate(session: Session, watch: Watch) -> None:
         session.add(watch)
 
 
+def _stage_seconds(stages: Sequence[tuple[timedelta, timedelta]] | None) -> list[list[int]] | None:
+    if stages is None:
+        return None
+    return [[int(age.total_seconds()), int(every.total_seconds())] for age, every in stages]
+
+
 def _enrol(session: Session, source: Source, item: Discovered, now: datetime) -> bool:
     """Watch a URL a source listed; a known article updated since its last check is due now."""
     url = normalise_url(item.url)
@@ -844,6 +859,7 @@ def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckR
         from_version=from_version,
         to_version=to_version,
         detected_at=utcnow(),
+        rendered_html=record.rendered_html,
         kind="revert" if record.reverts_to is not None else "edit",
         reverts_to=record.reverts_to,
         fields=list(change.fields),

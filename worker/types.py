@@ -195,6 +195,7 @@ class CheckRecord:
     noise: tuple[str, str] | None = None
     site_event: str | None = None
     retire: bool = False
+    rendered_html: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import worker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from worker.migrations.search import include_name
 
 target_metadata = SQLModel.metadata
 
@@ -16,6 +17,7 @@ def run_migrations() -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,12 @@
+"""Full-text search objects that live outside the models.
+
+SQLite's FTS5 table (and its shadow tables) and PostgreSQL's expression index are made by
+migration 0007; autogenerate must neither drop nor recreate them.
+"""
+
+SEARCH_OBJECTS = ("snapshot_fts", "ix_snapshot_search")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave the search objects out of autogenerate's comparison."""
+    return not (name or "").startswith(SEARCH_OBJECTS)
