@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from worker.db import create_engine, migrate
 from worker.store import Store
@@ -95,11 +97,67 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'newswatch.db'}"
 
 
+# The PostgreSQL server the scale-out tests use (CI starts it); each test gets a database of
+# its own, copied from one migrated template.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NEWSWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+class PostgresDatabases:
+    """Creates throwaway databases on the test server, all dropped at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"nw_test_{os.getpid()}"
+        self.created: list[str] = []
+        self.template = self.create(template=None)
+        engine = create_engine(self.url(self.template))
+        migrate(engine)
+        engine.dispose()
+
+    def url(self, name: str) -> str:
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = "default") -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        source = f" TEMPLATE {self.template}" if template == "default" else ""
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {name}{source}")
+        self.created.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as connection:
+            for name in reversed(self.created):
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    try:
+        databases = PostgresDatabases(POSTGRES_ADMIN_URL)
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL for the tests is not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+    yield databases
+    databases.drop_all()
+
+
 @pytest.fixture
-def store(database_url: str) -> Store:
-    engine = create_engine(database_url)
+def postgres_url(postgres: PostgresDatabases) -> str:
+    """A fresh, migrated PostgreSQL database for one test."""
+    return postgres.url(postgres.create())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, database_url: str) -> Iterator[Store]:
+    """A migrated store, once on SQLite and once on PostgreSQL: the same code runs on both."""
+    url = database_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
     migrate(engine)
-    return Store(engine)
+    yield Store(engine)
+    engine.dispose()
 
 
 @pytest.fixture

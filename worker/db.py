@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from worker.errors import DatabaseError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x6E657773  # "news": the advisory lock key migrations hold on PostgreSQL
 
 
 def create_engine(url: str) -> Engine:
@@ -57,6 +58,10 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Workers starting together queue here; the first migrates, the rest find
+                # the schema at head. The lock ends with the transaction.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except sa.exc.OperationalError as exc:

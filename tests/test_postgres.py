@@ -1,0 +1,169 @@
+"""Scale-out on the real PostgreSQL: several processes claiming, a killed worker's leases
+taken over, migrations started together, and the foundation story through the CLI."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from worker.db import create_engine, migrate
+from worker.models import utcnow
+from worker.store import Store
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _claim_until_empty(url: str, owner: str, queue: multiprocessing.Queue) -> None:
+    store = Store(create_engine(url))
+    claimed: list[int] = []
+    while batch := store.claim_due(owner, 5, utcnow(), timedelta(minutes=10)):
+        claimed += [watch.id for watch in batch]
+        time.sleep(0.001)
+    queue.put(claimed)
+
+
+def test_four_processes_never_claim_the_same_watch(postgres_url):
+    store = Store(create_engine(postgres_url))
+    for n in range(400):
+        store.add_watch(f"https://news.example/{n}")
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [
+        context.Process(target=_claim_until_empty, args=(postgres_url, f"w{n}", queue))
+        for n in range(4)
+    ]
+    for process in workers:
+        process.start()
+    results = [queue.get(timeout=60) for _ in workers]
+    for process in workers:
+        process.join(10)
+    claimed = [watch_id for result in results for watch_id in result]
+    assert len(claimed) == 400
+    assert len(set(claimed)) == 400
+    assert sum(1 for result in results if result) >= 2  # the work really was shared
+
+
+def _migrate(url: str) -> None:
+    migrate(create_engine(url))
+
+
+def test_migrations_started_together_all_succeed(postgres):
+    url = postgres.url(postgres.create(template=None))  # an empty database
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_migrate, args=(url,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    engine.dispose()
+    assert len(versions) == 1
+
+
+def _cli(config: Path, url: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "worker", "--config", str(config), "--database-url", url, *args]
+
+
+def test_a_killed_workers_leases_are_taken_over(
+    postgres_url, tmp_path, write_config, server, seed_v1
+):
+    slow = server.serve("/slow", seed_v1)
+    config = write_config(tmp_path / "c.toml", '[schedule]\nlease = "2s"\ntick = "0.2s"\n')
+    store = Store(create_engine(postgres_url))
+    store.add_watch(slow)
+    # A worker that claimed the watch and died before releasing it:
+    [watch] = store.claim_due("dead:1", 5, utcnow(), timedelta(seconds=2))
+    assert watch.lease_owner == "dead:1"
+    process = subprocess.Popen(
+        _cli(config, postgres_url, "run"), cwd=ROOT, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not store.snapshots(slow):
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+    [snapshot] = store.snapshots(slow)
+    assert snapshot.version == 1
+    [(watch, _)] = store.list_watches()
+    assert watch.lease_owner is None
+
+
+def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
+    postgres_url, tmp_path, write_config, server, seed_v1
+):
+    urls = [
+        server.serve(f"/a/{n}", seed_v1.replace(b"Damascus", f"Story {n}".encode()))
+        for n in range(6)
+    ]
+    config = write_config(tmp_path / "c.toml", '[schedule]\nlease = "2s"\ntick = "0.2s"\n')
+    store = Store(create_engine(postgres_url))
+    for url in urls:
+        store.add_watch(url)
+    first = subprocess.Popen(_cli(config, postgres_url, "run"), cwd=ROOT, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    second = subprocess.Popen(
+        _cli(config, postgres_url, "run"), cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            if all(store.snapshots(url) for url in urls):
+                break
+            time.sleep(0.3)
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+    finally:
+        second.kill()
+    assert [len(store.snapshots(url)) for url in urls] == [1] * 6
+    assert store.changes() == []  # nothing recorded twice
+
+
+def test_the_story_on_postgresql(postgres_url, tmp_path, write_config, server, seed_v1, seed_v2):
+    config = write_config(tmp_path / "c.toml", "")
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            _cli(config, postgres_url, *args),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    url = server.serve("/story", seed_v1)
+    run("init")
+    run("watch", "add", url)
+    assert "1 new" in run("check", url)
+    assert "1 unchanged" in run("check", url)
+    server.serve("/story", b"busy", status=503)
+    assert "1 errors" in run("check", url)
+    server.serve("/story", seed_v2)
+    assert "1 changed" in run("check", url)
+    [change] = json.loads(run("changes", "--json"))
+    assert {"title", "body"} <= set(change["fields"])
+    assert (change["from_version"], change["to_version"]) == (1, 2)
+    assert [s["version"] for s in json.loads(run("snapshots", url, "--json"))] == [1, 2]
+    assert "{+" in run("diff", url)
