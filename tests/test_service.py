@@ -72,3 +72,16 @@ def test_summary_line():
     assert summary_line({"new": 1, "error": 2}) == (
         "checked 3: 1 new, 0 changed, 0 unchanged, 0 not modified, 0 held, 2 errors"
     )
+
+
+def test_a_running_worker_beats_and_shows_its_leases(service, store):
+    store.add_watch("https://example.com/a")
+    store.add_watch("https://example.com/b")
+    store.claim_due("test:1", 1, utcnow(), timedelta(minutes=5))  # one lease held by hand
+    service.tick()  # beats, then leases the other (the fake pipeline never releases it)
+    service.close()
+    [(row, leases)] = store.workers(utcnow() - timedelta(minutes=1))
+    assert (row.id, leases) == ("test:1", 2)
+    assert store.workers(utcnow() + timedelta(seconds=1)) == []  # no beat since
+    store.worker_stopped("test:1")
+    assert store.workers(utcnow() - timedelta(minutes=1)) == []

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,7 +22,7 @@ from worker import diff
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, utcnow
+from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, WorkerState, utcnow
 from worker.outbox import Dispatcher, build_channels, change_json, iso, sample_message
 from worker.pipeline import Pipeline
 from worker.poller import Poller
@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_alerts(commands)
     _add_noise(commands)
     _add_source(commands)
+    workers = _add(commands, "workers", cmd_workers, "live workers, their leases and throughput")
+    workers.add_argument("--json", action="store_true")
     return parser
 
 
@@ -507,6 +509,37 @@ def _source_json(source: Source) -> dict[str, Any]:
         "last_polled_at": iso(source.last_polled_at),
         "last_error": source.last_error,
         "enrolled": source.enrolled,
+    }
+
+
+def cmd_workers(args: argparse.Namespace, settings: Settings) -> int:
+    alive_after = max(settings.schedule.tick * 3, timedelta(minutes=1))
+    rows = _open_store(settings).workers(utcnow() - alive_after)
+    if args.json:
+        _print_json([_worker_json(row, leases) for row, leases in rows])
+        return 0
+    for row, leases in rows:
+        data = _worker_json(row, leases)
+        print(
+            f"{row.id}  up since {data['started_at']}, last beat {data['heartbeat_at']}, "
+            f"{leases} leases, {row.checks} checks ({data['checks_per_minute']}/min), "
+            f"{row.changes} new or changed, {row.errors} errors"
+        )
+    return 0
+
+
+def _worker_json(row: WorkerState, leases: int) -> dict[str, Any]:
+    assert row.started_at is not None and row.heartbeat_at is not None  # stored NOT NULL
+    minutes = max((row.heartbeat_at - row.started_at).total_seconds() / 60, 1 / 60)
+    return {
+        "id": row.id,
+        "started_at": iso(row.started_at),
+        "heartbeat_at": iso(row.heartbeat_at),
+        "leases": leases,
+        "checks": row.checks,
+        "changes": row.changes,
+        "errors": row.errors,
+        "checks_per_minute": round(row.checks / minutes, 1),
     }
 
 

@@ -232,3 +232,17 @@ class Source(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     consecutive_failures: int = 0
     enrolled: int = 0
+
+
+class WorkerState(SQLModel, table=True):
+    """A running `newswatch run` process and its heartbeat, for `newswatch workers`."""
+
+    __tablename__ = "worker"
+
+    id: str = Field(primary_key=True, max_length=200)
+    started_at: datetime | None = _when(nullable=False)
+    heartbeat_at: datetime | None = _when(nullable=False)
+    stopped_at: datetime | None = _when()
+    checks: int = 0
+    changes: int = 0
+    errors: int = 0

@@ -54,6 +54,7 @@ class Service:
         self.dispatcher = dispatcher
         self.poller = poller
         self.totals: Counter[str] = Counter()
+        self.started_at = utcnow()
         self._pool = ThreadPoolExecutor(settings.schedule.workers, thread_name_prefix="check")
         self._in_flight: set[Future[Any]] = set()
         self._lock = threading.Lock()
@@ -63,6 +64,7 @@ class Service:
         """Claim as many due watches as there are idle threads and start checking them."""
         if self._stopping.is_set():
             return 0
+        self._beat()
         with self._lock:
             free = self.settings.schedule.workers - len(self._in_flight)
         if free <= 0:
@@ -77,6 +79,14 @@ class Service:
         for watch in watches:
             self._submit(watch)
         return len(watches)
+
+    def _beat(self) -> None:
+        try:
+            with self._lock:
+                totals = dict(self.totals)
+            self.store.heartbeat(self.worker_id, totals, self.started_at)
+        except Exception:
+            log.exception("heartbeat failed; trying again next tick")
 
     def poll_sources(self, urls: list[str] | None = None) -> int:
         """Poll due sources (or these) now and wait; returns how many watches were enrolled."""
@@ -152,6 +162,7 @@ class Service:
             scheduler.shutdown(wait=True)
             self.close()
             _restore_signals(previous)
+            self.store.worker_stopped(self.worker_id)
         log.info("worker %s stopped: %s", self.worker_id, summary_line(self.totals))
         return self.totals
 

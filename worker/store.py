@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -27,6 +27,7 @@ from worker.models import (
     Snapshot,
     Source,
     Watch,
+    WorkerState,
     utcnow,
 )
 from worker.settings import SourceSettings, WatchSettings
@@ -315,6 +316,48 @@ class Store:
                 _enqueue(session, watch, record, causes)
             session.add(watch)
         return check
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def heartbeat(self, worker_id: str, totals: Mapping[str, int], started_at: datetime) -> None:
+        """Say this worker is alive, with its running totals."""
+        now = utcnow()
+        with self.session() as session:
+            row = session.get(WorkerState, worker_id) or WorkerState(
+                id=worker_id, started_at=started_at
+            )
+            row.heartbeat_at, row.stopped_at = now, None
+            row.checks = sum(totals.values())
+            row.changes = totals.get("changed", 0) + totals.get("new", 0)
+            row.errors = totals.get("error", 0)
+            session.add(row)
+
+    def worker_stopped(self, worker_id: str) -> None:
+        """Mark a worker as stopped (a clean shutdown)."""
+        with self.session() as session:
+            row = session.get(WorkerState, worker_id)
+            if row is not None:
+                row.stopped_at = utcnow()
+                session.add(row)
+
+    def workers(self, alive_since: datetime) -> list[tuple[WorkerState, int]]:
+        """Workers that beat since `alive_since` and did not stop, with their live leases."""
+        now = utcnow()
+        leases = (
+            select(Watch.lease_owner, sa.func.count().label("n"))
+            .where(col(Watch.lease_until) > now)
+            .group_by(col(Watch.lease_owner))
+            .subquery()
+        )
+        query = (
+            select(WorkerState, sa.func.coalesce(leases.c.n, 0))
+            .outerjoin(leases, leases.c.lease_owner == WorkerState.id)
+            .where(col(WorkerState.heartbeat_at) >= alive_since)
+            .where(col(WorkerState.stopped_at).is_(None))
+            .order_by(col(WorkerState.started_at))
+        )
+        with self.session() as session:
+            return [(row, int(count)) for row, count in session.exec(query)]
 
     # -- site health -------------------------------------------------------------------------
 
