@@ -140,6 +140,26 @@ def test_run_checks_due_work_and_stops_on_sigterm(newswatch, server, seed_v1):
     assert "stopped" in log
 
 
+def test_run_reports_itself_and_logs_json(newswatch, server, seed_v1):
+    url = server.serve("/a", seed_v1)
+    newswatch.ok("watch", "add", url)
+    argv = newswatch.argv("--log-format", "json", "run")
+    process = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: newswatch.outcomes() == ["new"], process)
+        [worker] = newswatch.json("workers")
+        assert worker["id"].endswith(f":{process.pid}")
+        assert worker["checks"] >= 0 and worker["leases"] == 0
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    lines = [json.loads(line) for line in process.stderr.read().splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any("SIGTERM" in line["message"] for line in lines)
+    assert newswatch.json("workers") == []  # stopped cleanly
+
+
 def _wait_for(condition, process: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

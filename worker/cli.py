@@ -43,7 +43,8 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, load settings, run one command; return the exit status."""
     args = _parser().parse_args(argv)
-    _configure_logging(args.log_level or ("info" if args.command == "run" else "warning"))
+    level = args.log_level or ("info" if args.command in {"run", "serve"} else "warning")
+    _configure_logging(level, args.log_format)
     try:
         settings = load_settings(args.config, args.database_url)
         return int(args.handler(args, settings))
@@ -60,14 +61,30 @@ def _fail(exc: Exception, status: int) -> int:
     return status
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(level: str, style: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if style == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level.upper()), handlers=[handler], force=True)
     # APScheduler reports every tick at INFO; only its warnings matter to an operator.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -77,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswatch", description="Watch news articles change.")
     parser.add_argument("--config", help="TOML file (default: config/newswatch.toml)")
     parser.add_argument("--database-url", help="overrides [database] url")
+    parser.add_argument(
+        "--log-format", choices=["text", "json"], default="text", help="json: one object a line"
+    )
     parser.add_argument(
         "--log-level",
         choices=["debug", "info", "warning", "error"],
