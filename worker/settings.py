@@ -26,6 +26,13 @@ from pydantic import (
 from worker.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/newswatch.toml")
+
+# Every environment variable newswatch itself reads (alerts may name more with *_env keys).
+ENVIRONMENT = {
+    "NEWSWATCH_CONFIG": "the configuration file (default config/newswatch.toml)",
+    "NEWSWATCH_DATABASE_URL": "[database] url",
+    "NEWSWATCH_WEB_TOKEN": "[web] token, the access token of `newswatch serve`",
+}
 DEFAULT_DATABASE_URL = "sqlite:///newswatch.db"
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 
@@ -143,8 +150,14 @@ class GuardSettings(_Section):
 
 
 class WebSettings(_Section):
-    """Where people read newswatch's pages; alerts link there when it is set."""
+    """`newswatch serve`: where it listens, its access token, and the address alerts link to.
 
+    Binding to anything but a loopback address requires the token (or NEWSWATCH_WEB_TOKEN).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    token: str | None = Field(default=None, repr=False)
     base_url: str | None = None
 
 
@@ -242,16 +255,20 @@ def load_settings(
     env = os.environ if environ is None else environ
     path, explicit = _config_path(config, env)
     data = _read_toml(path, explicit)
-    url = database_url or env.get("NEWSWATCH_DATABASE_URL")
-    if url:
-        data.setdefault("database", {})
-        if isinstance(data["database"], dict):
-            data["database"]["url"] = url
+    _override(data, "database", "url", database_url or env.get("NEWSWATCH_DATABASE_URL"))
+    _override(data, "web", "token", env.get("NEWSWATCH_WEB_TOKEN"))
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path if path.exists() else None)) from None
     return settings.model_copy(update={"config_file": path if path.exists() else None})
+
+
+def _override(data: dict[str, Any], section: str, key: str, value: str | None) -> None:
+    if value:
+        data.setdefault(section, {})
+        if isinstance(data[section], dict):
+            data[section][key] = value
 
 
 def _config_path(config: str | Path | None, env: Any) -> tuple[Path, bool]:
