@@ -126,8 +126,12 @@ def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
     )
     try:
         deadline = time.monotonic() + 40
+        since = utcnow() - timedelta(minutes=1)
         while time.monotonic() < deadline:
-            if all(store.snapshots(url) for url in urls):
+            alive = {row.id for row, _ in store.workers(since)}
+            if all(store.snapshots(url) for url in urls) and any(
+                worker.endswith(f":{second.pid}") for worker in alive
+            ):
                 break
             time.sleep(0.3)
         second.send_signal(signal.SIGTERM)

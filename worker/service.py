@@ -55,6 +55,9 @@ class Service:
         self.poller = poller
         self.totals: Counter[str] = Counter()
         self.started_at = utcnow()
+        self._more_due = False
+        self._running = False  # refills only in `run`: a `check` pass checks what it claimed
+        self._refilling = threading.Lock()
         self._pool = ThreadPoolExecutor(settings.schedule.workers, thread_name_prefix="check")
         self._in_flight: set[Future[Any]] = set()
         self._lock = threading.Lock()
@@ -73,9 +76,10 @@ class Service:
         sources = self._claim_sources(min(free, SOURCES_PER_TICK))
         for source in sources:
             self._submit_poll(source)
-        watches = self.store.claim_due(
-            self.worker_id, free - len(sources), utcnow(), schedule.lease
-        )
+        wanted = free - len(sources)
+        watches = self.store.claim_due(self.worker_id, wanted, utcnow(), schedule.lease)
+        # A full batch means more may be due: finishing checks then tick again at once.
+        self._more_due = wanted > 0 and len(watches) == wanted
         for watch in watches:
             self._submit(watch)
         return len(watches)
@@ -134,6 +138,7 @@ class Service:
     def run(self) -> Counter[str]:
         """Check due work every tick until SIGINT/SIGTERM, then finish in-flight checks."""
         scheduler = BackgroundScheduler(timezone=UTC)
+        self._running = True
         scheduler.add_job(
             self.tick,
             "interval",
@@ -214,6 +219,29 @@ class Service:
             self._in_flight.discard(future)
             record = None if future.cancelled() or future.exception() else future.result()
             self.totals[record.outcome if record else "error"] += 1
+        if self._more_due and self._running and not self._stopping.is_set():
+            self._refill()
+
+    def _refill(self) -> None:
+        """Claim work for the threads that just became free, without waiting for a tick.
+
+        Only one refill runs at a time; a check finishing meanwhile is covered by it.
+        """
+        if not self._refilling.acquire(blocking=False):
+            return
+        try:
+            with self._lock:
+                free = self.settings.schedule.workers - len(self._in_flight)
+            if free > 0:
+                lease = self.settings.schedule.lease
+                watches = self.store.claim_due(self.worker_id, free, utcnow(), lease)
+                self._more_due = len(watches) == free
+                for watch in watches:
+                    self._submit(watch)
+        except Exception:
+            log.exception("claiming more work failed; the next tick retries")
+        finally:
+            self._refilling.release()
 
     def _install_signals(self) -> dict[int, object]:
         previous: dict[int, object] = {}
