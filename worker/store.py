@@ -406,6 +406,147 @@ class Store:
                 raise NotFoundError(f"no noise rule {key!r} on {host}")
             session.delete(rule)
 
+    # -- web queries -------------------------------------------------------------------------
+
+    def watch_by_id(self, watch_id: int) -> tuple[Watch, int]:
+        """One watch with its number of stored versions, or NotFoundError."""
+        with self.session() as session:
+            watch = session.get(Watch, watch_id)
+            if watch is None:
+                raise NotFoundError(f"no watch {watch_id}")
+            count = select(sa.func.count()).where(Snapshot.watch_id == watch_id)
+            return watch, int(session.exec(count).one())
+
+    def watches_page(self, limit: int, offset: int = 0) -> list[tuple[Watch, int]]:
+        """A page of watches with their number of stored versions, oldest first."""
+        query = _watches_with_versions().order_by(col(Watch.id)).limit(limit).offset(offset)
+        with self.session() as session:
+            return [(watch, int(count)) for watch, count in session.exec(query)]
+
+    def versions_of(
+        self, watch_id: int, limit: int | None = None, offset: int = 0
+    ) -> list[Snapshot]:
+        """Stored versions of one watch, oldest first (NotFoundError for an unknown watch)."""
+        query = (
+            select(Snapshot).where(Snapshot.watch_id == watch_id).order_by(col(Snapshot.version))
+        )
+        with self.session() as session:
+            if session.get(Watch, watch_id) is None:
+                raise NotFoundError(f"no watch {watch_id}")
+            return list(session.exec(query.limit(limit).offset(offset)))
+
+    def version_of(self, watch_id: int, version: int) -> Snapshot:
+        """One stored version of a watch, or NotFoundError."""
+        with self.session() as session:
+            found = _snapshot_by_version(session, watch_id, version)
+        if found is None:
+            raise NotFoundError(f"watch {watch_id} has no version {version}")
+        return found
+
+    def change_by_id(self, change_id: int) -> tuple[Change, Watch]:
+        """One change and its watch, or NotFoundError."""
+        with self.session() as session:
+            row = session.exec(_changes_query().where(Change.id == change_id)).first()
+        if row is None:
+            raise NotFoundError(f"no change {change_id}")
+        return row
+
+    def change_between(self, watch_id: int, from_version: int, to_version: int) -> Change | None:
+        """The stored content change from one version to the next, if there is one."""
+        query = select(Change).where(
+            Change.watch_id == watch_id,
+            Change.from_version == from_version,
+            Change.to_version == to_version,
+            col(Change.kind).in_(["edit", "revert"]),
+        )
+        with self.session() as session:
+            return session.exec(query.order_by(col(Change.id).desc())).first()
+
+    def recent_changes(
+        self,
+        *,
+        source: str | None = None,
+        field: str | None = None,
+        significance: str | None = None,
+        watch_id: int | None = None,
+        since: datetime | None = None,
+        order: str = "time",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[tuple[Change, Watch]]:
+        """Changes, newest (or most significant) first, filtered by the source that enrolled
+        the watch, a changed field, a least significance, one watch or a time (inclusive)."""
+        query = _changes_query()
+        if source is not None:
+            query = query.where(Watch.source == source)
+        if field is not None:
+            query = query.where(sa.cast(Change.fields, sa.Text).like(f'%"{_like_safe(field)}"%'))
+        if significance is not None:
+            query = query.where(col(Change.significance).in_(_at_least(significance)))
+        if watch_id is not None:
+            query = query.where(Change.watch_id == watch_id)
+        if since is not None:
+            query = query.where(col(Change.detected_at) >= since)
+        if order == "significance":
+            query = query.order_by(_significance_rank().desc())
+        query = query.order_by(col(Change.detected_at).desc(), col(Change.id).desc())
+        with self.session() as session:
+            return list(session.exec(query.limit(limit).offset(offset)))
+
+    def version_titles(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The headlines of these (watch id, version) pairs."""
+        if not keys:
+            return {}
+        pair = sa.tuple_(col(Snapshot.watch_id), col(Snapshot.version))
+        query = select(Snapshot.watch_id, Snapshot.version, Snapshot.title)
+        with self.session() as session:
+            rows = session.exec(query.where(pair.in_(list(set(keys)))))
+            return {(watch_id, version): title for watch_id, version, title in rows}
+
+    def checks_of(self, watch_id: int, limit: int = 50, offset: int = 0) -> list[Check]:
+        """The checks of one watch, newest first (NotFoundError for an unknown watch)."""
+        query = select(Check).where(Check.watch_id == watch_id)
+        query = query.order_by(col(Check.started_at).desc(), col(Check.id).desc())
+        with self.session() as session:
+            if session.get(Watch, watch_id) is None:
+                raise NotFoundError(f"no watch {watch_id}")
+            return list(session.exec(query.limit(limit).offset(offset)))
+
+    def failing_watches(self, limit: int = 20) -> list[tuple[Watch, Check | None]]:
+        """Active watches whose latest checks failed, most failures first, with the last check."""
+        query = select(Watch).where(col(Watch.active), col(Watch.consecutive_failures) > 0)
+        query = query.order_by(col(Watch.consecutive_failures).desc(), col(Watch.id))
+        return self._with_last_check(query.limit(limit))
+
+    def held_watches(self, limit: int = 20) -> list[tuple[Watch, Check | None]]:
+        """Active watches whose new content is held as suspect, with the last check."""
+        query = select(Watch).where(col(Watch.active), col(Watch.hold_count) > 0)
+        query = query.order_by(col(Watch.last_checked_at).desc(), col(Watch.id))
+        return self._with_last_check(query.limit(limit))
+
+    def _with_last_check(self, query: Any) -> list[tuple[Watch, Check | None]]:
+        with self.session() as session:
+            watches = list(session.exec(query))
+            last = _last_checks(session, [watch.id for watch in watches if watch.id])
+        return [(watch, last.get(watch.id or 0)) for watch in watches]
+
+    def search_versions(
+        self, text: str, limit: int = 20, offset: int = 0
+    ) -> list[tuple[Snapshot, Watch]]:
+        """Stored versions whose headline or body holds every word of `text`, newest first.
+
+        FTS5 on SQLite and the GIN-indexed tsvector on PostgreSQL (migration 0007); a plain
+        LIKE scan where neither exists.
+        """
+        words = text.split()
+        if not words:
+            return []
+        query = select(Snapshot, Watch).join(Watch, col(Watch.id) == Snapshot.watch_id)
+        with self.session() as session:
+            query = query.where(_search_condition(session, words))
+            query = query.order_by(col(Snapshot.id).desc()).limit(limit).offset(offset)
+            return list(session.exec(query))
+
     # -- reading history -------------------------------------------------------------------
 
     def snapshots(self, url: str) -> list[Snapshot]:
@@ -926,3 +1067,79 @@ def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckR
         operations=[asdict(op) for op in change.operations],
         summary=summary,
     )
+
+
+# -- web queries: helpers -----------------------------------------------------------------------
+
+# The order of worker.settings.SIGNIFICANCE (not imported: this section only appends).
+_SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
+
+
+def _watches_with_versions() -> Any:
+    versions = (
+        select(Snapshot.watch_id, sa.func.count().label("n"))
+        .group_by(col(Snapshot.watch_id))
+        .subquery()
+    )
+    return select(Watch, sa.func.coalesce(versions.c.n, 0)).outerjoin(
+        versions, versions.c.watch_id == Watch.id
+    )
+
+
+def _changes_query() -> Any:
+    return select(Change, Watch).join(Watch, col(Watch.id) == Change.watch_id)
+
+
+def _like_safe(text: str) -> str:
+    return "".join(char for char in text if char.isalnum() or char == "_")
+
+
+def _at_least(significance: str) -> list[str]:
+    if significance not in _SIGNIFICANCE:
+        raise UsageError(f"unknown significance {significance!r}")
+    return list(_SIGNIFICANCE[_SIGNIFICANCE.index(significance) :])
+
+
+def _significance_rank() -> Any:
+    ranks = {name: rank for rank, name in enumerate(_SIGNIFICANCE)}
+    return sa.case(ranks, value=col(Change.significance), else_=-1)
+
+
+def _last_checks(session: Session, watch_ids: list[int]) -> dict[int, Check]:
+    if not watch_ids:
+        return {}
+    latest = (
+        select(sa.func.max(Check.id))
+        .where(col(Check.watch_id).in_(watch_ids))
+        .group_by(col(Check.watch_id))
+    )
+    checks = session.exec(select(Check).where(col(Check.id).in_(latest)))
+    return {check.watch_id: check for check in checks}
+
+
+def _search_condition(session: Session, words: list[str]) -> Any:
+    """Every word in the headline or body: FTS5, PostgreSQL full-text, or LIKE."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite" and _has_table(session, "snapshot_fts"):
+        phrase = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        hits = sa.text("SELECT rowid FROM snapshot_fts WHERE snapshot_fts MATCH :phrase")
+        return col(Snapshot.id).in_(hits.bindparams(phrase=phrase))
+    if dialect == "postgresql":
+        # The same expression as the GIN index of migration 0007, so the index serves it.
+        document = "to_tsvector('simple', snapshot.title || ' ' || snapshot.body)"
+        wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'"), " ".join(words))
+        return sa.literal_column(document).op("@@")(wanted)
+    return sa.and_(*(_contains(word) for word in words))
+
+
+def _contains(word: str) -> Any:
+    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(
+        col(Snapshot.title).ilike(pattern, escape="\\"),
+        col(Snapshot.body).ilike(pattern, escape="\\"),
+    )
+
+
+def _has_table(session: Session, name: str) -> bool:
+    query = sa.text("SELECT 1 FROM sqlite_master WHERE name = :name")
+    return session.execute(query, {"name": name}).first() is not None

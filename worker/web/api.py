@@ -1,0 +1,153 @@
+"""The JSON API under /api: the CLI's --json shapes, paginated, documented by OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Query, Request
+
+from worker import diff
+from worker.models import Snapshot, Watch
+from worker.outbox import iso
+from worker.web import shapes
+from worker.web.context import context
+from worker.web.schemas import (
+    ChangeOut,
+    CheckOut,
+    DiffOut,
+    Page,
+    SearchHit,
+    SnapshotFull,
+    SnapshotOut,
+    WatchOut,
+)
+
+router = APIRouter(prefix="/api")
+Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
+Offset = Annotated[int, Query(ge=0, description="items to skip")]
+Significance = Literal["trivial", "minor", "substantive", "major"]
+Field = Literal[
+    "title", "subtitle", "authors", "published", "modified", "body", "canonical_url", "image",
+    "language",
+]  # fmt: skip
+Row = TypeVar("Row")
+
+
+def _page(rows: Sequence[Row], limit: int, offset: int, shape: Callable[[Row], Any]) -> Any:
+    """A page from `limit + 1` rows: the extra row only says there is a next page."""
+    items = [shape(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return {
+        "items": items,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+    }
+
+
+@router.get("/watches", response_model=Page[WatchOut], tags=["watches"])
+def watches(request: Request, limit: Limit = 50, offset: Offset = 0) -> Any:
+    """Watched articles, oldest first (as `watch list --json`)."""
+    rows = context(request).store.watches_page(limit + 1, offset)
+    return _page(rows, limit, offset, lambda row: shapes.watch_json(*row))
+
+
+@router.get("/watches/{watch_id}", response_model=WatchOut, tags=["watches"])
+def watch(request: Request, watch_id: int) -> Any:
+    """One watched article."""
+    return shapes.watch_json(*context(request).store.watch_by_id(watch_id))
+
+
+@router.get("/watches/{watch_id}/snapshots", response_model=Page[SnapshotOut], tags=["snapshots"])
+def snapshots(request: Request, watch_id: int, limit: Limit = 50, offset: Offset = 0) -> Any:
+    """Stored versions of one article, oldest first, without bodies (as `snapshots --json`)."""
+    rows = context(request).store.versions_of(watch_id, limit + 1, offset)
+    return _page(rows, limit, offset, lambda row: shapes.snapshot_json(row, body=False))
+
+
+@router.get(
+    "/watches/{watch_id}/snapshots/{version}", response_model=SnapshotFull, tags=["snapshots"]
+)
+def snapshot(request: Request, watch_id: int, version: int) -> Any:
+    """One stored version with its body (as `show --json`)."""
+    return shapes.snapshot_json(context(request).store.version_of(watch_id, version), body=True)
+
+
+@router.get("/watches/{watch_id}/diff", response_model=DiffOut, tags=["changes"])
+def diff_versions(
+    request: Request,
+    watch_id: int,
+    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> Any:
+    """What changed between two versions (default: the last two), as `diff --format json`."""
+    web = context(request)
+    _, count = web.store.watch_by_id(watch_id)
+    new = to_version or count
+    old = from_version or max(new - 1, 1)
+    change = web.diffs.compared(watch_id, old, new)  # NotFoundError for a missing version
+    body = diff.render_json(change) if change else {"fields": []}
+    return {"from_version": old, "to_version": new, **body}
+
+
+@router.get("/watches/{watch_id}/checks", response_model=Page[CheckOut], tags=["checks"])
+def checks(request: Request, watch_id: int, limit: Limit = 50, offset: Offset = 0) -> Any:
+    """The checks of one article, newest first."""
+    rows = context(request).store.checks_of(watch_id, limit + 1, offset)
+    return _page(rows, limit, offset, shapes.check_json)
+
+
+@router.get("/changes", response_model=Page[ChangeOut], tags=["changes"])
+def changes(
+    request: Request,
+    since: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
+    watch_id: int | None = None,
+    source: Annotated[str | None, Query(description="the URL of the source")] = None,
+    field: Field | None = None,
+    significance: Annotated[Significance | None, Query(description="at least")] = None,
+    order: Literal["time", "significance"] = "time",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    """Detected changes, newest first (as `changes --json`), with filters."""
+    rows = context(request).store.recent_changes(
+        source=source,
+        field=field,
+        significance=significance,
+        watch_id=watch_id,
+        since=since,
+        order=order,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return _page(rows, limit, offset, lambda row: shapes.change_out(*row))
+
+
+@router.get("/changes/{change_id}", response_model=ChangeOut, tags=["changes"])
+def change(request: Request, change_id: int) -> Any:
+    """One detected change."""
+    return shapes.change_out(*context(request).store.change_by_id(change_id))
+
+
+@router.get("/search", response_model=Page[SearchHit], tags=["snapshots"])
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> Any:
+    """Versions whose headline or body holds every word of `q`, newest first."""
+    rows = context(request).store.search_versions(q, limit + 1, offset)
+    return _page(rows, limit, offset, lambda row: _hit(*row))
+
+
+def _hit(snapshot: Snapshot, watch: Watch) -> dict[str, Any]:
+    return {
+        "watch_id": watch.id,
+        "url": watch.url,
+        "version": snapshot.version,
+        "fetched_at": iso(snapshot.fetched_at),
+        "title": snapshot.title,
+    }

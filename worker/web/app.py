@@ -1,0 +1,68 @@
+"""The FastAPI app of `newswatch serve`: pages, the JSON API under /api, Atom feeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from worker.errors import NotFoundError, UsageError
+from worker.settings import Settings
+from worker.store import Store
+from worker.web import api, feeds, pages
+from worker.web.access import Guard
+from worker.web.context import Context, context, templates
+from worker.web.diffs import Diffs
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(settings: Settings, store: Store) -> FastAPI:
+    """The app over `store`; with `[web] token` set, every request must carry it."""
+    app = FastAPI(
+        title="newswatch",
+        summary="Stored versions of news articles, their changes and the checks behind them.",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc need scripts, which the CSP forbids
+        redoc_url=None,
+    )
+    app.state.web = Context(
+        store=store,
+        diffs=Diffs(store),
+        templates=templates(),
+        base_url=settings.web.base_url,
+        failing_after=settings.guard.failing_after,
+    )
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(feeds.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(UsageError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_middleware(Guard, token=settings.web.token or None)
+    return app
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    return _error(request, 404, str(exc))
+
+
+def _bad_request(request: Request, exc: Exception) -> Response:
+    return _error(request, 400, str(exc))
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return _error(request, exc.status_code, str(exc.detail))
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    """JSON under /api, a page elsewhere."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status)
+    return context(request).page("error.html", status, status=status, message=message)

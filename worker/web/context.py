@@ -1,0 +1,79 @@
+"""What every route needs: the store, the diffs, the templates, and links back to this server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from worker.outbox import iso
+from worker.store import Store
+from worker.web.diffs import Diffs
+
+
+@dataclass(frozen=True)
+class Context:
+    """Shared by the routes of one app; kept on `app.state.web`."""
+
+    store: Store
+    diffs: Diffs
+    templates: Environment
+    base_url: str | None
+    failing_after: int
+
+    def page(self, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        """A server-rendered page; every value is escaped unless a template says otherwise."""
+        html = self.templates.get_template(name).render(**values)
+        return HTMLResponse(html, status_code=status_code)
+
+    def absolute(self, request: Request, path: str) -> str:
+        """A link to this server for feeds: the configured base URL, else the request's."""
+        base = self.base_url or str(request.base_url)
+        return base.rstrip("/") + path
+
+
+def context(request: Request) -> Context:
+    """The app's Context, for a route handler."""
+    web: Context = request.app.state.web
+    return web
+
+
+def templates() -> Environment:
+    """Jinja2 with autoescaping everywhere: scraped text is never trusted."""
+    env = Environment(
+        loader=PackageLoader("worker.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["iso"] = iso
+    env.globals["http_link"] = http_link
+    env.globals["query"] = query
+    return env
+
+
+def when(value: datetime | None) -> str:
+    """A time for people: '2026-11-28 09:00 UTC'."""
+    stamp = iso(value)
+    return "—" if stamp is None else stamp[:16].replace("T", " ") + " UTC"
+
+
+def http_link(url: str | None) -> str | None:
+    """`url` if it is an http(s) address, else None: a scraped `javascript:` is never a link."""
+    if not url:
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url.strip() if scheme in {"http", "https"} else None
+
+
+def query(**values: object) -> str:
+    """A query string of the values that are set."""
+    kept = {key: value for key, value in values.items() if value not in (None, "")}
+    return "?" + urlencode(kept) if kept else ""

@@ -1,0 +1,100 @@
+"""Atom feeds of changes: all of them, one source's, one article's.
+
+Each entry carries the diff rendered when the change was stored (see `Diffs.of_change`).
+Built with ElementTree, so every scraped string is escaped as XML text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from worker.errors import NotFoundError
+from worker.models import Change, Watch, utcnow
+from worker.outbox import iso
+from worker.web.context import Context, context
+
+router = APIRouter(prefix="/feeds", include_in_schema=False)
+ATOM = "http://www.w3.org/2005/Atom"
+ENTRIES = 50
+ET.register_namespace("", ATOM)
+
+
+class AtomResponse(Response):
+    media_type = "application/atom+xml; charset=utf-8"
+
+
+@router.get("/changes.atom", response_class=AtomResponse)
+def all_changes(request: Request) -> Response:
+    """Every change, newest first."""
+    web = context(request)
+    rows = web.store.recent_changes(limit=ENTRIES)
+    return _feed(web, request, "newswatch: all changes", rows)
+
+
+@router.get("/sources/{source_id}.atom", response_class=AtomResponse)
+def source_changes(request: Request, source_id: int) -> Response:
+    """The changes of the articles one source enrolled."""
+    web = context(request)
+    source = next((s for s in web.store.list_sources() if s.id == source_id), None)
+    if source is None:
+        raise NotFoundError(f"no source {source_id}")
+    rows = web.store.recent_changes(source=source.url, limit=ENTRIES)
+    return _feed(web, request, f"newswatch: {source.label or source.url}", rows)
+
+
+@router.get("/articles/{watch_id}.atom", response_class=AtomResponse)
+def article_changes(request: Request, watch_id: int) -> Response:
+    """The changes of one article."""
+    web = context(request)
+    watch, _ = web.store.watch_by_id(watch_id)
+    rows = web.store.recent_changes(watch_id=watch_id, limit=ENTRIES)
+    return _feed(web, request, f"newswatch: {watch.label or watch.url}", rows)
+
+
+def _feed(web: Context, request: Request, title: str, rows: list[tuple[Change, Watch]]) -> Response:
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    self_url = web.absolute(request, request.url.path)
+    _text(feed, "id", self_url)
+    _text(feed, "title", title)
+    _text(feed, "updated", _stamp(rows[0][0].detected_at if rows else utcnow()))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=web.absolute(request, "/"))
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", "newswatch")
+    titles = web.store.version_titles([(c.watch_id, c.to_version) for c, _ in rows])
+    for change, watch in rows:
+        headline = titles.get((change.watch_id, change.to_version)) or watch.url
+        _entry(feed, web, request, change, watch, headline)
+    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return AtomResponse(body)
+
+
+def _entry(
+    feed: ET.Element, web: Context, request: Request, change: Change, watch: Watch, title: str
+) -> None:
+    entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+    _text(entry, "id", f"urn:newswatch:change:{change.id}")
+    _text(entry, "title", f"[{change.significance}] {title}")
+    _text(entry, "updated", _stamp(change.detected_at))
+    link = f"/articles/{watch.id}/diff?from={change.from_version}&to={change.to_version}"
+    ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=web.absolute(request, link))
+    ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=watch.url)
+    _text(entry, "summary", change.summary)
+    content = _text(entry, "content", web.diffs.of_change(change))
+    content.set("type", "html")
+    for name in change.fields:
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=name)
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    element.text = text
+    return element
+
+
+def _stamp(value: datetime | None) -> str:
+    return iso(value) or iso(utcnow()) or ""

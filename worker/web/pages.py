@@ -1,0 +1,192 @@
+"""The HTML pages: dashboard, article timeline, one version, its raw HTML, diffs, search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from charset_normalizer import from_bytes
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from worker.models import Change, Snapshot, Watch
+from worker.settings import CHANGE_FIELDS, SIGNIFICANCE
+from worker.web.context import Context, context, query
+from worker.web.search import snippet
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+MODES = ("inline", "side-by-side")
+Text = Annotated[str | None, Query(max_length=2048)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    source: Text = None,
+    field: Text = None,
+    significance: Text = None,
+    order: Text = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Recent changes by time or significance, with filters; the health of the watches."""
+    web = context(request)
+    filters = _filters(source, field, significance, order)
+    rows = web.store.recent_changes(**filters, limit=PAGE + 1, offset=offset)
+    return web.page(
+        "dashboard.html",
+        changes=_with_titles(web, rows[:PAGE]),
+        filters=filters,
+        sources=[s.url for s in web.store.list_sources()],
+        fields=CHANGE_FIELDS,
+        significances=SIGNIFICANCE,
+        failing=web.store.failing_watches(),
+        held=web.store.held_watches(),
+        failing_after=web.failing_after,
+        next_url=_next(rows, offset, filters),
+        q="",
+    )
+
+
+def _filters(
+    source: str | None, field: str | None, significance: str | None, order: str | None
+) -> dict[str, Any]:
+    """The dashboard's filters, with unknown values dropped rather than failing the page."""
+    return {
+        "source": source or None,
+        "field": field if field in CHANGE_FIELDS else None,
+        "significance": significance if significance in SIGNIFICANCE else None,
+        "order": "significance" if order == "significance" else "time",
+    }
+
+
+def _next(rows: list[Any], offset: int, filters: dict[str, Any]) -> str | None:
+    if len(rows) <= PAGE:
+        return None
+    return "/" + query(**filters, offset=offset + PAGE)
+
+
+def _with_titles(web: Context, rows: list[tuple[Change, Watch]]) -> list[dict[str, Any]]:
+    keys = [(change.watch_id, change.to_version) for change, _ in rows]
+    titles = web.store.version_titles(keys)
+    return [
+        {"change": change, "watch": watch, "title": titles.get(key) or watch.url}
+        for (change, watch), key in zip(rows, keys, strict=True)
+    ]
+
+
+@router.get("/articles/{watch_id}", response_class=HTMLResponse)
+def article(request: Request, watch_id: int) -> HTMLResponse:
+    """One article: its versions as a timeline, the changes between them, its latest checks."""
+    web = context(request)
+    watch, _ = web.store.watch_by_id(watch_id)
+    versions = web.store.versions_of(watch_id)
+    changes = web.store.recent_changes(watch_id=watch_id, limit=1000)
+    return web.page(
+        "article.html",
+        watch=watch,
+        title=versions[-1].title if versions else watch.url,
+        timeline=_timeline(versions, [change for change, _ in changes]),
+        versions=versions,
+        events=[c for c, _ in changes if c.kind in {"removed", "restored"}],
+        checks=web.store.checks_of(watch_id, limit=20),
+        q="",
+    )
+
+
+def _timeline(versions: list[Snapshot], changes: list[Change]) -> list[dict[str, Any]]:
+    """Newest version first, each with the change that led to it."""
+    leading = {c.to_version: c for c in changes if c.kind in {"edit", "revert"}}
+    return [
+        {"snapshot": s, "change": leading.get(s.version), "words": len(s.body.split())}
+        for s in reversed(versions)
+    ]
+
+
+@router.get("/articles/{watch_id}/versions/{version}", response_class=HTMLResponse)
+def version(request: Request, watch_id: int, version: int) -> HTMLResponse:
+    """One stored version: metadata and body as stored, the original's address."""
+    web = context(request)
+    watch, count = web.store.watch_by_id(watch_id)
+    snapshot = web.store.version_of(watch_id, version)
+    return web.page(
+        "version.html",
+        watch=watch,
+        snapshot=snapshot,
+        paragraphs=[p for p in snapshot.body.split("\n\n") if p],
+        related=snapshot.extra.get("related", []),
+        count=count,
+        q="",
+    )
+
+
+@router.get("/articles/{watch_id}/versions/{version}/raw", response_class=HTMLResponse)
+def raw(request: Request, watch_id: int, version: int) -> HTMLResponse:
+    """The HTML the version was extracted from, shown as text (never as a page)."""
+    web = context(request)
+    watch, _ = web.store.watch_by_id(watch_id)
+    snapshot = web.store.version_of(watch_id, version)
+    page = web.store.raw_html(snapshot.raw_hash) if snapshot.raw_hash else None
+    return web.page(
+        "raw.html",
+        watch=watch,
+        snapshot=snapshot,
+        raw=None if page is None else _decoded(page),
+        size=len(page or b""),
+        q="",
+    )
+
+
+def _decoded(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(raw).best()
+        return str(best) if best is not None else raw.decode("latin-1")
+
+
+@router.get("/articles/{watch_id}/diff", response_class=HTMLResponse)
+def diff_page(
+    request: Request,
+    watch_id: int,
+    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    mode: Text = "inline",
+) -> HTMLResponse:
+    """What changed between any two versions, inline or side by side."""
+    web = context(request)
+    watch, count = web.store.watch_by_id(watch_id)
+    new = to_version or count
+    old = from_version or max(new - 1, 1)
+    mode = mode if mode in MODES else "inline"
+    versions = (web.store.version_of(watch_id, old), web.store.version_of(watch_id, new))
+    return web.page(
+        "diff.html",
+        watch=watch,
+        old=versions[0],
+        new=versions[1],
+        count=count,
+        mode=mode,
+        modes=MODES,
+        rendered=web.diffs.html(watch_id, old, new, mode) if old != new else None,
+        q="",
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request, q: Text = None, offset: Offset = 0) -> HTMLResponse:
+    """Versions whose headline or body holds every word searched for."""
+    web = context(request)
+    text = (q or "").strip()
+    rows = web.store.search_versions(text, limit=PAGE + 1, offset=offset) if text else []
+    hits = [
+        {"snapshot": s, "watch": w, "snippet": snippet(s.body, text.split())}
+        for s, w in rows[:PAGE]
+    ]
+    more = len(rows) > PAGE
+    return web.page(
+        "search.html",
+        q=text,
+        hits=hits,
+        next_url="/search" + query(q=text, offset=offset + PAGE) if more else None,
+    )

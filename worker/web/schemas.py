@@ -1,0 +1,108 @@
+"""Response models: they document the API in its OpenAPI schema and hold its shape."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+
+class WatchOut(BaseModel):
+    id: int
+    url: str
+    label: str | None
+    active: bool
+    every: int | None
+    next_check_at: str | None
+    last_checked_at: str | None
+    last_change_at: str | None
+    consecutive_failures: int
+    versions: int
+
+
+class SnapshotOut(BaseModel):
+    version: int
+    fetched_at: str | None
+    content_hash: str
+    title: str
+    subtitle: str
+    authors: list[str]
+    published: str | None
+    modified: str | None
+    canonical_url: str | None
+    language: str | None
+    site_name: str | None
+    image: str | None
+    image_caption: str | None
+    words: int
+
+
+class SnapshotFull(SnapshotOut):
+    body: list[str]
+    related: list[dict[str, Any]]
+
+
+class ChangeOut(BaseModel):
+    id: int
+    watch_id: int
+    url: str
+    label: str | None
+    from_version: int
+    to_version: int
+    detected_at: str | None
+    kind: str
+    reverts_to: int | None
+    fields: list[str]
+    significance: str
+    summary: str
+    reasons: list[str]
+    events: list[str]
+    stats: dict[str, int]
+    paragraphs: dict[str, int]
+
+
+class CheckOut(BaseModel):
+    id: int
+    started_at: str | None
+    duration_ms: int
+    http_status: int | None
+    outcome: str
+    error: str | None
+    bytes: int
+
+
+class DiffOut(BaseModel):
+    """As `diff --format json` prints it; the lists are empty when the versions are equal."""
+
+    from_version: int
+    to_version: int
+    fields: list[str]
+    field_changes: list[dict[str, Any]] = []
+    operations: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    paragraphs: dict[str, int] = {}
+    significance: str | None = None
+    reasons: list[str] = []
+    events: list[str] = []
+    notices: list[str] = []
+    summary: str = ""
+
+
+class SearchHit(BaseModel):
+    watch_id: int
+    url: str
+    version: int
+    fetched_at: str | None
+    title: str
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list; ask for the next with `offset=next_offset` while it is not null."""
+
+    items: list[Item]
+    limit: int
+    offset: int
+    next_offset: int | None
