@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from worker import diff
+from worker import diff, web
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
@@ -111,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_alerts(commands)
     _add_noise(commands)
     _add_source(commands)
+    serve = _add(commands, "serve", cmd_serve, "web pages, JSON API and Atom feeds")
+    serve.add_argument("--host", help="address to bind (default [web] host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default [web] port, 8080)")
     workers = _add(commands, "workers", cmd_workers, "live workers, their leases and throughput")
     workers.add_argument("--json", action="store_true")
     return parser
@@ -530,6 +533,12 @@ def _source_json(source: Source) -> dict[str, Any]:
         "last_error": source.last_error,
         "enrolled": source.enrolled,
     }
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    store = _open_store(settings)
+    web.serve(settings, store, args.host or settings.web.host, args.port or settings.web.port)
+    return 0
 
 
 def cmd_workers(args: argparse.Namespace, settings: Settings) -> int:
