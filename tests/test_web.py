@@ -104,16 +104,13 @@ def enrol_from_source(store: Store, url: str) -> int:
     return next(w.id for w, _ in store.list_watches() if w.url == url)
 
 
-@pytest.fixture
-def site_store(database_url: str) -> Store:
-    engine = create_engine(database_url)
-    migrate(engine)
-    store = Store(engine)
+def fill_site(store: Store) -> dict[str, int]:
+    """Three articles: a story in three versions, a source's article, a hostile page."""
     story = store.add_watch("https://news.example/story", label="politics").id
     raw = b"<html><body><h1>Minister unveils plan</h1><script>alert(1)</script></body></html>"
     first, second, third = story_versions()
     save_version(store, story, first, raw=raw)
-    save_version(store, story, second, first, rendered=None)
+    save_version(store, story, second, first)
     save_version(store, story, third, second)
     other = enrol_from_source(store, "https://wire.example/other")
     save_series(
@@ -132,6 +129,15 @@ def site_store(database_url: str) -> Store:
         image="javascript:window.__pwned=1",
     )
     save_series(store, hostile, evil, replace(evil, body=(f"Edited body {XSS}", XSS)))
+    return {"story": story, "other": other, "hostile": hostile}
+
+
+@pytest.fixture
+def site_store(database_url: str) -> Store:
+    engine = create_engine(database_url)
+    migrate(engine)
+    store = Store(engine)
+    fill_site(store)
     return store
 
 

@@ -497,10 +497,14 @@ class Store:
         """The headlines of these (watch id, version) pairs."""
         if not keys:
             return {}
-        pair = sa.tuple_(col(Snapshot.watch_id), col(Snapshot.version))
+        # OR of pairs rather than a tuple IN: SQLite answers each pair from the unique index.
+        pairs = [
+            sa.and_(Snapshot.watch_id == watch_id, Snapshot.version == version)
+            for watch_id, version in set(keys)
+        ]
         query = select(Snapshot.watch_id, Snapshot.version, Snapshot.title)
         with self.session() as session:
-            rows = session.exec(query.where(pair.in_(list(set(keys)))))
+            rows = session.exec(query.where(sa.or_(*pairs)))
             return {(watch_id, version): title for watch_id, version, title in rows}
 
     def checks_of(self, watch_id: int, limit: int = 50, offset: int = 0) -> list[Check]:

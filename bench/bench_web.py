@@ -1,0 +1,186 @@
+"""Latency of the web pages and API of `newswatch serve` on a large SQLite database.
+
+Usage: python bench/bench_web.py [--articles 10000] [--versions 5] [--requests 200] [--db FILE]
+
+Fills a SQLite file (migrated, so with the FTS5 index) with `--articles` watches of `--versions`
+stored versions each (10,000 x 5 = 50,000 versions, 40,000 changes with their diff rendered
+once, as the pipeline stores them), then times `--requests` requests of each kind through the
+ASGI app in process (FastAPI's TestClient: the whole app, no network) and prints the median and
+95th percentile: the dashboard, a diff page (stored and computed), the API's change list and a
+search. An existing --db file is reused as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sqlalchemy as sa
+from bench_diff import WORDS, body_of, edited
+from fastapi.testclient import TestClient
+
+from worker import diff
+from worker.db import create_engine, migrate
+from worker.models import Change, Check, Snapshot, Source, Watch
+from worker.settings import Settings
+from worker.store import PARAGRAPH_BREAK, Store
+from worker.types import Article
+from worker.types import Change as Compared
+from worker.web import create_app
+
+SOURCES = 10
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def main() -> None:
+    args = _arguments()
+    path = Path(args.db or Path(tempfile.mkdtemp()) / "bench-web.db")
+    engine = create_engine(f"sqlite:///{path}")
+    migrate(engine)
+    if _count(engine, Snapshot) == 0:
+        began = time.perf_counter()
+        fill(engine, args.articles, args.versions)
+        print(f"filled {path} in {time.perf_counter() - began:.0f} s")
+    print(
+        f"{_count(engine, Watch):,} articles, {_count(engine, Snapshot):,} versions, "
+        f"{_count(engine, Change):,} changes; {path.stat().st_size / 1e6:.0f} MB"
+    )
+    client = TestClient(create_app(Settings(), Store(engine)))
+    report(client, _count(engine, Watch), args.versions, args.requests)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--versions", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--db", help="SQLite file (default: a new temporary one)")
+    return parser.parse_args()
+
+
+def _count(engine: sa.Engine, model: type) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(model)).scalar())
+
+
+# -- filling ---------------------------------------------------------------------------------
+
+
+def fill(engine: sa.Engine, articles: int, versions: int) -> None:
+    """Rows as `save_check` writes them, inserted in bulk (the store's one-by-one path would
+    only time the filling)."""
+    sources = [f"https://site{n}.example/feed" for n in range(SOURCES)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Source), [_source(url) for url in sources])
+        for first in range(1, articles + 1, 500):
+            rows = [
+                _article_rows(n, versions, sources)
+                for n in range(first, min(first + 500, articles + 1))
+            ]
+            for model, index in ((Watch, 0), (Snapshot, 1), (Change, 2), (Check, 3)):
+                connection.execute(
+                    sa.insert(model), [row for group in rows for row in group[index]]
+                )
+            print(f"  {min(first + 499, articles):,} articles", end="\r", flush=True)
+    print()
+
+
+def _source(url: str) -> dict[str, object]:
+    return {"url": url, "kind": "feed", "created_at": START, "every_seconds": 900, "active": True}
+
+
+def _article_rows(n: int, versions: int, sources: list[str]) -> tuple[list, list, list, list]:
+    url = f"https://site{n % SOURCES}.example/2026/story-{n}"
+    created = START + timedelta(minutes=n)
+    rng = random.Random(n)
+    body = body_of(rng.randint(300, 900), seed=n)
+    title = " ".join(rng.choices(WORDS, k=8)).capitalize()
+    watch = {
+        "id": n, "url": url, "source": sources[n % SOURCES], "active": True,
+        "created_at": created, "next_check_at": created + timedelta(days=1),
+        "consecutive_failures": 3 if n % 997 == 0 else 0,
+        "hold_count": 1 if n % 1499 == 0 else 0,
+    }  # fmt: skip
+    snapshots, changes, checks = [], [], []
+    previous: Article | None = None
+    for version in range(1, versions + 1):
+        fetched = created + timedelta(hours=version)
+        if version > 1:
+            body = edited(body, seed=n * 100 + version)
+            if rng.random() < 0.3:
+                title = title + " " + rng.choice(WORDS)
+        article = Article(url=url, title=title, body=tuple(body), authors=("Staff",))
+        snapshots.append(_snapshot(n, versions, version, fetched, article))
+        checks.append({"watch_id": n, "started_at": fetched, "outcome": "changed", "bytes": 60_000})
+        change = diff.compare(previous, article)
+        if change is not None:
+            changes.append(_change(n, version, fetched, change))
+        previous = article
+    return [watch], snapshots, changes, checks
+
+
+def _snapshot(n: int, versions: int, version: int, fetched: datetime, article: Article) -> dict:
+    return {
+        "id": (n - 1) * versions + version, "watch_id": n, "version": version,
+        "fetched_at": fetched, "content_hash": diff.content_hash(article),
+        "title": article.title, "subtitle": "", "authors": list(article.authors),
+        "body": PARAGRAPH_BREAK.join(article.body), "extra": {"url": article.url, "related": []},
+        "extractor_version": "bench",
+    }  # fmt: skip
+
+
+def _change(n: int, version: int, fetched: datetime, change: Compared) -> dict:
+    counts = {kind: getattr(change, kind) for kind in ("added", "removed", "edited", "moved")}
+    return {
+        "watch_id": n, "from_version": version - 1, "to_version": version,
+        "detected_at": fetched, "kind": "edit", "fields": list(change.fields),
+        "significance": change.significance, "summary": change.summary, "stats": counts,
+        "operations": [], "rendered_html": diff.render_html(change),
+    }  # fmt: skip
+
+
+# -- timing ----------------------------------------------------------------------------------
+
+
+def report(client: TestClient, articles: int, versions: int, requests: int) -> None:
+    rng = random.Random(7)
+    words = WORDS[:50] + WORDS[500:550]
+    kinds = {
+        "dashboard": lambda: "/",
+        "dashboard, filtered": lambda: "/?field=title&significance=substantive",
+        "diff page (stored)": lambda: f"/articles/{rng.randint(1, articles)}/diff",
+        "diff page (computed)": lambda: (
+            f"/articles/{rng.randint(1, articles)}/diff?from=1&to={versions}&mode=side-by-side"
+        ),
+        "API change list": lambda: f"/api/changes?limit=50&offset={rng.randint(0, 20) * 50}",
+        "search": lambda: f"/search?q={rng.choice(words)}+{rng.choice(words)}",
+        "API search": lambda: f"/api/search?q={rng.choice(words)}",
+    }
+    print(f"{'request':<24}{'median ms':>10}{'p95 ms':>10}   ({requests} requests each)")
+    for name, path in kinds.items():
+        times = [_timed(client, path()) for _ in range(requests)]
+        median = statistics.median(times)
+        p95 = statistics.quantiles(times, n=20)[-1]
+        print(f"{name:<24}{median:>10.1f}{p95:>10.1f}")
+
+
+def _timed(client: TestClient, path: str) -> float:
+    began = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - began) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: {response.status_code} {response.text[:200]}")
+    return elapsed
+
+
+if __name__ == "__main__":
+    main()
