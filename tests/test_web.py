@@ -12,12 +12,12 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from worker import cli, diff
+from worker import cli, diff, shapes
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError
 from worker.models import utcnow
-from worker.outbox import change_json
 from worker.settings import Settings, SourceSettings, WebSettings
+from worker.shapes import change_json
 from worker.store import Store
 from worker.types import Article, CheckRecord, Discovered, PollRecord, WatchState
 from worker.web import create_app, serve
@@ -301,7 +301,7 @@ def test_api_watches_paginated_in_the_cli_shape(site):
     first = site.client.get("/api/watches?limit=1").json()
     assert first["next_offset"] == 1 and len(first["items"]) == 1
     watch, versions = site.store.watch_by_id(first["items"][0]["id"])
-    assert first["items"][0] == {"id": watch.id, **cli._watch_json(watch, versions)}
+    assert first["items"][0] == shapes.watch_json(watch, versions)
     rest = site.client.get("/api/watches?limit=50&offset=1").json()
     assert rest["next_offset"] is None and len(rest["items"]) == 2
 
@@ -309,9 +309,9 @@ def test_api_watches_paginated_in_the_cli_shape(site):
 def test_api_snapshots_in_the_cli_shape(site):
     listing = site.client.get(f"/api/watches/{site.story}/snapshots").json()["items"]
     stored = site.store.versions_of(site.story)
-    assert listing == [cli._snapshot_json(s, body=False) for s in stored]
+    assert listing == [shapes.snapshot_json(s, body=False) for s in stored]
     one = site.client.get(f"/api/watches/{site.story}/snapshots/2").json()
-    assert one == json.loads(json.dumps(cli._snapshot_json(stored[1], body=True)))
+    assert one == json.loads(json.dumps(shapes.snapshot_json(stored[1], body=True)))
 
 
 def test_api_changes_in_the_cli_shape_with_filters(site):

@@ -22,12 +22,13 @@ from worker import diff, web
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, WorkerState, utcnow
-from worker.outbox import Dispatcher, build_channels, change_json, iso, sample_message
+from worker.models import Delivery, NoiseRule, Snapshot, Source, WorkerState, utcnow
+from worker.outbox import Dispatcher, build_channels, sample_message
 from worker.pipeline import Pipeline
 from worker.poller import Poller
 from worker.service import Service, default_worker_id, summary_line
 from worker.settings import Settings, SourceSettings, load_settings, parse_duration
+from worker.shapes import change_json, iso, snapshot_json, watch_json
 from worker.store import DELIVERY_STATUSES, Outbox, Store, snapshot_article
 from worker.types import CheckRecord
 from worker.urls import is_http_url
@@ -360,7 +361,7 @@ def _lines(name: str) -> list[str]:
 def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
     rows = _open_store(settings).list_watches()
     if args.json:
-        _print_json([_watch_json(watch, versions) for watch, versions in rows])
+        _print_json([watch_json(watch, versions) for watch, versions in rows])
         return 0
     for watch, versions in rows:
         state = "active" if watch.active else "inactive"
@@ -378,7 +379,7 @@ def cmd_watch_remove(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
     snapshots = _open_store(settings).snapshots(args.url)
     if args.json:
-        _print_json([_snapshot_json(snapshot, body=False) for snapshot in snapshots])
+        _print_json([snapshot_json(snapshot, body=False) for snapshot in snapshots])
         return 0
     for snapshot in snapshots:
         words = len(snapshot.body.split())
@@ -389,7 +390,7 @@ def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     snapshot = _open_store(settings).snapshot(args.url, args.version)
     if args.json:
-        _print_json(_snapshot_json(snapshot, body=True))
+        _print_json(snapshot_json(snapshot, body=True))
         return 0
     print("\n".join(_snapshot_text(snapshot)))
     return 0
@@ -622,43 +623,6 @@ def _delivery_json(row: Delivery) -> dict[str, Any]:
 
 
 # -- output ----------------------------------------------------------------------------------
-
-
-def _watch_json(watch: Watch, versions: int) -> dict[str, Any]:
-    return {
-        "url": watch.url,
-        "label": watch.label,
-        "active": watch.active,
-        "every": watch.every_seconds,
-        "next_check_at": iso(watch.next_check_at),
-        "last_checked_at": iso(watch.last_checked_at),
-        "last_change_at": iso(watch.last_change_at),
-        "consecutive_failures": watch.consecutive_failures,
-        "versions": versions,
-    }
-
-
-def _snapshot_json(snapshot: Snapshot, body: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "version": snapshot.version,
-        "fetched_at": iso(snapshot.fetched_at),
-        "content_hash": snapshot.content_hash,
-        "title": snapshot.title,
-        "subtitle": snapshot.subtitle,
-        "authors": snapshot.authors,
-        "published": iso(snapshot.published_at),
-        "modified": iso(snapshot.modified_at),
-        "canonical_url": snapshot.canonical_url,
-        "language": snapshot.language,
-        "site_name": snapshot.site_name,
-        "image": snapshot.image,
-        "image_caption": snapshot.image_caption,
-        "words": len(snapshot.body.split()),
-    }
-    if body:
-        data["body"] = snapshot_article(snapshot).body
-        data["related"] = snapshot.extra.get("related", [])
-    return data
 
 
 def _snapshot_text(snapshot: Snapshot) -> Iterator[str]:

@@ -13,13 +13,14 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from worker import diff, notify
-from worker.models import Change, Delivery, Watch, utcnow
+from worker.models import Delivery, Watch, utcnow
 from worker.notify import message as messages
 from worker.settings import AlertSettings, Settings
+from worker.shapes import change_json, iso
 from worker.store import Outbox, Store, snapshot_article
 from worker.types import Message, SendResult
 
@@ -183,35 +184,6 @@ def change_payload(outbox: Outbox, change_id: int) -> dict[str, Any]:
         if compared is not None:
             data["diff"] = {"text": diff.render_text(compared), "html": diff.render_html(compared)}
     return data
-
-
-def change_json(change: Change, watch: Watch) -> dict[str, Any]:
-    """One change as `changes --json` prints it (the contract in DESIGN.md)."""
-    stats = change.stats
-    return {
-        "id": change.id,
-        "url": watch.url,
-        "label": watch.label,
-        "from_version": change.from_version,
-        "to_version": change.to_version,
-        "detected_at": iso(change.detected_at),
-        "kind": change.kind,
-        "reverts_to": change.reverts_to,
-        "fields": list(change.fields),
-        "significance": change.significance,
-        "summary": change.summary,
-        "reasons": stats.get("reasons", []),
-        "events": stats.get("events", []),
-        "stats": {key: stats.get(key, 0) for key in ("added", "removed", "edited", "moved")},
-        "paragraphs": stats.get("paragraphs", {}),
-    }
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z, to the second."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def build_channels(settings: Settings) -> dict[str, notify.Channel]:

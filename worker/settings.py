@@ -193,7 +193,14 @@ class WatchSettings(_Section):
 SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
 EVENTS = ("changed", "new", "removed", "restored", "operator")
 CHANGE_FIELDS = (
-    "title", "subtitle", "authors", "published", "modified", "body", "canonical_url", "image",
+    "title",
+    "subtitle",
+    "authors",
+    "published",
+    "modified",
+    "body",
+    "canonical_url",
+    "image",
     "language",
 )
 

@@ -8,10 +8,9 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 
-from worker import diff
+from worker import diff, shapes
 from worker.models import Snapshot, Watch
-from worker.outbox import iso
-from worker.web import shapes
+from worker.shapes import iso
 from worker.web.context import context
 from worker.web.schemas import (
     ChangeOut,

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from worker.outbox import iso
+from worker.shapes import iso
 from worker.store import Store
 from worker.web.diffs import Diffs
 

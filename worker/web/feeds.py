@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from worker.errors import NotFoundError
 from worker.models import Change, Watch, utcnow
-from worker.outbox import iso
+from worker.shapes import iso
 from worker.web.context import Context, context
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)

@@ -1,16 +1,45 @@
-"""The JSON shapes of the API: the fields of the CLI's --json output, plus ids to link by.
+"""The JSON shapes newswatch prints and serves: `changes --json`, `watch list --json`,
+`snapshots --json` and `show --json`, the API under /api, and the `data` of alerts.
 
-`change_json` is shared with the CLI; the watch and snapshot shapes mirror `cli._watch_json`
-and `cli._snapshot_json` (the web may not import the CLI), and a test holds them equal.
+One definition each, so the CLI, the web API and the webhooks can never drift apart.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from worker.models import Change, Check, Snapshot, Watch
-from worker.outbox import change_json, iso
 from worker.store import snapshot_article
+
+
+def change_json(change: Change, watch: Watch) -> dict[str, Any]:
+    """One change as `changes --json` prints it (the contract in DESIGN.md)."""
+    stats = change.stats
+    return {
+        "id": change.id,
+        "url": watch.url,
+        "label": watch.label,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "detected_at": iso(change.detected_at),
+        "kind": change.kind,
+        "reverts_to": change.reverts_to,
+        "fields": list(change.fields),
+        "significance": change.significance,
+        "summary": change.summary,
+        "reasons": stats.get("reasons", []),
+        "events": stats.get("events", []),
+        "stats": {key: stats.get(key, 0) for key in ("added", "removed", "edited", "moved")},
+        "paragraphs": stats.get("paragraphs", {}),
+    }
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, to the second."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def watch_json(watch: Watch, versions: int) -> dict[str, Any]:
