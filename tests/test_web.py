@@ -499,3 +499,35 @@ def test_web_queries(store):
     assert store.change_between(story, 1, 3) is None
     _, count = store.watch_by_id(story)
     assert count == 3 and [s.version for s in store.versions_of(story, 2, 1)] == [2, 3]
+
+
+# -- /metrics ---------------------------------------------------------------------------------
+
+
+def _samples(text: str) -> dict[str, float]:
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def test_metrics_in_the_prometheus_text_format(site):
+    response = site.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples = _samples(response.text)
+    changes = len(site.store.changes())
+    assert samples["newswatch_changes_total"] == changes
+    assert samples['newswatch_checks_total{outcome="changed"}'] == changes
+    assert samples['newswatch_deliveries{status="failed"}'] == 0
+    assert samples["newswatch_active_watches"] == 3
+    assert samples["newswatch_due_watches"] >= 0
+    assert "# TYPE newswatch_checks_total counter" in response.text
+
+
+def test_metrics_need_the_token_like_everything_else(site_store):
+    client = TestClient(create_app(Settings(web=WebSettings(token="s3cret")), site_store))
+    assert client.get("/metrics").status_code == 401
+    ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200

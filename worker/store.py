@@ -359,6 +359,33 @@ class Store:
         with self.session() as session:
             return [(row, int(count)) for row, count in session.exec(query)]
 
+    # -- metrics -----------------------------------------------------------------------------
+
+    def metrics(self, now: datetime) -> dict[str, Any]:
+        """Counts for /metrics: checks by outcome, changes, deliveries by status, due work."""
+        due = sa.and_(col(Watch.active), col(Watch.next_check_at) <= now)
+        with self.session() as session:
+            checks = session.exec(
+                select(Check.outcome, sa.func.count()).group_by(col(Check.outcome))
+            ).all()
+            deliveries = session.exec(
+                select(Delivery.status, sa.func.count()).group_by(col(Delivery.status))
+            ).all()
+            changes = session.exec(select(sa.func.count()).select_from(Change)).one()
+            active = session.exec(select(sa.func.count()).where(col(Watch.active))).one()
+            due_count, oldest = session.exec(
+                select(sa.func.count(), sa.func.min(Watch.next_check_at)).where(due)
+            ).one()
+        oldest = _aware(oldest)
+        return {
+            "checks": dict(checks),
+            "deliveries": dict(deliveries),
+            "changes": int(changes),
+            "active_watches": int(active),
+            "due_watches": int(due_count),
+            "due_lag_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+        }
+
     # -- site health -------------------------------------------------------------------------
 
     def held_share(self, host: str, since: datetime, exclude: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from worker.errors import NotFoundError, UsageError
 from worker.settings import Settings
 from worker.store import Store
-from worker.web import api, feeds, pages
+from worker.web import api, feeds, metrics, pages
 from worker.web.access import Guard
 from worker.web.context import Context, context, templates
 from worker.web.diffs import Diffs
@@ -40,6 +40,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(feeds.router)
+    app.include_router(metrics.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(UsageError, _bad_request)
