@@ -165,10 +165,15 @@ def _wait_for(condition, process: subprocess.Popen, seconds: float = 30) -> None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"newswatch run exited early: {process.stderr.read()}")
-        try:
-            if condition():
-                return
-        except sqlite3.OperationalError:
-            pass  # the database is still being created
+        if _holds(condition):
+            return
         time.sleep(0.1)
     pytest.fail("newswatch run did not check the due watch in time")
+
+
+def _holds(condition) -> bool:
+    """The condition, or False while the database is still being created."""
+    try:
+        return bool(condition())
+    except sqlite3.OperationalError:
+        return False
