@@ -25,36 +25,6 @@ pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _claim_until_empty(url: str, owner: str, queue: multiprocessing.Queue) -> None:
-    store = Store(create_engine(url))
-    claimed: list[int] = []
-    while batch := store.claim_due(owner, 5, utcnow(), timedelta(minutes=10)):
-        claimed += [watch.id for watch in batch]
-        time.sleep(0.001)
-    queue.put(claimed)
-
-
-def test_four_processes_never_claim_the_same_watch(postgres_url):
-    store = Store(create_engine(postgres_url))
-    for n in range(400):
-        store.add_watch(f"https://news.example/{n}")
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    workers = [
-        context.Process(target=_claim_until_empty, args=(postgres_url, f"w{n}", queue))
-        for n in range(4)
-    ]
-    for process in workers:
-        process.start()
-    results = [queue.get(timeout=60) for _ in workers]
-    for process in workers:
-        process.join(10)
-    claimed = [watch_id for result in results for watch_id in result]
-    assert len(claimed) == 400
-    assert len(set(claimed)) == 400
-    assert sum(1 for result in results if result) >= 2  # the work really was shared
-
-
 def _migrate(url: str) -> None:
     migrate(create_engine(url))
 

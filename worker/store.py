@@ -48,6 +48,9 @@ CHANGE_EVENTS = frozenset({"article.changed", "article.removed", "article.restor
 DELIVERY_STATUSES = ("pending", "sent", "failed")
 
 
+CLAIM_ATTEMPTS = 3  # reads per claim when other workers keep winning the candidates
+
+
 class Store:
     """The database behind newswatch; one instance per process, safe to share across threads."""
 
@@ -200,11 +203,7 @@ class Store:
             query = query.where(col(Source.next_poll_at) <= now)
         query = query.order_by(col(Source.next_poll_at)).limit(limit)
         with self.session() as session:
-            sources = list(session.exec(query.with_for_update(skip_locked=True)))
-            for source in sources:
-                source.lease_owner, source.lease_until = owner, now + lease
-                session.add(source)
-        return sources
+            return _claim_rows(session, Source, query, free, owner, now + lease)
 
     def save_poll(self, record: PollRecord) -> int:
         """Write one poll: enrol new article URLs, hint known ones, schedule the next poll.
@@ -227,8 +226,7 @@ class Store:
     def claim_due(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Watch]:
         """Lease up to `limit` active watches whose next check is due, oldest due first.
 
-        On PostgreSQL the rows are locked with SKIP LOCKED so that several workers never
-        take the same watch; SQLite runs a single worker and ignores the lock clause.
+        Several workers never take the same watch: see `_claim_rows`.
         """
         query = (
             select(Watch)
@@ -259,12 +257,7 @@ class Store:
 
     def _lease(self, query: Any, owner: str, now: datetime, lease: timedelta) -> list[Watch]:
         with self.session() as session:
-            watches = list(session.exec(query))
-            for watch in watches:
-                watch.lease_owner = owner
-                watch.lease_until = now + lease
-                session.add(watch)
-        return watches
+            return _claim_rows(session, Watch, query, _lease_free(now), owner, now + lease)
 
     def release(self, watch_id: int, next_check_at: datetime) -> None:
         """Drop the lease on a watch and schedule its next check."""
@@ -656,12 +649,9 @@ class Outbox:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        free = sa.or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now)
         with self.store.session() as session:
-            rows = list(session.exec(query))
-            for row in rows:
-                row.lease_owner, row.lease_until = owner, now + lease
-                session.add(row)
-        return rows
+            return _claim_rows(session, Delivery, query, free, owner, now + lease)
 
     def oldest_pending(self, channel: str) -> datetime | None:
         """When the oldest pending delivery of a channel was created (digests wait on it)."""
@@ -815,6 +805,35 @@ def _require_watch(session: Session, url: str) -> Watch:
     if watch is None:
         raise NotFoundError(f"not watched: {url}")
     return watch
+
+
+def _claim_rows(
+    session: Session, model: Any, query: Any, free: Any, owner: str, until: datetime
+) -> list[Any]:
+    """Lease the rows `query` selects that are still free, atomically, in the query's order.
+
+    The candidates are read first (locked with SKIP LOCKED on PostgreSQL); the UPDATE then
+    re-checks that each is still free, so two processes racing for the same rows (SQLite has
+    no row locks, and its SELECT runs before the write lock is taken) never both win one.
+    """
+    for _ in range(CLAIM_ATTEMPTS):
+        ids = [row.id for row in session.exec(query)]
+        if not ids:
+            return []
+        session.execute(
+            sa.update(model)
+            .where(col(model.id).in_(ids), free)
+            .values(lease_owner=owner, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        mine = select(model).where(
+            col(model.id).in_(ids), model.lease_owner == owner, model.lease_until == until
+        )
+        rows = {r.id: r for r in session.exec(mine.execution_options(populate_existing=True))}
+        if rows:
+            return [rows[row_id] for row_id in ids if row_id in rows]
+        # Every candidate went to another worker meanwhile; this read now sees their leases.
+    return []
 
 
 def _lease_free(now: datetime) -> Any:

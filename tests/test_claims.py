@@ -1,0 +1,131 @@
+"""Leases under contention: four processes claiming the same watches, sources and deliveries
+from one database never take the same row twice, on SQLite (no row locks) and PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from worker.db import create_engine, migrate
+from worker.models import Delivery, Source, Watch, utcnow
+from worker.settings import SourceSettings
+from worker.store import Outbox, Store, _claim_rows, _lease_free
+
+PROCESSES = 4
+ROWS = 240
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest, database_url: str) -> Iterator[str]:
+    """A migrated database that several processes open at once."""
+    url = database_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+
+
+def _claim_until_empty(
+    url: str, kind: str, owner: str, go: multiprocessing.Event, queue: multiprocessing.Queue
+) -> None:
+    store = Store(create_engine(url))
+    store.list_sources()  # connect before the start
+    go.wait(60)
+    claimed: list[int] = []
+    lease = timedelta(minutes=10)
+    while _free_rows(store, kind):
+        claimed += [row.id for row in _claim(store, kind, owner, lease)]
+        time.sleep(0.001)
+    queue.put(claimed)
+
+
+def _free_rows(store: Store, kind: str) -> int:
+    model = {"watches": Watch, "sources": Source, "deliveries": Delivery}[kind]
+    with store.session() as session:
+        return session.exec(
+            select(sa.func.count()).select_from(model).where(col(model.lease_owner).is_(None))
+        ).one()
+
+
+def _claim(store: Store, kind: str, owner: str, lease: timedelta) -> list:
+    if kind == "watches":
+        return store.claim_due(owner, 5, utcnow(), lease)
+    if kind == "sources":
+        return store.claim_sources(owner, 5, utcnow(), lease)
+    return Outbox(store).claim(owner, utcnow(), lease, 5, ["hook"])
+
+
+def _fill(store: Store, kind: str) -> None:
+    if kind == "watches":
+        for n in range(ROWS):
+            store.add_watch(f"https://news.example/{n}")
+    elif kind == "sources":
+        for n in range(ROWS):
+            store.add_source(SourceSettings(url=f"https://news.example/feed{n}.xml"))
+    else:
+        now = utcnow()
+        with store.session() as session:
+            for n in range(ROWS):
+                session.add(
+                    Delivery(
+                        key=f"d{n}",
+                        channel="hook",
+                        event="article.changed",
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+
+
+@pytest.mark.parametrize("kind", ["watches", "sources", "deliveries"])
+def test_four_processes_never_claim_the_same_row(shared_url, kind):
+    _fill(Store(create_engine(shared_url)), kind)
+    context = multiprocessing.get_context("spawn")
+    queue, go = context.Queue(), context.Event()
+    workers = [
+        context.Process(target=_claim_until_empty, args=(shared_url, kind, f"w{n}", go, queue))
+        for n in range(PROCESSES)
+    ]
+    for process in workers:
+        process.start()
+    time.sleep(2)  # let every process import and connect, then start them together
+    go.set()
+    results = [queue.get(timeout=120) for _ in workers]
+    for process in workers:
+        process.join(10)
+    claimed = [row_id for result in results for row_id in result]
+    assert len(set(claimed)) == ROWS
+    assert len(claimed) == ROWS, "a row was leased by two processes"
+    assert sum(1 for result in results if result) >= 2  # the work really was shared
+
+
+def test_a_row_leased_between_read_and_write_stays_with_its_owner(store):
+    """The claim re-checks the lease when it writes: a candidate that another worker leased
+    after it was read (here: a read that ignores leases) is not taken over."""
+    store.add_watch("https://news.example/a")
+    store.add_watch("https://news.example/b")
+    now, lease = utcnow(), timedelta(minutes=5)
+    assert [w.url for w in store.claim_urls("w1", ["https://news.example/a"], now, lease)] == [
+        "https://news.example/a"
+    ]
+    stale_read = select(Watch).order_by(col(Watch.id))
+    with store.session() as session:
+        won = _claim_rows(session, Watch, stale_read, _lease_free(now), "w2", now + lease)
+    assert [w.url for w in won] == ["https://news.example/b"]
+    owners = {w.url: w.lease_owner for w, _ in store.list_watches()}
+    assert owners == {"https://news.example/a": "w1", "https://news.example/b": "w2"}
+
+
+def test_leases_expire(store):
+    store.add_watch("https://news.example/a")
+    now, lease = utcnow(), timedelta(minutes=5)
+    assert len(store.claim_due("w1", 10, now, lease)) == 1
+    assert store.claim_due("w2", 10, now + lease / 2, lease) == []
+    later = store.claim_due("w2", 10, now + lease + timedelta(seconds=1), lease)
+    assert [w.lease_owner for w in later] == ["w2"]
