@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 
 from worker.cli import _progress_bar, main
+from worker.db import create_engine
 from worker.models import utcnow
+from worker.store import Store
 from worker.types import CheckRecord
 
 
@@ -165,3 +167,13 @@ def test_progress_bar_draws_and_ends_with_a_newline():
     assert "\r[" + "#" * 15 + "-" * 15 + "] 1/2 new" in out
     assert "] 2/2 new" in out
     assert out.endswith("\n")
+
+
+def test_check_says_when_another_worker_holds_the_url(cli, capsys, database_url):
+    assert cli("watch", "add", "https://example.com/busy") == 0
+    Store(create_engine(database_url)).claim_due("other:1", 1, utcnow(), timedelta(minutes=5))
+    capsys.readouterr()
+    assert cli("check", "https://example.com/busy") == 0
+    captured = capsys.readouterr()
+    assert "skipped https://example.com/busy: another worker is checking it" in captured.err
+    assert captured.out.startswith("checked 0:")

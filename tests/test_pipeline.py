@@ -6,6 +6,7 @@ import pytest
 import respx
 
 from worker import pipeline as pipeline_module
+from worker.errors import LeaseLostError
 from worker.fetch import Fetcher
 from worker.models import utcnow
 from worker.pipeline import Pipeline
@@ -192,3 +193,40 @@ def test_retry_after_is_honoured_for_the_next_check(pipe, store, watched):
     record = _check(pipe, store)
     assert record.outcome == "error"
     assert record.next_check_at - record.started_at >= timedelta(hours=2)
+
+
+@respx.mock
+def test_a_change_restarts_the_schedule_and_keeps_the_article(
+    pipe, store, watched, seed_v1, seed_v2
+):
+    """An old article that changes is young again: checked within the first stage (15 min),
+    not at its old monthly pace, and not retired on the check that saw the change."""
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    _check(pipe, store)
+    route.mock(return_value=httpx.Response(200, content=seed_v2, headers=_html()))
+    [watch] = store.claim_all("test", utcnow(), timedelta(minutes=5))
+    watch.every_seconds = None
+    watch.created_at = watch.last_change_at = utcnow() - timedelta(days=400)
+    record = pipe.check(watch)
+    assert record.outcome == "changed"
+    assert not record.retire
+    assert record.next_check_at - record.started_at <= timedelta(minutes=15) * 1.1
+    [(stored, _)] = store.list_watches()
+    assert stored.active
+
+
+@respx.mock
+def test_a_check_whose_lease_was_taken_over_writes_nothing(pipe, store, watched, seed_v1):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    [watch] = store.claim_all("slow", utcnow(), timedelta(minutes=5))
+    # The lease runs out while "slow" is still fetching; another worker takes the watch.
+    later = utcnow() + timedelta(minutes=6)
+    [taken] = store.claim_due("fast", 1, later, timedelta(minutes=5))
+    with pytest.raises(LeaseLostError, match="fast holds it now"):
+        pipe.check(watch)
+    assert store.checks(URL) == []
+    assert store.snapshots(URL) == []
+    [(stored, _)] = store.list_watches()
+    assert stored.lease_owner == "fast"
+    pipe.check(taken)  # the new owner's check is written
+    assert [c.outcome for c in store.checks(URL)] == ["new"]

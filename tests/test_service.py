@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 
+from worker.cli import _claim_all
 from worker.models import utcnow
 from worker.service import Service, summary_line
 from worker.settings import ScheduleSettings, Settings
@@ -85,3 +86,38 @@ def test_a_running_worker_beats_and_shows_its_leases(service, store):
     assert store.workers(utcnow() + timedelta(seconds=1)) == []  # no beat since
     store.worker_stopped("test:1")
     assert store.workers(utcnow() - timedelta(minutes=1)) == []
+
+
+class SavingPipeline(FakePipeline):
+    """Saves each check like the real pipeline, noting how many leases were live meanwhile."""
+
+    def __init__(self, store) -> None:
+        super().__init__()
+        self.store = store
+        self.live_leases: list[int] = []
+
+    def check(self, watch) -> CheckRecord:
+        record = super().check(watch)
+        leased = sum(1 for w, _ in self.store.list_watches() if w.lease_owner)
+        with self.lock:
+            self.live_leases.append(leased)
+        self.store.save_check(record, owner=watch.lease_owner)
+        return record
+
+
+def test_a_long_pass_leases_a_few_watches_at_a_time(store):
+    """`check --all` over many watches never holds more leases than two per thread, so no
+    lease runs out while its watch waits in the queue; each watch is checked once."""
+    for n in range(30):
+        store.add_watch(f"https://example.com/{n}")
+    settings = Settings(schedule=ScheduleSettings(workers=2))
+    pipeline = SavingPipeline(store)
+    svc = Service(settings, store, pipeline, worker_id="test:1")
+    try:
+        counts = svc.check_claiming(_claim_all(store, svc))
+    finally:
+        svc.close()
+    assert counts == {"unchanged": 30}
+    assert sorted(pipeline.checked) == sorted(f"https://example.com/{n}" for n in range(30))
+    assert max(pipeline.live_leases) <= 4
+    assert all(w.lease_owner is None for w, _ in store.list_watches())

@@ -22,7 +22,7 @@ from worker import diff, web
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Delivery, NoiseRule, Snapshot, Source, WorkerState, utcnow
+from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, WorkerState, utcnow
 from worker.outbox import Dispatcher, build_channels, sample_message
 from worker.pipeline import Pipeline
 from worker.poller import Poller
@@ -31,7 +31,7 @@ from worker.settings import Settings, SourceSettings, load_settings, parse_durat
 from worker.shapes import change_json, iso, snapshot_json, watch_json
 from worker.store import DELIVERY_STATUSES, Outbox, Store, snapshot_article
 from worker.types import CheckRecord
-from worker.urls import is_http_url
+from worker.urls import is_http_url, normalise_url
 
 log = logging.getLogger("worker")
 
@@ -289,18 +289,15 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("give URLs or --all, not both")
     store = _open_store(settings)
     service = _service(settings, store)
-    lease, now = settings.schedule.lease, utcnow()
     try:
         if args.urls:
-            watches = store.claim_urls(service.worker_id, args.urls, now, lease)
-        elif args.all:
-            service.poll_sources()
-            watches = store.claim_all(service.worker_id, utcnow(), lease)
+            counts = _check_urls(store, service, args.urls)
         else:
             service.poll_sources()
-            watches = store.claim_due(service.worker_id, 1_000_000, utcnow(), lease)
-        progress = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
-        counts = service.check_pass(watches, progress)
+            progress = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
+            claim = _claim_all(store, service) if args.all else _claim_due(store, service)
+            total = len(store.list_watches()) if progress else 0
+            counts = service.check_claiming(claim, total, progress)
         if service.dispatcher is not None:
             sent = service.dispatcher.drain(ALERT_DRAIN_SECONDS)
             _report_alerts(sent)
@@ -308,6 +305,42 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         service.close()
     print(summary_line(counts))
     return 0
+
+
+def _check_urls(store: Store, service: Service, urls: list[str]) -> Counter[str]:
+    """Check these watches now; one another worker is checking right now is said, not hidden."""
+    lease = service.settings.schedule.lease
+    watches = store.claim_urls(service.worker_id, urls, utcnow(), lease)
+    claimed = {watch.url for watch in watches}
+    for url in urls:
+        if normalise_url(url) not in claimed:
+            print(f"skipped {url}: another worker is checking it right now", file=sys.stderr)
+    return service.check_pass(watches)
+
+
+def _claim_all(store: Store, service: Service) -> Callable[[int], list[Watch]]:
+    """Claims every active watch once, in id order, a few at a time."""
+    last_id = 0
+    lease = service.settings.schedule.lease
+
+    def claim(limit: int) -> list[Watch]:
+        nonlocal last_id
+        watches = store.claim_all(service.worker_id, utcnow(), lease, limit, after_id=last_id)
+        last_id = max((watch.id or 0 for watch in watches), default=last_id)
+        return watches
+
+    return claim
+
+
+def _claim_due(store: Store, service: Service) -> Callable[[int], list[Watch]]:
+    """Claims the watches due when the pass started, a few at a time (checked ones are
+    rescheduled into the future, so none comes round twice)."""
+    started, lease = utcnow(), service.settings.schedule.lease
+
+    def claim(limit: int) -> list[Watch]:
+        return store.claim_due(service.worker_id, limit, utcnow(), lease, due_before=started)
+
+    return claim
 
 
 def _report_alerts(sent: Counter[str]) -> None:

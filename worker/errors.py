@@ -41,6 +41,10 @@ class DatabaseError(NewswatchError):
     """The database could not be reached, migrated or written."""
 
 
+class LeaseLostError(NewswatchError):
+    """A worker's lease on a watch expired before it saved the check; another has it now."""
+
+
 class FetchError(NewswatchError):
     """A fetch failed; `url` is the address that was asked for."""
 

@@ -66,10 +66,9 @@ class Pipeline:
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
         record = self._with_alerts(watch, self._site_health(watch, record))
-        if not record.failed and self.retired(watch, started):
-            record = _replace(record, retire=True)
+        record = self._rescheduled(watch, record)
         record = _with_duration(record, t0)
-        self.store.save_check(record)
+        self.store.save_check(record, owner=watch.lease_owner)
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
         else:
@@ -232,22 +231,37 @@ class Pipeline:
         ]
         return _replace(record, alerts=tuple(wanted))
 
-    def next_check(self, watch: Watch, now: datetime, failures: int) -> datetime:
-        """When to check again: the watch's interval, doubled per failure, with jitter."""
-        every = self.interval(watch, now)
+    def _rescheduled(self, watch: Watch, record: CheckRecord) -> CheckRecord:
+        """A change or an event restarts the age-aware schedule (young again: checked often)
+        and keeps the article from retiring; otherwise an article past its last stage retires."""
+        if record.change is not None or record.event is not None:
+            when = self.next_check(watch, record.started_at, failures=0, changed=True)
+            return _replace(record, next_check_at=when)
+        if not record.failed and self.retired(watch, record.started_at):
+            return _replace(record, retire=True)
+        return record
+
+    def next_check(
+        self, watch: Watch, now: datetime, failures: int, changed: bool = False
+    ) -> datetime:
+        """When to check again: the watch's interval, doubled per failure, with jitter;
+        `changed` means the article just changed, so its age restarts at zero."""
+        every = self.interval(watch, now, changed)
         if failures:
             every = min(every * 2 ** min(failures, 16), self.settings.schedule.max_backoff)
         spread = self.settings.schedule.jitter
         return now + every * self.rng.uniform(1 - spread, 1 + spread)
 
-    def interval(self, watch: Watch, now: datetime | None = None) -> timedelta:
+    def interval(
+        self, watch: Watch, now: datetime | None = None, changed: bool = False
+    ) -> timedelta:
         """The re-check interval of a watch: its own `every` if it has one, else the stage
         of its age since the last change (never shorter than [schedule] every)."""
         if watch.every_seconds:
             return timedelta(seconds=watch.every_seconds)
         schedule = self.settings.schedule
         stages = self._stages(watch)
-        age = _age(watch, now or self.clock())
+        age = timedelta(0) if changed else _age(watch, now or self.clock())
         stage = next((every for limit, every in stages if age < limit), None)
         return max(schedule.every, stage or stages[-1][1])
 

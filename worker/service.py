@@ -9,13 +9,14 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from datetime import UTC
 from types import FrameType
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from worker.errors import LeaseLostError
 from worker.models import Source, Watch, utcnow
 from worker.outbox import Dispatcher
 from worker.pipeline import Pipeline
@@ -135,6 +136,33 @@ class Service:
                 progress(done, len(futures), record)
         return counts
 
+    def check_claiming(
+        self,
+        claim: Callable[[int], list[Watch]],
+        total: int = 0,
+        progress: Progress | None = None,
+    ) -> Counter[str]:
+        """Check the watches `claim(n)` leases, n at a time as threads free up, until it
+        returns none; each lease thus starts just before its check, however long the pass."""
+        counts: Counter[str] = Counter()
+        pending: set[Future[CheckRecord | None]] = set()
+        room = 2 * self.settings.schedule.workers  # one queued per busy thread
+        more = True
+        while more or pending:
+            if more and len(pending) < room:
+                batch = claim(room - len(pending))
+                more = bool(batch)
+                pending |= {self._submit(watch) for watch in batch}
+            if not pending:
+                continue
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                record = future.result()
+                counts[record.outcome if record else "error"] += 1
+                if progress and record:
+                    progress(sum(counts.values()), max(total, sum(counts.values())), record)
+        return counts
+
     def run(self) -> Counter[str]:
         """Check due work every tick until SIGINT/SIGTERM, then finish in-flight checks."""
         scheduler = BackgroundScheduler(timezone=UTC)
@@ -201,6 +229,9 @@ class Service:
     def _check_one(self, watch: Watch) -> CheckRecord | None:
         try:
             return self.pipeline.check(watch)
+        except LeaseLostError as exc:
+            log.warning("%s", exc)
+            return None
         except Exception:
             # A bug or a database fault on one article must not stop the others.
             log.exception("check of %s failed", watch.url)
@@ -210,7 +241,7 @@ class Service:
     def _release_after_crash(self, watch: Watch) -> None:
         later = self.pipeline.next_check(watch, utcnow(), watch.consecutive_failures + 1)
         try:
-            self.store.release(watch.id or 0, later)
+            self.store.release(watch.id or 0, later, owner=self.worker_id)
         except Exception:
             log.exception("could not release %s; its lease will expire", watch.url)
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from worker.errors import NotFoundError, UsageError
+from worker.errors import LeaseLostError, NotFoundError, UsageError
 from worker.models import (
     Change,
     ChannelState,
@@ -223,14 +223,23 @@ class Store:
 
     # -- claiming work ---------------------------------------------------------------------
 
-    def claim_due(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Watch]:
-        """Lease up to `limit` active watches whose next check is due, oldest due first.
+    def claim_due(
+        self,
+        owner: str,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        due_before: datetime | None = None,
+    ) -> list[Watch]:
+        """Lease up to `limit` active watches whose next check is due (at `due_before`, by
+        default now), oldest due first.
 
         Several workers never take the same watch: see `_claim_rows`.
         """
         query = (
             select(Watch)
-            .where(col(Watch.active), col(Watch.next_check_at) <= now, _lease_free(now))
+            .where(col(Watch.active), col(Watch.next_check_at) <= (due_before or now))
+            .where(_lease_free(now))
             .order_by(col(Watch.next_check_at))
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -250,20 +259,29 @@ class Store:
         query = select(Watch).where(col(Watch.url).in_(keys), _lease_free(now))
         return self._lease(query.with_for_update(skip_locked=True), owner, now, lease)
 
-    def claim_all(self, owner: str, now: datetime, lease: timedelta) -> list[Watch]:
-        """Lease every active watch now, due or not."""
-        query = select(Watch).where(col(Watch.active), _lease_free(now)).order_by(col(Watch.id))
+    def claim_all(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int | None = None,
+        after_id: int = 0,
+    ) -> list[Watch]:
+        """Lease active watches now, due or not, by id from `after_id` on (all, or `limit`)."""
+        query = select(Watch).where(col(Watch.active), col(Watch.id) > after_id, _lease_free(now))
+        query = query.order_by(col(Watch.id)).limit(limit)
         return self._lease(query.with_for_update(skip_locked=True), owner, now, lease)
 
     def _lease(self, query: Any, owner: str, now: datetime, lease: timedelta) -> list[Watch]:
         with self.session() as session:
             return _claim_rows(session, Watch, query, _lease_free(now), owner, now + lease)
 
-    def release(self, watch_id: int, next_check_at: datetime) -> None:
-        """Drop the lease on a watch and schedule its next check."""
+    def release(self, watch_id: int, next_check_at: datetime, owner: str | None = None) -> None:
+        """Drop the lease on a watch and schedule its next check (only if `owner`, when
+        given, still holds the lease)."""
         with self.session() as session:
             watch = session.get(Watch, watch_id)
-            if watch is not None:
+            if watch is not None and (owner is None or watch.lease_owner == owner):
                 _release(watch, next_check_at)
                 session.add(watch)
 
@@ -285,12 +303,24 @@ class Store:
         with self.session() as session:
             return session.exec(query.order_by(col(Snapshot.version).desc()).limit(1)).first()
 
-    def save_check(self, record: CheckRecord) -> Check:
-        """Write one check: the Check row, a Snapshot and Change when there are, the schedule."""
+    def save_check(self, record: CheckRecord, owner: str | None = None) -> Check:
+        """Write one check: the Check row, a Snapshot and Change when there are, the schedule.
+
+        With `owner`, the check is written only if that worker still holds the watch's lease;
+        otherwise LeaseLostError, and nothing is written (another worker has the watch now).
+        """
         with self.session() as session:
-            watch = session.get(Watch, record.watch_id)
+            # A write first: it takes the row (PostgreSQL) or database (SQLite) lock, so the
+            # lease cannot change hands between this test and the writes below.
+            held = owner is None or _still_leased(session, record.watch_id, owner)
+            watch = session.get(Watch, record.watch_id, populate_existing=True)
             if watch is None:
                 raise NotFoundError(f"watch {record.watch_id} vanished during its check")
+            if not held:
+                raise LeaseLostError(
+                    f"{watch.url}: the lease expired during the check and "
+                    f"{watch.lease_owner or 'no worker'} holds it now; the result was dropped"
+                )
             check = _check_row(record)
             session.add(check)
             causes: dict[str, Change | None] = {}
@@ -676,11 +706,20 @@ class Outbox:
         next_attempt_at: datetime | None,
         last_status: int | None,
         error: str | None,
+        owner: str | None = None,
     ) -> None:
-        """Record one attempt on these deliveries and drop their lease."""
+        """Record one attempt on these deliveries and drop their lease.
+
+        With `owner`, a failure is recorded only on rows that worker still leases (a worker
+        whose lease ran out must not reschedule what another one has sent since); a success
+        is always recorded.
+        """
         now = utcnow()
+        query = select(Delivery).where(col(Delivery.id).in_(list(ids)))
+        if owner is not None and status != "sent":
+            query = query.where(Delivery.lease_owner == owner)
         with self.store.session() as session:
-            for row in session.exec(select(Delivery).where(col(Delivery.id).in_(list(ids)))):
+            for row in session.exec(query):
                 row.attempts += 1
                 row.status = status
                 row.last_status, row.last_error = last_status, error and error[:1000]
@@ -719,7 +758,7 @@ class Outbox:
         """Make failed deliveries (these, or all) pending again; re-enable their channels."""
         query = select(Delivery).where(Delivery.status == "failed")
         if ids is not None:
-            query = select(Delivery).where(col(Delivery.id).in_(list(ids)))
+            query = query.where(col(Delivery.id).in_(list(ids)))
         now = utcnow()
         with self.store.session() as session:
             rows = list(session.exec(query))
@@ -834,6 +873,17 @@ def _claim_rows(
             return [rows[row_id] for row_id in ids if row_id in rows]
         # Every candidate went to another worker meanwhile; this read now sees their leases.
     return []
+
+
+def _still_leased(session: Session, watch_id: int, owner: str) -> bool:
+    """True if `owner` holds the watch's lease; a no-op UPDATE, so that it locks the row."""
+    result = session.execute(
+        sa.update(Watch)
+        .where(col(Watch.id) == watch_id, col(Watch.lease_owner) == owner)
+        .values(lease_owner=owner)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
 
 
 def _lease_free(now: datetime) -> Any:
