@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from worker import outbox as outbox_module
 from worker.fetch import Fetcher
 from worker.models import utcnow
 from worker.outbox import RETRY_SCHEDULE, Dispatcher
@@ -276,3 +277,80 @@ def test_a_degraded_site_alerts_once_and_recovers_once(store):
     fetcher.close()
     events = [(row.event, row.data["host"]) for row in Outbox(store).deliveries()]
     assert events == [("site.recovered", "news.example"), ("site.degraded", "news.example")]
+
+
+def _unbuildable_first_change(monkeypatch, store):
+    """Building the payload of the first change fails, as a bug or a vanished row would."""
+    first = min(change.id for change, _ in store.changes())
+    real = outbox_module.change_payload
+
+    def payload(outbox, change_id):
+        if change_id == first:
+            raise RuntimeError("a bug in the payload")
+        return real(outbox, change_id)
+
+    monkeypatch.setattr(outbox_module, "change_payload", payload)
+    return first
+
+
+def test_a_message_that_cannot_be_built_backs_off_alone(store, run_checks, monkeypatch):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2, V3)
+    broken = _unbuildable_first_change(monkeypatch, store)
+    channel = FakeChannel("hook")
+    assert _dispatcher(store, settings, channel).dispatch_pending() == {"retry": 1, "sent": 1}
+    rows = {row.change_id: row for row in Outbox(store).deliveries()}
+    assert rows[broken].status == "pending"
+    assert "cannot build the message" in rows[broken].last_error
+    [message] = channel.sent
+    assert message.data["id"] != broken
+
+
+def test_a_digest_leaves_out_an_unbuildable_item(store, run_checks, monkeypatch):
+    settings = _settings(AlertSettings(type="log", name="daily", digest="30m"))
+    run_checks(settings, V1, V2, V3)
+    broken = _unbuildable_first_change(monkeypatch, store)
+    clock = Clock()
+    clock.now += timedelta(minutes=31)
+    channel = FakeChannel("daily")
+    assert _dispatcher(store, settings, channel, clock=clock).dispatch_pending() == {
+        "retry": 1,
+        "sent": 1,
+    }
+    [message] = channel.sent
+    assert len(message.data["items"]) == 1
+    rows = {row.change_id: row.status for row in Outbox(store).deliveries()}
+    assert rows[broken] == "pending"
+
+
+def test_a_huge_retry_after_is_capped_at_the_longest_wait(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    clock = Clock()
+    busy = FakeChannel("hook", SendResult(ok=False, status=503, retry_after=10**9))
+    _dispatcher(store, settings, busy, clock=clock).dispatch_pending()
+    [row] = Outbox(store).deliveries()
+    assert row.next_attempt_at - clock.now <= RETRY_SCHEDULE[-1]
+
+
+def test_retry_by_id_touches_only_failed_deliveries(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    _dispatcher(store, settings, FakeChannel("hook")).dispatch_pending()
+    outbox = Outbox(store)
+    [row] = outbox.deliveries()
+    assert outbox.retry([row.id]) == 0
+    [row] = outbox.deliveries()
+    assert (row.status, row.attempts) == ("sent", 1)  # not sent a second time
+
+
+def test_a_worker_whose_lease_ran_out_does_not_reschedule(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    outbox, now = Outbox(store), utcnow()
+    [row] = outbox.claim("slow", now, timedelta(seconds=1), 5, ["hook"])
+    [again] = outbox.claim("fast", now + timedelta(seconds=2), timedelta(minutes=5), 5, ["hook"])
+    outbox.settle([again.id], "sent", None, 200, None, owner="fast")
+    outbox.settle([row.id], "pending", now + timedelta(hours=1), 500, "HTTP 500", owner="slow")
+    [row] = outbox.deliveries()
+    assert (row.status, row.attempts) == ("sent", 1)

@@ -39,7 +39,8 @@ RETRY_SCHEDULE = (
     timedelta(hours=20),
     timedelta(hours=24),
 )
-BATCH = 50
+BATCH = 50  # deliveries one pass attempts at most, per channel kind
+CLAIM = 5  # claimed at a time, so that slow receivers never outlive a lease
 
 
 class Dispatcher:
@@ -90,16 +91,35 @@ class Dispatcher:
         counts: Counter[str] = Counter()
         if not names:
             return counts
-        now = self.clock()
         gone: set[str] = set()
-        for row in self.outbox.claim(self.worker_id, now, self._lease(), BATCH, names):
-            if row.channel in gone:
-                continue  # disabling the channel failed its other deliveries already
-            outcome = self._attempt([row], self._message(row))
-            counts[outcome] += 1
-            if outcome == "gone":
-                gone.add(row.channel)
+        while sum(counts.values()) < BATCH:
+            live = [name for name in names if name not in gone]
+            rows = self.outbox.claim(self.worker_id, self.clock(), self._lease(), CLAIM, live)
+            if not rows:
+                break
+            for row in rows:
+                if row.channel in gone:
+                    continue  # disabling the channel failed its other deliveries already
+                outcome = self._attempt_one(row)
+                counts[outcome] += 1
+                if outcome == "gone":
+                    gone.add(row.channel)
         return counts
+
+    def _attempt_one(self, row: Delivery) -> str:
+        message = self._safe_message(row)
+        if message is None:
+            return self._back_off([row], SendResult(ok=False, error=_unbuildable(row)))
+        return self._attempt([row], message)
+
+    def _safe_message(self, row: Delivery) -> Message | None:
+        """The message of a delivery, or None if it cannot be built (its change or version
+        is gone, or a bug): that one delivery backs off, the others go on."""
+        try:
+            return self._message(row)
+        except Exception:
+            log.exception("alert %s: cannot build its message", row.key)
+            return None
 
     def _send_digest(self, name: str) -> Counter[str]:
         oldest = self.outbox.oldest_pending(name)
@@ -110,8 +130,16 @@ class Dispatcher:
         rows = self.outbox.claim(self.worker_id, now, self._lease(), 500, [name])
         counts: Counter[str] = Counter()
         for key, group in _by_digest(rows).items():
+            built = [(row, self._safe_message(row)) for row in group]
+            for row, message in built:
+                if message is None:
+                    failure = SendResult(ok=False, error=_unbuildable(row))
+                    counts[self._back_off([row], failure)] += 1
+            group = [row for row, message in built if message is not None]
+            bundled = [message for _, message in built if message is not None]
+            if not group:
+                continue
             self.outbox.bundle([_id(row) for row in group], key)
-            bundled = [self._message(row) for row in group]
             counts[self._attempt(group, messages.digest_message(key, bundled, now))] += 1
         return counts
 
@@ -120,12 +148,12 @@ class Dispatcher:
         result = _safe_send(channel, message)
         ids = [_id(row) for row in rows]
         if result.ok:
-            self.outbox.settle(ids, "sent", None, result.status, None)
+            self.outbox.settle(ids, "sent", None, result.status, None, self.worker_id)
             return "sent"
         if result.gone:
             reason = f"endpoint gone (HTTP {result.status or 410})"
             log.warning("alert channel %s disabled: %s", channel.name, reason)
-            self.outbox.settle(ids, "failed", None, result.status, reason)
+            self.outbox.settle(ids, "failed", None, result.status, reason, self.worker_id)
             self.outbox.disable_channel(channel.name, reason)
             return "gone"
         return self._back_off(rows, result)
@@ -135,13 +163,16 @@ class Dispatcher:
         ids = [_id(row) for row in rows]
         if attempts >= len(RETRY_SCHEDULE):
             log.warning("alert %s failed for good: %s", rows[0].key, result.error)
-            self.outbox.settle(ids, "failed", None, result.status, result.error)
+            self.outbox.settle(ids, "failed", None, result.status, result.error, self.worker_id)
             return "failed"
         wait = RETRY_SCHEDULE[attempts] * self.rng.uniform(0.9, 1.1)
         if result.retry_after is not None:
-            wait = max(wait, timedelta(seconds=result.retry_after))
+            # Honoured, but never past the schedule's longest wait: a receiver asking for a
+            # year must not park the alert for a year.
+            asked = min(timedelta(seconds=result.retry_after), RETRY_SCHEDULE[-1])
+            wait = max(wait, asked)
         later = self.clock() + wait
-        self.outbox.settle(ids, "pending", later, result.status, result.error)
+        self.outbox.settle(ids, "pending", later, result.status, result.error, self.worker_id)
         return "retry"
 
     def _message(self, row: Delivery) -> Message:
@@ -233,6 +264,10 @@ def _safe_send(channel: notify.Channel, message: Message) -> SendResult:
     except Exception as exc:  # a channel bug must not stop the other alerts
         log.exception("alert channel %s raised", channel.name)
         return SendResult(ok=False, error=f"{type(exc).__name__} in channel {channel.name}")
+
+
+def _unbuildable(row: Delivery) -> str:
+    return f"cannot build the message of {row.event} (see the worker log)"
 
 
 def _by_digest(rows: Iterable[Delivery]) -> dict[str, list[Delivery]]:
