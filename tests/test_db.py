@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -5,6 +6,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from worker.db import MIGRATIONS, create_engine, migrate
+from worker.errors import ConfigError
 from worker.migrations.search import include_name
 
 
@@ -37,3 +39,11 @@ def test_migrate_is_idempotent_and_keeps_data(database_url):
         assert connection.execute(sa.text("SELECT count(*) FROM watch")).scalar() == 1
         head = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     assert head == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def test_an_unusable_database_url_is_a_config_error_without_the_password():
+    with pytest.raises(ConfigError) as caught:
+        create_engine("postgresql+nosuchdriver://newswatch:hunter22@db.example/news")
+    message = str(caught.value)
+    assert "postgresql+nosuchdriver://newswatch:***@db.example/news" in message
+    assert "hunter22" not in message

@@ -102,3 +102,30 @@ def test_bad_config_names_the_line(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"watch\[1\]\.url \(line 8\): "):
         load_settings(path, environ={})
+
+
+def test_two_alerts_with_one_name_are_refused(tmp_path):
+    path = _config(
+        tmp_path,
+        "[[alerts]]\ntype = 'webhook'\nurl = 'https://a.example/hook'\n"
+        "[[alerts]]\ntype = 'webhook'\nurl = 'https://b.example/hook'\n",
+    )
+    with pytest.raises(ConfigError, match=r"alerts\[0\] and alerts\[1\] are both named 'webhook'"):
+        load_settings(path, environ={})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[database]\nurl = 'mysql://admin:hunter22@db.example/news'\n",
+        "[[alerts]]\ntype = 'webhook'\nurl = 'https://a.example/?key=hunter22'\ntimeout = 'x'\n"
+        "[[alerts]]\ntype = 'webhook'\nurl = 'https://b.example/?key=hunter22'\n",
+        "[web]\ntoken = ['hunter22']\n",
+    ],
+    ids=["database-password", "alerts-list", "token"],
+)
+def test_config_errors_never_repeat_credentials(tmp_path, text):
+    path = _config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert "hunter22" not in str(caught.value)

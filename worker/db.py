@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-from worker.errors import DatabaseError
+from worker.errors import ConfigError, DatabaseError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 0x6E657773  # "news": the advisory lock key migrations hold on PostgreSQL
@@ -21,14 +21,28 @@ def create_engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
             return _sqlite_engine(url)
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    except (sa.exc.ArgumentError, ImportError) as exc:
-        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+        return sa.create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        )
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        shown = _shown(url)
+        reason = str(exc).replace(url, shown)
+        raise ConfigError(f"cannot use database URL {shown}: {reason}") from None
+
+
+def _shown(url: str) -> str:
+    """The URL with its password masked, for messages; unparseable URLs by scheme only."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return f"{url.partition(':')[0]}:..."
 
 
 def _sqlite_engine(url: str) -> Engine:
     _make_parent_dir(url)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+    )
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -73,8 +73,10 @@ class DatabaseSettings(_Section):
     @classmethod
     def _known_scheme(cls, url: str) -> str:
         if not url.startswith(("sqlite://", "postgresql")):
+            scheme = url.partition(":")[0] or url[:20]
             raise ValueError(
-                f"unsupported database URL {url!r}: use sqlite:/// or postgresql+psycopg://"
+                f"unsupported database URL scheme {scheme!r}: use sqlite:/// or "
+                "postgresql+psycopg://"
             )
         return url
 
@@ -243,6 +245,21 @@ class Settings(_Section):
     alerts: list[AlertSettings] = []
     config_file: Path | None = None
 
+    @field_validator("alerts")
+    @classmethod
+    def _distinct_channels(cls, alerts: list[AlertSettings]) -> list[AlertSettings]:
+        first: dict[str, int] = {}
+        for index, config in enumerate(alerts):
+            name = config.channel_name
+            if name in first:
+                raise ValueError(
+                    f"alerts[{first[name]}] and alerts[{index}] are both named {name!r}: "
+                    "deliveries are recorded by channel name, so give each [[alerts]] its own "
+                    "`name`"
+                )
+            first[name] = index
+        return alerts
+
     @property
     def database_url(self) -> str:
         return self.database.url
@@ -359,8 +376,20 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
+# Keys whose values may hold credentials: an error about them never repeats the value.
+SECRET_KEYS = frozenset({"url", "secret", "token", "password"})
+
+
 def _problem(error: Any) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{message} (got {error['input']!r})" if error["type"] != "missing" else message
+    if error["type"] == "missing" or not _safe_to_echo(error):
+        return message
+    return f"{message} (got {error['input']!r})"
+
+
+def _safe_to_echo(error: Any) -> bool:
+    """True if the bad value can be shown: a scalar that is not under a secret-bearing key."""
+    keys = {str(part) for part in error["loc"]}
+    return not keys & SECRET_KEYS and not isinstance(error["input"], dict | list)
