@@ -4,10 +4,10 @@ import pytest
 from sqlmodel import Session, func, select
 
 from worker.errors import NotFoundError, UsageError
-from worker.models import Check, RawPage, Snapshot, utcnow
+from worker.models import Check, RawPage, Snapshot, Watch, utcnow
 from worker.settings import WatchSettings
-from worker.store import Store
-from worker.types import Article, Change, CheckRecord, FieldChange, Link
+from worker.store import Outbox, Store, _insert_new
+from worker.types import AlertRequest, Article, Change, CheckRecord, FieldChange, Link
 
 LEASE = timedelta(minutes=5)
 
@@ -171,3 +171,29 @@ def test_changes_since_is_inclusive_and_newest_first(store):
 def test_missing_watch_is_not_found(store):
     with pytest.raises(NotFoundError, match="not watched"):
         store.snapshots("https://example.com/none")
+
+
+def test_a_site_another_worker_just_marked_degraded_alerts_only_once(store):
+    """Two workers may both find a host degraded; the one that records it second still saves
+    its check, but does not alert a second time."""
+    first = store.add_watch("https://example.com/a")
+    second = store.add_watch("https://example.com/b")
+    alert = AlertRequest("hook", "site.degraded", {"host": "example.com"})
+    for watch in (first, second):
+        store.save_check(
+            _record(store, watch.id, outcome="held", site_event="degraded", alerts=(alert,))
+        )
+    assert _count(store, Check) == 2
+    assert [(d.event, d.watch_id) for d in Outbox(store).deliveries()] == [
+        ("site.degraded", first.id)
+    ]
+    assert store.site_degraded("example.com")
+
+
+def test_inserting_a_row_that_exists_is_a_no_op(store):
+    now = utcnow()
+    with store.session() as session:
+        assert _insert_new(session, Watch(url="https://example.com/x", created_at=now))
+    with store.session() as session:
+        assert not _insert_new(session, Watch(url="https://example.com/x", created_at=now))
+    assert [w.url for w, _ in store.list_watches()] == ["https://example.com/x"]

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -84,7 +85,9 @@ class Store:
         with self.session() as session:
             watch = _watch_by_url(session, key)
             if watch is None:
-                watch = Watch(url=key, created_at=utcnow(), next_check_at=utcnow())
+                # Another process may add the same URL at this moment: insert-or-nothing.
+                _insert_new(session, Watch(url=key, created_at=utcnow(), next_check_at=utcnow()))
+                watch = _require_watch(session, key)
             if not from_config or watch.retired_at is None:  # a config sync never revives
                 watch.active, watch.retired_at = True, None
             # The operator vouches for what they add: no address or robots.txt restrictions.
@@ -148,7 +151,8 @@ class Store:
         with self.session() as session:
             source = session.exec(select(Source).where(Source.url == key)).first()
             if source is None:
-                source = Source(url=key, created_at=utcnow(), next_poll_at=utcnow())
+                _insert_new(session, Source(url=key, created_at=utcnow(), next_poll_at=utcnow()))
+                source = session.exec(select(Source).where(Source.url == key)).one()
             source.kind, source.pattern, source.label = config.kind, config.pattern, config.label
             source.every_seconds = int(config.every.total_seconds())
             source.stages = _stage_seconds(config.stages)
@@ -330,13 +334,14 @@ class Store:
                 causes[f"article.{record.event}"] = _store_event(session, watch, record.event)
             _update_watch(watch, record)
             _merge_duplicate(session, watch)
-            if record.site_event is not None:
-                _mark_site(session, host_of(watch.url), record.site_event, record.error)
+            site_turned = record.site_event is not None and _mark_site(
+                session, host_of(watch.url), record.site_event, record.error
+            )
             if record.noise is not None:
                 _note_noise(session, watch, record.noise, self.noise_articles)
             if record.alerts:
                 session.flush()
-                _enqueue(session, watch, record, causes)
+                _enqueue(session, watch, record, causes, site_turned)
             session.add(watch)
         return check
 
@@ -875,6 +880,27 @@ def _claim_rows(
     return []
 
 
+def _insert_new(session: Session, row: Any) -> bool:
+    """INSERT the row unless one with the same unique key exists; True if this inserted it.
+
+    For rows that several workers may create at the same moment (a URL two feeds list, a
+    site two checks find degraded): the loser sees the winner's row instead of an error that
+    would undo its whole transaction.
+    """
+    table = type(row).__table__
+    values = {
+        column.name: getattr(row, column.name)
+        for column in table.columns
+        if not (column.primary_key and getattr(row, column.name) is None)
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    # RETURNING, not rowcount: psycopg reports -1 rows for a skipped INSERT.
+    return session.execute(statement).first() is not None
+
+
 def _still_leased(session: Session, watch_id: int, owner: str) -> bool:
     """True if `owner` holds the watch's lease; a no-op UPDATE, so that it locks the row."""
     result = session.execute(
@@ -983,7 +1009,8 @@ def _enrol(session: Session, source: Source, item: Discovered, now: datetime) ->
             watch.next_check_at = min(watch.next_check_at or now, now)
             session.add(watch)
         return False
-    session.add(
+    return _insert_new(
+        session,
         Watch(
             url=url,
             source=source.url,
@@ -992,10 +1019,8 @@ def _enrol(session: Session, source: Source, item: Discovered, now: datetime) ->
             respect_robots=not source.ignore_robots,
             created_at=now,
             next_check_at=now,
-        )
+        ),
     )
-    session.flush()
-    return True
 
 
 def _update_source(source: Source, record: PollRecord, enrolled: int) -> None:
@@ -1009,22 +1034,24 @@ def _update_source(source: Source, record: PollRecord, enrolled: int) -> None:
         source.etag, source.last_modified = record.etag, record.last_modified
 
 
-def _mark_site(session: Session, host: str, event: str, reason: str | None) -> None:
-    site = session.get(Site, host)
-    if event == "degraded" and site is None:
-        session.add(Site(host=host, degraded_since=utcnow(), reason=(reason or "")[:1000]))
-    elif event == "recovered" and site is not None:
-        session.delete(site)
+def _mark_site(session: Session, host: str, event: str, reason: str | None) -> bool:
+    """Record that a host degraded or recovered; True only if this call changed it."""
+    if event == "degraded":
+        return _insert_new(
+            session, Site(host=host, degraded_since=utcnow(), reason=(reason or "")[:1000])
+        )
+    gone = session.execute(sa.delete(Site).where(col(Site.host) == host))
+    return bool(gone.rowcount)
 
 
 def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: int) -> None:
     key, sample = noise
     host = host_of(watch.url)
     query = select(NoiseRule).where(NoiseRule.host == host, NoiseRule.key == key)
-    rule = session.exec(query).first()
     now = utcnow()
-    if rule is None:
-        rule = NoiseRule(host=host, key=key, first_seen=now)
+    if session.exec(query).first() is None:
+        _insert_new(session, NoiseRule(host=host, key=key, first_seen=now, last_seen=now))
+    rule = session.exec(query.with_for_update()).one()
     if watch.id not in rule.watch_ids:
         rule.watch_ids = [*rule.watch_ids, watch.id][-50:]
     rule.sample, rule.last_seen = sample[:500], now
@@ -1064,14 +1091,21 @@ def _store_event(session: Session, watch: Watch, event: str) -> Change | None:
 
 
 def _enqueue(
-    session: Session, watch: Watch, record: CheckRecord, causes: dict[str, Change | None]
+    session: Session,
+    watch: Watch,
+    record: CheckRecord,
+    causes: dict[str, Change | None],
+    site_turned: bool,
 ) -> None:
-    """Outbox rows for the alerts of one check; a change alert needs its Change row."""
+    """Outbox rows for the alerts of one check; a change alert needs its Change row, and a
+    site alert needs this check to have turned the site (not another worker just before)."""
     now = utcnow()
     version = _latest_snapshot(session, watch.id)
     for alert in record.alerts:
         change = causes.get(alert.event)
         if alert.event in CHANGE_EVENTS and change is None:
+            continue
+        if alert.event.startswith("site.") and not site_turned:
             continue
         session.add(
             Delivery(
