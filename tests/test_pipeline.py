@@ -134,6 +134,13 @@ def test_backoff_is_capped(pipe, watched):
     assert pipe.next_check(watched, now, 40) - now <= timedelta(days=1, hours=2, minutes=25)
 
 
+def test_a_failure_never_checks_an_old_article_sooner(pipe, watched):
+    """A monthly article that fails waits at least its month, not max_backoff's day."""
+    now = utcnow()
+    aged = _aged(watched, days=100)
+    assert pipe.next_check(aged, now, 1) - now >= timedelta(days=30) * 0.9
+
+
 def _html() -> dict[str, str]:
     return {"Content-Type": "text/html; charset=utf-8"}
 
@@ -230,3 +237,10 @@ def test_a_check_whose_lease_was_taken_over_writes_nothing(pipe, store, watched,
     assert stored.lease_owner == "fast"
     pipe.check(taken)  # the new owner's check is written
     assert [c.outcome for c in store.checks(URL)] == ["new"]
+
+
+@respx.mock
+def test_a_huge_retry_after_waits_max_backoff_at_most(pipe, store, watched):
+    respx.get(URL).mock(return_value=httpx.Response(503, headers={"Retry-After": "999999999"}))
+    record = _check(pipe, store)
+    assert record.next_check_at - record.started_at <= timedelta(days=1) * 1.1

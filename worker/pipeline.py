@@ -196,7 +196,10 @@ class Pipeline:
             error=error,
             failed=True,
             next_check_at=_not_before(
-                self.next_check(watch, started, failures=failures), started, retry_after
+                self.next_check(watch, started, failures=failures),
+                started,
+                retry_after,
+                self.settings.schedule.max_backoff,
             ),
             state=state,
             event="removed" if removal else None,
@@ -248,7 +251,9 @@ class Pipeline:
         `changed` means the article just changed, so its age restarts at zero."""
         every = self.interval(watch, now, changed)
         if failures:
-            every = min(every * 2 ** min(failures, 16), self.settings.schedule.max_backoff)
+            # Backs off up to max_backoff, but a failure never makes checks more frequent.
+            backed_off = min(every * 2 ** min(failures, 16), self.settings.schedule.max_backoff)
+            every = max(every, backed_off)
         spread = self.settings.schedule.jitter
         return now + every * self.rng.uniform(1 - spread, 1 + spread)
 
@@ -345,11 +350,14 @@ def _state(watch: Watch) -> WatchState:
     )
 
 
-def _not_before(when: datetime, now: datetime, retry_after: float | None) -> datetime:
-    """A server's Retry-After (429/503) is honoured: never check again sooner."""
+def _not_before(
+    when: datetime, now: datetime, retry_after: float | None, longest: timedelta
+) -> datetime:
+    """A server's Retry-After (429/503) is honoured: never check again sooner, but never
+    wait longer than `longest` for it (a server asking for a year gets max_backoff)."""
     if retry_after is None:
         return when
-    return max(when, now + timedelta(seconds=retry_after))
+    return max(when, now + min(timedelta(seconds=retry_after), longest))
 
 
 def _age(watch: Watch, now: datetime) -> timedelta:
