@@ -805,6 +805,27 @@ def test_a_redirect_to_a_private_address_is_refused():
     assert inside.call_count == 0
 
 
+@respx.mock
+def test_robots_txt_of_a_private_host_is_never_fetched_for_an_untrusted_url():
+    robots = respx.get("http://10.1.2.3/robots.txt").mock(return_value=httpx.Response(200))
+    with Fetcher(_polite_settings()) as fetcher, pytest.raises(RefusedError, match="refused"):
+        fetcher.get("http://10.1.2.3/a", rules=FetchRules(public_only=True, respect_robots=True))
+    assert robots.call_count == 0
+
+
+@respx.mock
+def test_robots_txt_redirecting_to_a_private_address_is_not_followed():
+    respx.get("http://93.184.216.34/robots.txt").mock(
+        return_value=httpx.Response(302, headers={"Location": "http://127.0.0.1/robots.txt"})
+    )
+    inside = respx.get("http://127.0.0.1/robots.txt").mock(return_value=httpx.Response(200))
+    respx.get("http://93.184.216.34/a").mock(return_value=httpx.Response(200, html="<p>x</p>"))
+    rules = FetchRules(public_only=True, respect_robots=True)
+    with Fetcher(_polite_settings()) as fetcher, pytest.raises(RefusedError):
+        fetcher.get("http://93.184.216.34/a", rules=rules)
+    assert inside.call_count == 0
+
+
 def test_global_rate_cap_spaces_all_requests():
     clock = FakeClock()
     starts: list[float] = []

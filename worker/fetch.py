@@ -170,7 +170,9 @@ class Fetcher:
         if rules.feed:
             headers["Accept"] = _FEED_ACCEPT
         if rules.respect_robots:
-            self._robots.check(url, self._settings.user_agent)
+            if rules.public_only:  # a refused host gets no robots.txt request either
+                _require_public(url, host, self._resolver)
+            self._robots.check(url, self._settings.user_agent, rules.public_only)
         attempt = 0
         while True:
             outcome = self._attempt(url, host, headers, attempt, rules)
@@ -331,25 +333,29 @@ class _RobotsCache:
         self._lock = threading.Lock()
         self._rules: dict[str, tuple[float, RobotsRules | None]] = {}
 
-    def check(self, url: str, agent: str) -> None:
-        """Raise RefusedError when robots.txt disallows `url` for our user agent."""
-        rules = self._parser(_origin(url))
+    def check(self, url: str, agent: str, public_only: bool = False) -> None:
+        """Raise RefusedError when robots.txt disallows `url` for our user agent.
+
+        With `public_only`, robots.txt (and its redirects) must be on public addresses too.
+        """
+        rules = self._parser(_origin(url), public_only)
         if rules is not None and not rules.allowed(url, agent):
             raise RefusedError(f"disallowed by robots.txt: {url}", url=url)
 
-    def _parser(self, origin: str) -> RobotsRules | None:
+    def _parser(self, origin: str, public_only: bool) -> RobotsRules | None:
         with self._lock:
             cached = self._rules.get(origin)
         if cached is not None and cached[0] > self._clock():
             return cached[1]
-        parser, keep = self._load(origin)
+        parser, keep = self._load(origin, public_only)
         with self._lock:
             self._rules[origin] = (self._clock() + keep, parser)
         return parser
 
-    def _load(self, origin: str) -> tuple[RobotsRules | None, float]:
+    def _load(self, origin: str, public_only: bool) -> tuple[RobotsRules | None, float]:
+        rules = FetchRules(feed=True, public_only=public_only)
         try:
-            result = self._fetcher.get(f"{origin}/robots.txt", rules=FetchRules(feed=True))
+            result = self._fetcher.get(f"{origin}/robots.txt", rules=rules)
         except HTTPStatusError as exc:
             if exc.status is not None and exc.status < 500:
                 return None, _ROBOTS_KEEP
