@@ -3,11 +3,21 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, func, select
 
+from worker import extract
 from worker.errors import NotFoundError, UsageError
 from worker.models import Check, RawPage, Snapshot, Watch, utcnow
-from worker.settings import WatchSettings
+from worker.settings import SourceSettings, WatchSettings
 from worker.store import Outbox, Store, _insert_new
-from worker.types import AlertRequest, Article, Change, CheckRecord, FieldChange, Link
+from worker.types import (
+    AlertRequest,
+    Article,
+    Change,
+    CheckRecord,
+    Discovered,
+    FieldChange,
+    Link,
+    PollRecord,
+)
 
 LEASE = timedelta(minutes=5)
 
@@ -197,3 +207,39 @@ def test_inserting_a_row_that_exists_is_a_no_op(store):
     with store.session() as session:
         assert not _insert_new(session, Watch(url="https://example.com/x", created_at=now))
     assert [w.url for w, _ in store.list_watches()] == ["https://example.com/x"]
+
+
+LONG = "https://example.com/" + "a" * 3000
+
+
+def test_an_overlong_url_is_refused_by_name(store):
+    with pytest.raises(UsageError, match="longer than 2048 characters"):
+        store.add_watch(LONG)
+
+
+def test_a_feed_listing_an_overlong_url_enrols_the_others(store):
+    source = store.add_source(SourceSettings(url="https://example.com/feed.xml"))
+    now = utcnow()
+    items = (Discovered(LONG), Discovered("https://example.com/fine"))
+    assert store.save_poll(PollRecord(source.id, now, now + timedelta(hours=1), items=items)) == 1
+    assert [w.url for w, _ in store.list_watches()] == ["https://example.com/fine"]
+
+
+def test_a_page_with_overlong_metadata_is_stored(store):
+    """Scraped metadata never overflows a column (PostgreSQL refuses what SQLite keeps)."""
+    watch = store.add_watch("https://example.com/a")
+    html = (
+        f'<html lang="{"x" * 80}"><head><link rel="canonical" href="{LONG}">'
+        f'<meta property="og:image" content="{LONG}.jpg">'
+        f'<meta property="og:site_name" content="{"Site " * 200}"></head>'
+        "<body><article><h1>Headline</h1>"
+        + "<p>A paragraph of article text that is long enough to count as the body.</p>" * 5
+        + "</article></body></html>"
+    )
+    article = extract.article(html, watch.url)
+    assert (article.canonical_url, article.image, article.language) == (None, None, None)
+    assert len(article.site_name) <= 300
+    store.save_check(
+        _record(store, watch.id, outcome="new", article=article, content_hash="h", raw=None)
+    )
+    assert store.snapshot(watch.url).site_name == article.site_name

@@ -35,6 +35,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Column sizes of values that come from scraped pages; extraction and enrolment keep to them.
+URL_LENGTH = 2048
+LANGUAGE_LENGTH = 35
+SITE_NAME_LENGTH = 300
+
+
 def _when(nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
@@ -43,9 +49,9 @@ class Watch(SQLModel, table=True):
     """One article URL that newswatch re-checks."""
 
     id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(sa_column=Column(sa.String(2048), unique=True, nullable=False))
-    canonical_url: str | None = Field(default=None, max_length=2048)
-    source: str | None = Field(default=None, max_length=2048)
+    url: str = Field(sa_column=Column(sa.String(URL_LENGTH), unique=True, nullable=False))
+    canonical_url: str | None = Field(default=None, max_length=URL_LENGTH)
+    source: str | None = Field(default=None, max_length=URL_LENGTH)
     label: str | None = Field(default=None, max_length=200)
     active: bool = Field(default=True)
     from_config: bool = Field(default=False)
@@ -93,10 +99,10 @@ class Snapshot(SQLModel, table=True):
     authors: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
     published_at: datetime | None = _when()
     modified_at: datetime | None = _when()
-    canonical_url: str | None = Field(default=None, max_length=2048)
-    language: str | None = Field(default=None, max_length=35)
-    site_name: str | None = Field(default=None, max_length=300)
-    image: str | None = Field(default=None, max_length=2048)
+    canonical_url: str | None = Field(default=None, max_length=URL_LENGTH)
+    language: str | None = Field(default=None, max_length=LANGUAGE_LENGTH)
+    site_name: str | None = Field(default=None, max_length=SITE_NAME_LENGTH)
+    image: str | None = Field(default=None, max_length=URL_LENGTH)
     image_caption: str | None = Field(default=None, sa_column=Column(sa.Text()))
     body: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
@@ -212,7 +218,7 @@ class Source(SQLModel, table=True):
     """A feed, sitemap or section page polled for new article URLs to watch."""
 
     id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(sa_column=Column(sa.String(2048), unique=True, nullable=False))
+    url: str = Field(sa_column=Column(sa.String(URL_LENGTH), unique=True, nullable=False))
     kind: str = Field(default="auto", max_length=20)
     pattern: str | None = Field(default=None, max_length=500)
     label: str | None = Field(default=None, max_length=200)

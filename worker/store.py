@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from worker.errors import LeaseLostError, NotFoundError, UsageError
 from worker.models import (
+    URL_LENGTH,
     Change,
     ChannelState,
     Check,
@@ -48,6 +50,8 @@ PARAGRAPH_BREAK = "\n\n"
 CHANGE_EVENTS = frozenset({"article.changed", "article.removed", "article.restored"})
 DELIVERY_STATUSES = ("pending", "sent", "failed")
 
+
+log = logging.getLogger(__name__)
 
 CLAIM_ATTEMPTS = 3  # reads per claim when other workers keep winning the candidates
 
@@ -837,7 +841,10 @@ def snapshot_article(snapshot: Snapshot) -> Article:
 def _checked_url(url: str) -> str:
     if not is_http_url(url):
         raise UsageError(f"not an http(s) URL: {url!r}")
-    return normalise_url(url)
+    key = normalise_url(url)
+    if len(key) > URL_LENGTH:
+        raise UsageError(f"URL longer than {URL_LENGTH} characters: {url[:100]}...")
+    return key
 
 
 def _watch_by_url(session: Session, url: str) -> Watch | None:
@@ -999,6 +1006,9 @@ def _stage_seconds(stages: Sequence[tuple[timedelta, timedelta]] | None) -> list
 def _enrol(session: Session, source: Source, item: Discovered, now: datetime) -> bool:
     """Watch a URL a source listed; a known article updated since its last check is due now."""
     url = normalise_url(item.url)
+    if len(url) > URL_LENGTH:
+        log.info("source %s lists a URL too long to watch: %s...", source.url, url[:100])
+        return False
     watch = (
         _watch_by_url(session, url)
         or session.exec(select(Watch).where(Watch.canonical_url == url)).first()

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 from worker.extract import _walls
 from worker.extract.body import Body, extract_body
 from worker.extract.metadata import read_metadata
+from worker.models import LANGUAGE_LENGTH, SITE_NAME_LENGTH, URL_LENGTH
 from worker.types import Article
 
 __all__ = ["EXTRACTOR_VERSION", "article"]
@@ -57,12 +58,21 @@ def _extract(html: str, url: str) -> Article:
         authors=meta.authors,
         published=meta.published,
         modified=meta.modified,
-        canonical_url=meta.canonical_url,
-        language=meta.language,
-        site_name=meta.site_name,
-        image=meta.image,
+        canonical_url=_url(meta.canonical_url),
+        language=_short(meta.language, LANGUAGE_LENGTH),
+        site_name=meta.site_name and meta.site_name[:SITE_NAME_LENGTH],
+        image=_url(meta.image),
         image_caption=meta.image_caption,
         body=body.paragraphs,
         related=body.related,
         reason=body.reason,
     )
+
+
+def _url(value: str | None) -> str | None:
+    """A URL the page gives, or None when it is too long to be real (or to store)."""
+    return value if value and len(value) <= URL_LENGTH else None
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    return value if value and len(value) <= limit else None
