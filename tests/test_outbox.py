@@ -354,3 +354,28 @@ def test_a_worker_whose_lease_ran_out_does_not_reschedule(store, run_checks):
     outbox.settle([row.id], "pending", now + timedelta(hours=1), 500, "HTTP 500", owner="slow")
     [row] = outbox.deliveries()
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+class StoppingChannel(FakeChannel):
+    """Sends, and meanwhile the worker is told to stop (SIGTERM during a delivery)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.dispatcher = None
+
+    def send(self, message):
+        self.dispatcher.stop()
+        return super().send(message)
+
+
+def test_a_stopping_dispatcher_finishes_the_alert_in_hand_and_sends_no_more(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2, V3)
+    channel = StoppingChannel("hook")
+    dispatcher = _dispatcher(store, settings, channel)
+    channel.dispatcher = dispatcher
+    assert dispatcher.dispatch_pending() == {"sent": 1}
+    outbox = Outbox(store)
+    assert sorted(row.status for row in outbox.deliveries()) == ["pending", "sent"]
+    store.release_leases("test:1")
+    assert [row.lease_owner for row in outbox.deliveries()] == [None, None]

@@ -9,6 +9,8 @@ from worker.service import Service, summary_line
 from worker.settings import ScheduleSettings, Settings
 from worker.types import CheckRecord
 
+LEASE = timedelta(minutes=5)
+
 
 class FakePipeline:
     """Records which watches were checked; a URL containing 'boom' raises like a bug would."""
@@ -80,7 +82,6 @@ def test_a_running_worker_beats_and_shows_its_leases(service, store):
     store.add_watch("https://example.com/b")
     store.claim_due("test:1", 1, utcnow(), timedelta(minutes=5))  # one lease held by hand
     service.tick()  # beats, then leases the other (the fake pipeline never releases it)
-    service.close()
     [(row, leases)] = store.workers(utcnow() - timedelta(minutes=1))
     assert (row.id, leases) == ("test:1", 2)
     assert store.workers(utcnow() + timedelta(seconds=1)) == []  # no beat since
@@ -121,3 +122,21 @@ def test_a_long_pass_leases_a_few_watches_at_a_time(store):
     assert sorted(pipeline.checked) == sorted(f"https://example.com/{n}" for n in range(30))
     assert max(pipeline.live_leases) <= 4
     assert all(w.lease_owner is None for w, _ in store.list_watches())
+
+
+def test_closing_hands_back_the_leases_of_work_never_started(service, store):
+    for n in range(3):
+        store.add_watch(f"https://example.com/{n}")
+    store.add_watch("https://example.com/other")
+    due = {w.url: w.next_check_at for w, _ in store.list_watches()}
+    store.claim_urls("test:1", [f"https://example.com/{n}" for n in range(3)], utcnow(), LEASE)
+    store.claim_urls("other:2", ["https://example.com/other"], utcnow(), LEASE)
+    service.close()
+    watches = {w.url: w for w, _ in store.list_watches()}
+    assert {url: w.lease_owner for url, w in watches.items()} == {
+        "https://example.com/0": None,
+        "https://example.com/1": None,
+        "https://example.com/2": None,
+        "https://example.com/other": "other:2",  # another worker's lease is its own
+    }
+    assert {url: w.next_check_at for url, w in watches.items()} == due  # still due

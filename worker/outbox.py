@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -63,6 +64,11 @@ class Dispatcher:
         self.worker_id = worker_id
         self.clock = clock
         self.rng = rng or random.Random()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the delivery in hand and send no more (the worker is shutting down)."""
+        self._stopping.set()
 
     def dispatch_pending(self) -> Counter[str]:
         """One pass: every due delivery of every enabled channel is attempted once."""
@@ -92,14 +98,14 @@ class Dispatcher:
         if not names:
             return counts
         gone: set[str] = set()
-        while sum(counts.values()) < BATCH:
+        while sum(counts.values()) < BATCH and not self._stopping.is_set():
             live = [name for name in names if name not in gone]
             rows = self.outbox.claim(self.worker_id, self.clock(), self._lease(), CLAIM, live)
             if not rows:
                 break
             for row in rows:
-                if row.channel in gone:
-                    continue  # disabling the channel failed its other deliveries already
+                if row.channel in gone or self._stopping.is_set():
+                    continue  # disabled meanwhile, or shutting down: the lease is dropped
                 outcome = self._attempt_one(row)
                 counts[outcome] += 1
                 if outcome == "gone":

@@ -212,12 +212,20 @@ class Service:
             log.info("alerts: %s", dict(counts))
 
     def stop(self) -> None:
-        """Stop claiming work; `run` returns once in-flight checks are done."""
+        """Stop claiming work; `run` returns once in-flight checks (and the alert being sent)
+        are done."""
         self._stopping.set()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
 
     def close(self) -> None:
-        """Wait for in-flight checks and release the threads."""
+        """Wait for in-flight checks, release the threads, and hand back the leases of work
+        that was claimed but never started, so other workers take it at once."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self.store.release_leases(self.worker_id)
+        except Exception:
+            log.exception("could not release the leases of %s; they will expire", self.worker_id)
 
     def _submit(self, watch: Watch) -> Future[CheckRecord | None]:
         future = self._pool.submit(self._check_one, watch)

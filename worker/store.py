@@ -293,6 +293,18 @@ class Store:
                 _release(watch, next_check_at)
                 session.add(watch)
 
+    def release_leases(self, owner: str) -> None:
+        """Drop every lease `owner` holds (watches, sources, deliveries), leaving them due:
+        for a worker that stops with claimed work it never started."""
+        with self.session() as session:
+            for model in (Watch, Source, Delivery):
+                session.execute(
+                    sa.update(model)
+                    .where(col(model.lease_owner) == owner)
+                    .values(lease_owner=None, lease_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+
     # -- checks ----------------------------------------------------------------------------
 
     def latest_version(self, watch_id: int) -> StoredVersion | None:
