@@ -86,6 +86,11 @@ def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config)
     assert main(["--config", str(config), "--database-url", database_url, "init"]) == 0
     assert "1 watches" in capsys.readouterr().out
     write_config(config, '[[watch]]\nurl = "https://b.example/2"\nlabel = "b"\n')
+    # Reading commands show the database as it is; init, check and run sync the config.
+    main(["--config", str(config), "--database-url", database_url, "watch", "list", "--json"])
+    assert {row["url"]: row["active"] for row in _json(capsys)} == {"https://a.example/1": True}
+    assert main(["--config", str(config), "--database-url", database_url, "init"]) == 0
+    capsys.readouterr()
     main(["--config", str(config), "--database-url", database_url, "watch", "list", "--json"])
     rows = {row["url"]: row["active"] for row in _json(capsys)}
     assert rows == {"https://a.example/1": False, "https://b.example/2": True}

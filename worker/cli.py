@@ -248,13 +248,16 @@ def _timestamp(text: str) -> datetime:
 # -- opening the database --------------------------------------------------------------------
 
 
-def _open_store(settings: Settings) -> Store:
-    """Migrate the database to the newest schema and sync the config's watches."""
+def _open_store(settings: Settings, sync: bool = False) -> Store:
+    """Migrate the database to the newest schema; with `sync` (init, check, run, source poll),
+    make the config's [[watch]] and [[source]] lists true in it. Other commands leave the
+    watches as they are."""
     engine = create_engine(settings.database_url)
     migrate(engine)
     store = Store(engine, noise_articles=settings.guard.noise_articles)
-    store.sync_config_watches(settings.watch)
-    store.sync_config_sources(settings.source)
+    if sync:
+        store.sync_config_watches(settings.watch)
+        store.sync_config_sources(settings.source)
     return store
 
 
@@ -272,14 +275,14 @@ def _service(settings: Settings, store: Store) -> Service:
 
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = _open_store(settings, sync=True)
     count = len(store.list_watches())
     print(f"database ready: {_safe_url(settings.database_url)} ({count} watches)")
     return 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = _open_store(settings, sync=True)
     _service(settings, store).run()
     return 0
 
@@ -287,7 +290,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if args.all and args.urls:
         raise UsageError("give URLs or --all, not both")
-    store = _open_store(settings)
+    store = _open_store(settings, sync=True)
     service = _service(settings, store)
     try:
         if args.urls:
@@ -542,7 +545,7 @@ def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_source_poll(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = _open_store(settings, sync=True)
     service = _service(settings, store)
     try:
         enrolled = service.poll_sources(args.urls or [s.url for s in store.list_sources()])
