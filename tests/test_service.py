@@ -1,12 +1,16 @@
 import threading
 from datetime import timedelta
 
+import httpx
 import pytest
+import respx
 
 from worker.cli import _claim_all
+from worker.fetch import Fetcher
 from worker.models import utcnow
+from worker.pipeline import Pipeline
 from worker.service import Service, summary_line
-from worker.settings import ScheduleSettings, Settings
+from worker.settings import HttpSettings, ScheduleSettings, Settings
 from worker.types import CheckRecord
 
 LEASE = timedelta(minutes=5)
@@ -140,3 +144,30 @@ def test_closing_hands_back_the_leases_of_work_never_started(service, store):
         "https://example.com/other": "other:2",  # another worker's lease is its own
     }
     assert {url: w.next_check_at for url, w in watches.items()} == due  # still due
+
+
+@respx.mock
+def test_a_crashed_check_is_recorded_as_a_failed_check(store, monkeypatch):
+    """A bug mid-check leaves an error Check row (seen among failing watches) and backs off."""
+    url = "https://example.com/crash"
+    respx.get(url).mock(return_value=httpx.Response(200, html="<p>hello</p>"))
+    store.add_watch(url)
+    settings = Settings(http=HttpSettings(per_host_delay=timedelta(0), retries=0))
+    fetcher = Fetcher(settings.http)
+    svc = Service(settings, store, Pipeline(settings, store, fetcher), worker_id="test:1")
+
+    def broken(watch_id):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(store, "latest_version", broken)
+    try:
+        counts = svc.check_claiming(_claim_all(store, svc))
+    finally:
+        svc.close()
+        fetcher.close()
+    assert counts == {"error": 1}
+    [check] = store.checks(url)
+    assert (check.outcome, check.error) == ("error", "internal error: RuntimeError")
+    [(watch, _)] = store.list_watches()
+    assert (watch.consecutive_failures, watch.lease_owner) == (1, None)
+    assert watch.next_check_at > utcnow() + timedelta(minutes=20)

@@ -75,6 +75,13 @@ class Pipeline:
             log.info("%s: %s %s", record.outcome, watch.url, record.error or "")
         return record
 
+    def crashed(self, watch: Watch, exc: Exception) -> CheckRecord:
+        """Record a check that a bug (or the database) broke, so that it shows among the
+        failing watches instead of vanishing; the watch backs off like any failure."""
+        record = self._failed(watch, self.clock(), f"internal error: {type(exc).__name__}", None)
+        self.store.save_check(record, owner=watch.lease_owner)
+        return record
+
     def _check(self, watch: Watch, started: datetime) -> CheckRecord:
         rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
         fetched = self.fetcher.get(watch.url, watch.etag, watch.last_modified, rules=rules)
@@ -83,10 +90,10 @@ class Pipeline:
         if fetched.not_modified:
             return base
         base = _with_body(base, fetched)
-        stored = self.store.latest_version(_id(watch))
-        # Same bytes as last time: nothing to parse. Only valid once a version is stored.
-        if stored is not None and base.raw_hash == watch.raw_hash:
+        # Same bytes as last time: nothing to parse or load. Only valid once a version is stored.
+        if base.raw_hash == watch.raw_hash and self.store.has_version(_id(watch)):
             return _replace(base, outcome="unchanged", raw=None)
+        stored = self.store.latest_version(_id(watch))
         with self._parse_lock:
             article = extract.article(fetched.html, fetched.final_url)
         return self._compare(watch, base, stored, article)

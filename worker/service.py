@@ -240,13 +240,21 @@ class Service:
         except LeaseLostError as exc:
             log.warning("%s", exc)
             return None
-        except Exception:
+        except Exception as exc:
             # A bug or a database fault on one article must not stop the others.
             log.exception("check of %s failed", watch.url)
-            self._release_after_crash(watch)
+            self._record_crash(watch, exc)
             return None
 
-    def _release_after_crash(self, watch: Watch) -> None:
+    def _record_crash(self, watch: Watch, exc: Exception) -> None:
+        """An error Check row for the crash; if even that fails, at least drop the lease."""
+        try:
+            self.pipeline.crashed(watch, exc)
+            return
+        except LeaseLostError:
+            return
+        except Exception:
+            log.exception("could not record the failed check of %s", watch.url)
         later = self.pipeline.next_check(watch, utcnow(), watch.consecutive_failures + 1)
         try:
             self.store.release(watch.id or 0, later, owner=self.worker_id)

@@ -315,6 +315,12 @@ class Store:
             return None
         return StoredVersion(snapshot.version, snapshot.content_hash, snapshot_article(snapshot))
 
+    def has_version(self, watch_id: int) -> bool:
+        """True once a version of the watch is stored."""
+        query = select(Snapshot.id).where(Snapshot.watch_id == watch_id).limit(1)
+        with self.session() as session:
+            return session.exec(query).first() is not None
+
     def version_with_hash(self, watch_id: int, content_hash: str) -> int | None:
         """The newest stored version of a watch with this content, if any."""
         query = select(Snapshot.version).where(
