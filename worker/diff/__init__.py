@@ -63,7 +63,8 @@ def compare(previous: Article | None, new: Article) -> Change | None:
     """What changed from `previous` to `new`; None for a first capture or no real change."""
     if previous is None:
         return None
-    old, cur = comparable(previous), comparable(new)
+    memo: dict[str, str] = {}  # the paragraphs both versions share are normalised once
+    old, cur = comparable(previous, memo), comparable(new, memo)
     fields = tuple(name for name in FIELDS if old[name] != cur[name])
     if not fields:
         return None
