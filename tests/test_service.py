@@ -10,7 +10,7 @@ from worker.fetch import Fetcher
 from worker.models import utcnow
 from worker.pipeline import Pipeline
 from worker.service import Service, summary_line
-from worker.settings import HttpSettings, ScheduleSettings, Settings
+from worker.settings import HttpSettings, ScheduleSettings, Settings, load_settings
 from worker.types import CheckRecord
 
 LEASE = timedelta(minutes=5)
@@ -171,3 +171,28 @@ def test_a_crashed_check_is_recorded_as_a_failed_check(store, monkeypatch):
     [(watch, _)] = store.list_watches()
     assert (watch.consecutive_failures, watch.lease_owner) == (1, None)
     assert watch.next_check_at > utcnow() + timedelta(minutes=20)
+
+
+def test_the_service_prunes_with_the_configured_ages(store, write_config, tmp_path):
+    config = write_config(
+        tmp_path / "c.toml", '[database]\nkeep_checks = "7d"\nkeep_sent_alerts = "0s"\n'
+    )
+    settings = load_settings(config, environ={})
+    watch = store.add_watch("https://example.com/a")
+    now = utcnow()
+    for days in (8, 6):
+        store.save_check(
+            CheckRecord(
+                watch_id=watch.id,
+                started_at=now - timedelta(days=days),
+                outcome="unchanged",
+                next_check_at=now,
+            )
+        )
+    svc = Service(settings, store, FakePipeline(), worker_id="test:1")
+    try:
+        assert svc.prune() == {"checks": 1, "alerts": 0, "workers": 0}
+    finally:
+        svc.close()
+    [check] = store.checks(watch.url)
+    assert check.started_at > now - timedelta(days=7)

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -5,7 +6,7 @@ from sqlmodel import Session, func, select
 
 from worker import extract
 from worker.errors import NotFoundError, UsageError
-from worker.models import Check, RawPage, Snapshot, Watch, utcnow
+from worker.models import Check, Delivery, RawPage, Snapshot, Watch, WorkerState, utcnow
 from worker.settings import SourceSettings, WatchSettings
 from worker.store import Outbox, Store, _insert_new
 from worker.types import (
@@ -243,3 +244,39 @@ def test_a_page_with_overlong_metadata_is_stored(store):
         _record(store, watch.id, outcome="new", article=article, content_hash="h", raw=None)
     )
     assert store.snapshot(watch.url).site_name == article.site_name
+
+
+def test_prune_deletes_old_checks_and_sent_alerts_only(store):
+    watch = store.add_watch("https://example.com/a")
+    now = utcnow()
+    for days in (200, 100, 10, 0):
+        record = _record(store, watch.id)
+        store.save_check(replace(record, started_at=now - timedelta(days=days)))
+    store.save_check(
+        _record(store, watch.id, outcome="new", article=_article(), content_hash="h", raw=None)
+    )
+    with store.session() as session:
+        for n, (status, days) in enumerate([("sent", 40), ("sent", 5), ("failed", 400)]):
+            sent = now - timedelta(days=days)
+            session.add(
+                Delivery(
+                    key=f"d{n}",
+                    channel="hook",
+                    event="article.changed",
+                    status=status,
+                    created_at=sent,
+                    next_attempt_at=sent,
+                    sent_at=sent,
+                )
+            )
+        session.add(WorkerState(id="gone:1", started_at=now, heartbeat_at=now - timedelta(days=3)))
+        session.add(WorkerState(id="live:2", started_at=now, heartbeat_at=now))
+    pruned = store.prune(now, timedelta(days=90), timedelta(days=30))
+    assert pruned == {"checks": 2, "alerts": 1, "workers": 1}
+    assert len(store.checks(watch.url)) == 3
+    assert sorted((d.status, d.key) for d in Outbox(store).deliveries()) == [
+        ("failed", "d2"),
+        ("sent", "d1"),
+    ]
+    assert [s.version for s in store.snapshots(watch.url)] == [1]  # versions are kept
+    assert store.prune(now, timedelta(0), timedelta(0))["checks"] == 0  # zero keeps everything

@@ -113,7 +113,10 @@ class Snapshot(SQLModel, table=True):
 class Check(SQLModel, table=True):
     """One check of one watch. Kept small: unchanged checks must cost little."""
 
-    __table_args__ = (sa.Index("ix_check_watch_started", "watch_id", "started_at"),)
+    __table_args__ = (
+        sa.Index("ix_check_watch_started", "watch_id", "started_at"),
+        sa.Index("ix_check_started", "started_at"),  # pruning by age
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     watch_id: int = Field(foreign_key="watch.id")

@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
-from datetime import UTC
+from datetime import UTC, timedelta
 from types import FrameType
 from typing import Any
 
@@ -28,6 +28,8 @@ from worker.types import CheckRecord
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, CheckRecord], None]
+PRUNE_EVERY = timedelta(hours=1)  # old checks and sent alerts are deleted this often
+PRUNE_DELAY = timedelta(minutes=1)  # the first time, once start-up work is under way
 SOURCES_PER_TICK = 2  # sources polled per tick at most; checks get the other threads
 
 
@@ -186,6 +188,14 @@ class Service:
                 coalesce=True,
                 misfire_grace_time=None,
             )
+        scheduler.add_job(
+            self.prune,
+            "interval",
+            seconds=PRUNE_EVERY.total_seconds(),
+            next_run_time=utcnow() + PRUNE_DELAY,
+            max_instances=1,
+            coalesce=True,
+        )
         previous = self._install_signals()
         log.info("worker %s started; ticking every %s", self.worker_id, self.settings.schedule.tick)
         scheduler.start()
@@ -210,6 +220,18 @@ class Service:
             return
         if counts:
             log.info("alerts: %s", dict(counts))
+
+    def prune(self) -> dict[str, int]:
+        """Delete checks and sent alerts past their retention ([database] keep_*)."""
+        database = self.settings.database
+        try:
+            pruned = self.store.prune(utcnow(), database.keep_checks, database.keep_sent_alerts)
+        except Exception:
+            log.exception("pruning old checks failed; trying again later")
+            return {}
+        if any(pruned.values()):
+            log.info("pruned %s", ", ".join(f"{n} {what}" for what, n in pruned.items() if n))
+        return pruned
 
     def stop(self) -> None:
         """Stop claiming work; `run` returns once in-flight checks (and the alert being sent)

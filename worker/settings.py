@@ -68,6 +68,10 @@ class _Section(BaseModel):
 
 class DatabaseSettings(_Section):
     url: str = DEFAULT_DATABASE_URL
+    # How long `run` keeps Check rows and sent alerts; versions and changes are kept forever.
+    # "0s" keeps everything.
+    keep_checks: Delay = timedelta(days=90)
+    keep_sent_alerts: Delay = timedelta(days=30)
 
     @field_validator("url")
     @classmethod
