@@ -247,17 +247,27 @@ def test_timeout_is_a_failed_result():
     assert "timeout" in result.error and "ReadTimeout" in result.error
 
 
-def test_slow_real_server_times_out(receiver):
-    class Slow(_Handler):
-        def do_POST(self) -> None:
-            time.sleep(0.5)
+class SlowHandler(_Handler):
+    """Answers 204, but only after a second: a send with a shorter timeout fails."""
 
-    receiver.RequestHandlerClass = Slow
+    def do_POST(self) -> None:
+        time.sleep(1.0)
+        super().do_POST()
+
+
+def test_slow_real_server_times_out(receiver):
+    receiver.RequestHandlerClass = SlowHandler
     channel = WebhookChannel("h", receiver.url, timeout=0.1)
-    started = time.monotonic()
     result = channel.send(message())
     assert not result.ok and "timeout" in result.error
-    assert time.monotonic() - started < 0.45
+
+
+def test_apprise_sends_under_the_alert_timeout(receiver):
+    """apprise's own read timeout is 4 s; the alert's timeout replaces it."""
+    receiver.RequestHandlerClass = SlowHandler
+    target = receiver.url.replace("http://", "json://")
+    assert not AppriseChannel("m", target, timeout=0.2).send(message()).ok
+    assert AppriseChannel("m", target, timeout=5).send(message()).ok
 
 
 def test_connection_refused_is_a_failed_result():

@@ -3,7 +3,8 @@
 apprise is an optional extra (`pip install 'newswatch[apprise]'`), imported when a channel is
 built. Its `notify` does not raise: the result is checked, and its warnings become the error.
 The plain-text body is sent as TEXT, so scraped text needs no escaping here; apprise converts
-it for the target. Timeouts are apprise's own (HTTP services take `cto`/`rto` URL options).
+it for the target. The alert's `timeout` bounds connecting and reading, unless the URL sets
+apprise's own `cto` / `rto` options.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from worker.errors import ConfigError
 from worker.notify._config import alert_label, resolve_url
@@ -25,7 +27,9 @@ MAX_ERROR = 500
 class AppriseChannel:
     """Send each alert's title and text through one apprise URL."""
 
-    def __init__(self, name: str, url: str, *, label: str | None = None) -> None:
+    def __init__(
+        self, name: str, url: str, *, label: str | None = None, timeout: float = 10.0
+    ) -> None:
         label = label or f"alerts[apprise {name!r}]"
         self.name = name
         self._lib = load_apprise(label)
@@ -34,13 +38,19 @@ class AppriseChannel:
         self._apprise = self._lib.Apprise()
         if not self._apprise.add(url):
             raise ConfigError(f"{label}: apprise does not understand the URL {self._target}")
+        _apply_timeout(self._apprise, url, timeout)
 
     @classmethod
     def from_config(
         cls, config: AlertSettings, http: HttpSettings, environ: Mapping[str, str]
     ) -> AppriseChannel:
         """A channel for one `[[alerts]]` entry; ConfigError names the entry when it cannot work."""
-        return cls(config.channel_name, resolve_url(config, environ), label=alert_label(config))
+        return cls(
+            config.channel_name,
+            resolve_url(config, environ),
+            label=alert_label(config),
+            timeout=config.timeout.total_seconds(),
+        )
 
     def send(self, message: Message) -> SendResult:
         """One notification; apprise's failure (a false result) becomes a redacted error."""
@@ -64,6 +74,17 @@ class AppriseChannel:
     def _failure(self, error: str) -> SendResult:
         text = scrub(f"{self._target}: {error}", self._secrets)
         return SendResult(ok=False, error=text[:MAX_ERROR])
+
+
+def _apply_timeout(notifier: Any, url: str, timeout: float) -> None:
+    """The alert's `timeout` for connecting and reading, unless the URL sets apprise's own
+    `cto` / `rto` (apprise's default read timeout is 4 s, its connect timeout unbounded)."""
+    query = parse_qs(urlsplit(url).query)
+    for plugin in notifier:
+        if "cto" not in query:
+            plugin.socket_connect_timeout = timeout
+        if "rto" not in query:
+            plugin.socket_read_timeout = timeout
 
 
 def load_apprise(label: str) -> ModuleType:
