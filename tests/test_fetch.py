@@ -863,3 +863,34 @@ def test_feed_rules_read_any_type_as_bytes():
         result = fetcher.get("https://site.example/feed", rules=FetchRules(feed=True))
     assert result.raw == xml
     assert "rss" in route.calls.last.request.headers["Accept"]
+
+
+# --- the address check at connect time (real sockets, no mocks) ------------------------------
+
+
+def _port_of(url: str) -> int:
+    return httpx.URL(url).port
+
+
+def test_dns_rebinding_is_refused_at_connect_time(server):
+    """The host looks public when checked, then resolves to loopback when connecting: the
+    connection checks the address it really dials, so the private server is never reached."""
+    port = _port_of(server.serve("/admin", b"<p>secret</p>"))
+    answers = iter([["93.184.216.34"], ["127.0.0.1"]])
+
+    def rebinding(host: str) -> list[str]:
+        return next(answers, ["127.0.0.1"])
+
+    with Fetcher(_polite_settings(), resolver=rebinding) as fetcher:
+        with pytest.raises(RefusedError, match="non-public address 127.0.0.1"):
+            fetcher.get(f"http://localhost:{port}/admin", rules=FetchRules(public_only=True))
+    assert server.requests == []
+
+
+def test_an_untrusted_fetch_connects_to_the_address_it_checked(server, monkeypatch):
+    """news.test exists only in the resolver: the connection dials the checked address."""
+    port = _port_of(server.serve("/a", b"<html><body><p>hello</p></body></html>"))
+    monkeypatch.setattr("worker.urls.is_public_address", lambda ip: ip == "127.0.0.1")
+    with Fetcher(_polite_settings(), resolver=lambda host: ["127.0.0.1"]) as fetcher:
+        result = fetcher.get(f"http://news.test:{port}/a", rules=FetchRules(public_only=True))
+    assert result.status == 200 and "hello" in result.html

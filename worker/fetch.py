@@ -56,7 +56,13 @@ from worker.errors import (
 from worker.robots import DISALLOW_ALL, RobotsRules, parse_robots
 from worker.settings import HttpSettings
 from worker.types import FetchResult
-from worker.urls import DiscoverError, Resolver, check_public
+from worker.urls import (
+    DiscoverError,
+    NonPublicAddressError,
+    Resolver,
+    check_public,
+    public_only_transport,
+)
 
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -144,17 +150,10 @@ class Fetcher:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
         self._robots = _RobotsCache(self, clock)
-        self._client = httpx.Client(
-            transport=transport,
-            timeout=settings.timeout.total_seconds(),
-            follow_redirects=False,
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-            headers={
-                "User-Agent": user_agent(settings),
-                "Accept": _ACCEPT,
-                "Accept-Encoding": _ACCEPT_ENCODING,
-            },
-        )
+        self._client = _client(settings, transport)
+        # Untrusted URLs (from feeds and sitemaps) go through connections that can only
+        # reach public addresses, checked on the address actually connected to.
+        self._public_client = _client(settings, transport or public_only_transport(resolver))
 
     def get(
         self,
@@ -184,8 +183,9 @@ class Fetcher:
             attempt += 1
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self._client.close()
+        self._public_client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -220,11 +220,12 @@ class Fetcher:
 
         With `public_only`, every hop must resolve to public addresses only (no SSRF).
         """
-        request = self._client.build_request("GET", url, headers=headers)
+        client = self._public_client if public_only else self._client
+        request = client.build_request("GET", url, headers=headers)
         for _ in range(self._settings.max_redirects + 1):
-            if public_only:
+            if public_only:  # a clear refusal before connecting; the connection checks again
                 _require_public(url, request.url.host, self._resolver)
-            response = self._client.send(request, stream=True)
+            response = client.send(request, stream=True)
             if response.next_request is None:
                 return response
             response.close()
@@ -402,9 +403,25 @@ def _not_modified(result: FetchResult, request: httpx.Request, elapsed: float) -
     )
 
 
+def _client(settings: HttpSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+    return httpx.Client(
+        transport=transport,
+        timeout=settings.timeout.total_seconds(),
+        follow_redirects=False,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        headers={
+            "User-Agent": user_agent(settings),
+            "Accept": _ACCEPT,
+            "Accept-Encoding": _ACCEPT_ENCODING,
+        },
+    )
+
+
 def _translate(exc: httpx.HTTPError, url: str) -> FetchError:
     """Map an httpx exception onto our error tree."""
     detail = str(exc) or type(exc).__name__
+    if isinstance(exc.__cause__, NonPublicAddressError):
+        return RefusedError(f"refused {url}: {exc.__cause__}", url=url)
     if isinstance(exc, httpx.TimeoutException):
         return FetchTimeoutError(f"timed out ({type(exc).__name__}) fetching {url}", url=url)
     if isinstance(exc, httpx.UnsupportedProtocol):

@@ -145,9 +145,7 @@ def _has_cjk_stop(text: str) -> bool:
     return "。" in text or "！" in text or "？" in text
 
 
-def body_paragraphs(
-    paragraphs: Sequence[str], memo: dict[str, str] | None = None
-) -> list[str]:
+def body_paragraphs(paragraphs: Sequence[str], memo: dict[str, str] | None = None) -> list[str]:
     """The comparable body: normalised paragraphs without noise, empty ones dropped.
 
     `memo` (raw paragraph -> comparable text) lets two versions of one article, which share
