@@ -881,9 +881,12 @@ def test_dns_rebinding_is_refused_at_connect_time(server):
     def rebinding(host: str) -> list[str]:
         return next(answers, ["127.0.0.1"])
 
-    with Fetcher(_polite_settings(), resolver=rebinding) as fetcher:
-        with pytest.raises(RefusedError, match="non-public address 127.0.0.1"):
-            fetcher.get(f"http://localhost:{port}/admin", rules=FetchRules(public_only=True))
+    rules = FetchRules(public_only=True)
+    with (
+        Fetcher(_polite_settings(), resolver=rebinding) as fetcher,
+        pytest.raises(RefusedError, match=r"non-public address 127\.0\.0\.1"),
+    ):
+        fetcher.get(f"http://localhost:{port}/admin", rules=rules)
     assert server.requests == []
 
 
