@@ -191,9 +191,12 @@ def test_removal_and_return_are_their_own_events(pipe, store, clock, site):
     for _ in range(3):
         assert _check(pipe, store, clock, minutes=60).outcome == "error"
     assert store.changes() == []  # three checks, but not yet six hours
-    _check(pipe, store, clock, minutes=240)
+    record = _check(pipe, store, clock, minutes=240)
     [(removal, _)] = store.changes()
     assert (removal.kind, removal.fields, removal.significance) == ("removed", [], "major")
+    # The removal is a failure too: the watch keeps backing off, it is not young again.
+    [(_, first_stage), *_] = pipe.settings.schedule.stages
+    assert record.next_check_at - record.started_at > first_stage * 4
     _check(pipe, store, clock, minutes=240)
     assert len(store.changes()) == 1  # reported once
     _serve(site, A)

@@ -240,6 +240,33 @@ def test_a_check_whose_lease_was_taken_over_writes_nothing(pipe, store, watched,
 
 
 @respx.mock
+def test_a_check_whose_lease_ran_out_loses_to_the_same_workers_new_claim(
+    pipe, store, watched, seed_v1
+):
+    """Threads of one worker share its owner id: the expiry tells their claims apart."""
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    [slow] = store.claim_all("host:1", utcnow(), timedelta(minutes=5))
+    later = utcnow() + timedelta(minutes=6)
+    [again] = store.claim_due("host:1", 1, later, timedelta(minutes=5))
+    with pytest.raises(LeaseLostError):
+        pipe.check(slow)
+    assert store.checks(URL) == []
+    pipe.check(again)
+    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    [(stored, _)] = store.list_watches()
+    assert stored.lease_owner is None
+
+
+@respx.mock
+@pytest.mark.parametrize("seconds", ["99999999999999999999", "1e400"])
+def test_an_absurd_retry_after_is_capped_not_a_crash(pipe, store, watched, seconds):
+    respx.get(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": seconds}))
+    record = _check(pipe, store)
+    assert record.outcome == "error"
+    assert record.next_check_at - record.started_at <= timedelta(days=1) * 1.1
+
+
+@respx.mock
 def test_a_huge_retry_after_waits_max_backoff_at_most(pipe, store, watched):
     respx.get(URL).mock(return_value=httpx.Response(503, headers={"Retry-After": "999999999"}))
     record = _check(pipe, store)

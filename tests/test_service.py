@@ -11,6 +11,7 @@ from worker.models import utcnow
 from worker.pipeline import Pipeline
 from worker.service import Service, summary_line
 from worker.settings import HttpSettings, ScheduleSettings, Settings, load_settings
+from worker.store import lease_held
 from worker.types import CheckRecord
 
 LEASE = timedelta(minutes=5)
@@ -106,7 +107,7 @@ class SavingPipeline(FakePipeline):
         leased = sum(1 for w, _ in self.store.list_watches() if w.lease_owner)
         with self.lock:
             self.live_leases.append(leased)
-        self.store.save_check(record, owner=watch.lease_owner)
+        self.store.save_check(record, lease=lease_held(watch))
         return record
 
 

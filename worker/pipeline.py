@@ -18,7 +18,7 @@ from worker.fetch import Fetcher, FetchRules
 from worker.models import Watch, utcnow
 from worker.notify.rules import wants
 from worker.settings import AlertSettings, Settings
-from worker.store import Store, host_of
+from worker.store import Store, host_of, lease_held
 from worker.types import (
     AlertRequest,
     Article,
@@ -68,7 +68,7 @@ class Pipeline:
         record = self._with_alerts(watch, self._site_health(watch, record))
         record = self._rescheduled(watch, record)
         record = _with_duration(record, t0)
-        self.store.save_check(record, owner=watch.lease_owner)
+        self.store.save_check(record, lease=lease_held(watch))
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
         else:
@@ -79,7 +79,7 @@ class Pipeline:
         """Record a check that a bug (or the database) broke, so that it shows among the
         failing watches instead of vanishing; the watch backs off like any failure."""
         record = self._failed(watch, self.clock(), f"internal error: {type(exc).__name__}", None)
-        self.store.save_check(record, owner=watch.lease_owner)
+        self.store.save_check(record, lease=lease_held(watch))
         return record
 
     def _check(self, watch: Watch, started: datetime) -> CheckRecord:
@@ -243,11 +243,14 @@ class Pipeline:
 
     def _rescheduled(self, watch: Watch, record: CheckRecord) -> CheckRecord:
         """A change or an event restarts the age-aware schedule (young again: checked often)
-        and keeps the article from retiring; otherwise an article past its last stage retires."""
+        and keeps the article from retiring; otherwise an article past its last stage retires.
+        A failure (a removal event too: the page answers 404) keeps its backoff."""
+        if record.failed:
+            return record
         if record.change is not None or record.event is not None:
             when = self.next_check(watch, record.started_at, failures=0, changed=True)
             return _replace(record, next_check_at=when)
-        if not record.failed and self.retired(watch, record.started_at):
+        if self.retired(watch, record.started_at):
             return _replace(record, retire=True)
         return record
 
@@ -364,7 +367,8 @@ def _not_before(
     wait longer than `longest` for it (a server asking for a year gets max_backoff)."""
     if retry_after is None:
         return when
-    return max(when, now + min(timedelta(seconds=retry_after), longest))
+    # Capped in seconds first: timedelta() of an absurd header value would overflow.
+    return max(when, now + timedelta(seconds=min(retry_after, longest.total_seconds())))
 
 
 def _age(watch: Watch, now: datetime) -> timedelta:

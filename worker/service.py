@@ -22,7 +22,7 @@ from worker.outbox import Dispatcher
 from worker.pipeline import Pipeline
 from worker.poller import Poller
 from worker.settings import Settings
-from worker.store import Store
+from worker.store import Store, lease_held
 from worker.types import CheckRecord
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ class Service:
             log.exception("could not record the failed check of %s", watch.url)
         later = self.pipeline.next_check(watch, utcnow(), watch.consecutive_failures + 1)
         try:
-            self.store.release(watch.id or 0, later, owner=self.worker_id)
+            self.store.release(watch.id or 0, later, lease=lease_held(watch))
         except Exception:
             log.exception("could not release %s; its lease will expire", watch.url)
 

@@ -53,7 +53,8 @@ DELIVERY_STATUSES = ("pending", "sent", "failed")
 
 log = logging.getLogger(__name__)
 
-CLAIM_ATTEMPTS = 3  # reads per claim when other workers keep winning the candidates
+Lease = tuple[str | None, datetime | None]  # (owner, expiry) as one claim set them
+CLAIM_ATTEMPTS = 10  # reads per claim while other workers keep winning the candidates
 
 
 class Store:
@@ -211,7 +212,7 @@ class Store:
             query = query.where(col(Source.next_poll_at) <= now)
         query = query.order_by(col(Source.next_poll_at)).limit(limit)
         with self.session() as session:
-            return _claim_rows(session, Source, query, free, owner, now + lease)
+            return _claim_rows(session, Source, query, owner, now + lease)
 
     def save_poll(self, record: PollRecord) -> int:
         """Write one poll: enrol new article URLs, hint known ones, schedule the next poll.
@@ -222,9 +223,10 @@ class Store:
             source = session.get(Source, record.source_id)
             if source is None:
                 raise NotFoundError(f"source {record.source_id} vanished during its poll")
-            enrolled = sum(
-                _enrol(session, source, item, record.started_at) for item in record.items
-            )
+            # In URL order: two polls enrolling the same new URLs then take their unique-key
+            # locks in the same order, and never deadlock (PostgreSQL would abort one).
+            items = sorted(record.items, key=lambda item: normalise_url(item.url))
+            enrolled = sum(_enrol(session, source, item, record.started_at) for item in items)
             _update_source(source, record, enrolled)
             session.add(source)
         return enrolled
@@ -282,14 +284,14 @@ class Store:
 
     def _lease(self, query: Any, owner: str, now: datetime, lease: timedelta) -> list[Watch]:
         with self.session() as session:
-            return _claim_rows(session, Watch, query, _lease_free(now), owner, now + lease)
+            return _claim_rows(session, Watch, query, owner, now + lease)
 
-    def release(self, watch_id: int, next_check_at: datetime, owner: str | None = None) -> None:
-        """Drop the lease on a watch and schedule its next check (only if `owner`, when
-        given, still holds the lease)."""
+    def release(self, watch_id: int, next_check_at: datetime, lease: Lease | None = None) -> None:
+        """Drop the lease on a watch and schedule its next check (only if `lease`, when
+        given, is still the watch's lease)."""
         with self.session() as session:
             watch = session.get(Watch, watch_id)
-            if watch is not None and (owner is None or watch.lease_owner == owner):
+            if watch is not None and (lease is None or _lease_of(watch) == lease):
                 _release(watch, next_check_at)
                 session.add(watch)
 
@@ -364,16 +366,17 @@ class Store:
         with self.session() as session:
             return session.exec(query.order_by(col(Snapshot.version).desc()).limit(1)).first()
 
-    def save_check(self, record: CheckRecord, owner: str | None = None) -> Check:
+    def save_check(self, record: CheckRecord, lease: Lease | None = None) -> Check:
         """Write one check: the Check row, a Snapshot and Change when there are, the schedule.
 
-        With `owner`, the check is written only if that worker still holds the watch's lease;
-        otherwise LeaseLostError, and nothing is written (another worker has the watch now).
+        With `lease` (the owner and expiry the claim set), the check is written only if that
+        claim still holds the watch; otherwise LeaseLostError, and nothing is written: another
+        worker, or another claim by this one after the lease ran out, has the watch now.
         """
         with self.session() as session:
             # A write first: it takes the row (PostgreSQL) or database (SQLite) lock, so the
             # lease cannot change hands between this test and the writes below.
-            held = owner is None or _still_leased(session, record.watch_id, owner)
+            held = lease is None or _still_leased(session, record.watch_id, lease)
             watch = session.get(Watch, record.watch_id, populate_existing=True)
             if watch is None:
                 raise NotFoundError(f"watch {record.watch_id} vanished during its check")
@@ -741,9 +744,8 @@ class Outbox:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        free = sa.or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now)
         with self.store.session() as session:
-            return _claim_rows(session, Delivery, query, free, owner, now + lease)
+            return _claim_rows(session, Delivery, query, owner, now + lease)
 
     def oldest_pending(self, channel: str) -> datetime | None:
         """When the oldest pending delivery of a channel was created (digests wait on it)."""
@@ -911,14 +913,14 @@ def _require_watch(session: Session, url: str) -> Watch:
     return watch
 
 
-def _claim_rows(
-    session: Session, model: Any, query: Any, free: Any, owner: str, until: datetime
-) -> list[Any]:
-    """Lease the rows `query` selects that are still free, atomically, in the query's order.
+def _claim_rows(session: Session, model: Any, query: Any, owner: str, until: datetime) -> list[Any]:
+    """Lease the rows `query` selects, atomically, in the query's order.
 
     The candidates are read first (locked with SKIP LOCKED on PostgreSQL); the UPDATE then
-    re-checks that each is still free, so two processes racing for the same rows (SQLite has
-    no row locks, and its SELECT runs before the write lock is taken) never both win one.
+    re-checks the query's whole condition (the lease is free, and the row is still due,
+    pending, active...), so two processes racing for the same rows (SQLite has no row locks,
+    and its SELECT runs before the write lock is taken) never both win one, and a row that
+    another worker finished meanwhile is not taken again.
     """
     for _ in range(CLAIM_ATTEMPTS):
         ids = [row.id for row in session.exec(query)]
@@ -926,7 +928,7 @@ def _claim_rows(
             return []
         session.execute(
             sa.update(model)
-            .where(col(model.id).in_(ids), free)
+            .where(col(model.id).in_(ids), query.whereclause)
             .values(lease_owner=owner, lease_until=until)
             .execution_options(synchronize_session=False)
         )
@@ -961,11 +963,29 @@ def _insert_new(session: Session, row: Any) -> bool:
     return session.execute(statement).first() is not None
 
 
-def _still_leased(session: Session, watch_id: int, owner: str) -> bool:
-    """True if `owner` holds the watch's lease; a no-op UPDATE, so that it locks the row."""
+def _lease_of(watch: Watch) -> Lease:
+    return (watch.lease_owner, watch.lease_until)
+
+
+def lease_held(watch: Watch) -> Lease | None:
+    """The lease a claimed watch carries (to prove it at save time); None if unclaimed."""
+    return _lease_of(watch) if watch.lease_owner is not None else None
+
+
+def _still_leased(session: Session, watch_id: int, lease: Lease) -> bool:
+    """True if this claim still holds the watch; a no-op UPDATE, so that it locks the row.
+
+    The expiry tells claims apart: the threads of one worker share its owner id, and the
+    same worker may claim a watch again once an earlier, slow check's lease ran out.
+    """
+    owner, until = lease
     result = session.execute(
         sa.update(Watch)
-        .where(col(Watch.id) == watch_id, col(Watch.lease_owner) == owner)
+        .where(
+            col(Watch.id) == watch_id,
+            col(Watch.lease_owner) == owner,
+            col(Watch.lease_until) == until,
+        )
         .values(lease_owner=owner)
         .execution_options(synchronize_session=False)
     )
