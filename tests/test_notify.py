@@ -22,13 +22,14 @@ from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from worker.errors import ConfigError
+from worker.headers import retry_after
 from worker.notify import CHANNELS, build_channel
 from worker.notify._redact import safe_url, scrub, url_secrets
 from worker.notify.apprise import AppriseChannel
 from worker.notify.log import LogChannel
 from worker.notify.message import change_message, digest_message, operator_message
 from worker.notify.rules import wants
-from worker.notify.webhook import MAX_BODY, WebhookChannel, encode_body, retry_after
+from worker.notify.webhook import MAX_BODY, WebhookChannel, encode_body
 from worker.settings import AlertSettings, HttpSettings
 from worker.types import Message
 
@@ -218,7 +219,18 @@ def test_503_with_an_http_date(receiver):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("7", 7.0), ("0", 0.0), (" 1.5 ", 1.5), (None, None), ("", None), ("-3", None), ("x", None)],
+    [
+        ("7", 7.0),
+        ("0", 0.0),
+        (" 1.5 ", 1.5),
+        (None, None),
+        ("", None),
+        ("-3", None),
+        ("x", None),
+        ("9" * 400, 365 * 24 * 3600.0),  # float("9" * 400) is inf: read as a year
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 365 * 24 * 3600.0),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+    ],
 )
 def test_retry_after_values(value, expected):
     assert retry_after(value, 0.0) == expected

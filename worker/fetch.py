@@ -35,8 +35,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import NamedTuple, Self
@@ -53,6 +51,7 @@ from worker.errors import (
     RefusedError,
     TooLargeError,
 )
+from worker.headers import retry_after
 from worker.robots import DISALLOW_ALL, RobotsRules, parse_robots
 from worker.settings import HttpSettings
 from worker.types import FetchResult
@@ -435,7 +434,9 @@ def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
     status = response.status_code
     reason = f" {response.reason_phrase}" if response.reason_phrase else ""
     where = url if response.url == httpx.URL(url) else f"{response.url} (redirected from {url})"
-    after = _retry_after(response.headers.get("retry-after")) if status in {429, 503} else None
+    after = None
+    if status in {429, 503}:
+        after = retry_after(response.headers.get("retry-after"), time.time())
     return HTTPStatusError(
         f"HTTP {status}{reason} from {where}", url=url, status=status, retry_after=after
     )
@@ -445,26 +446,10 @@ def _retry_in(response: httpx.Response, attempt: int) -> float | None:
     """Seconds to wait before retrying this status, or None to give up now."""
     if response.status_code not in _RETRY_STATUSES:
         return None
-    after = _retry_after(response.headers.get("retry-after"))
+    after = retry_after(response.headers.get("retry-after"), time.time())
     if after is None:
         return _backoff(attempt)
     return after if after <= _MAX_RETRY_AFTER else None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Parse Retry-After (seconds or an HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _backoff(attempt: int) -> float:

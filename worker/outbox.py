@@ -175,7 +175,8 @@ class Dispatcher:
         if result.retry_after is not None:
             # Honoured, but never past the schedule's longest wait: a receiver asking for a
             # year must not park the alert for a year.
-            asked = min(timedelta(seconds=result.retry_after), RETRY_SCHEDULE[-1])
+            longest = RETRY_SCHEDULE[-1].total_seconds()
+            asked = timedelta(seconds=min(result.retry_after, longest))
             wait = max(wait, asked)
         later = self.clock() + wait
         self.outbox.settle(ids, "pending", later, result.status, result.error, self.worker_id)

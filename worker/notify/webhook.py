@@ -13,16 +13,15 @@ import binascii
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from worker.errors import ConfigError
+from worker.headers import retry_after
 from worker.notify._config import alert_label, resolve_secret, resolve_url
 from worker.notify._redact import safe_url, scrub, url_secrets
 from worker.settings import USER_AGENT, AlertSettings, HttpSettings
@@ -32,7 +31,6 @@ MAX_BODY = 256 * 1024
 MAX_RESPONSE = 4096
 DIFF_BUDGETS = (32_768, 8_192, 2_048, 0)  # characters of diff text kept per item, step by step
 SECRET_PREFIX = "whsec_"
-_SECONDS = re.compile(r"^\d+(\.\d+)?$")
 
 
 class BodyTooLargeError(ValueError):
@@ -180,22 +178,6 @@ def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if absent."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if _SECONDS.match(value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
 
 
 def _scheme(url: str) -> str:
