@@ -232,6 +232,22 @@ def test_noise_candidate_needs_a_body_only_change_of_one_kind():
     assert guard.noise_candidate(old, edited, ("body",)) is None
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        (*LONG, "Most read: Storm hits the coast", "The mayor said she supports the plan."),
+        (*LONG,),
+        (*LONG, "Most read: Storm hits the coast tonight"),
+    ],
+    ids=["added", "removed", "edited-a-little"],
+)
+def test_an_added_removed_or_lightly_edited_paragraph_is_no_rotation(after):
+    """Only a paragraph whose text after its first words was replaced can be site noise:
+    an ordinary paragraph that appears, goes or is edited is a change of the article."""
+    old = _article(*LONG, "Most read: Storm hits the coast")
+    assert guard.noise_candidate(old, _article(*after), ("body",)) is None
+
+
 def test_without_noise_drops_only_learned_paragraphs():
     article = _article(*LONG[:2], "Most read: Storm hits the coast")
     assert guard.without_noise(article, {"most read"}).body == LONG[:2]
@@ -271,6 +287,41 @@ def test_a_rotating_block_is_learned_after_three_articles(store, pipe, clock):
     assert store.learned_noise(urls[0]) == {"most read"}
     store.forget_noise("news.example", "most read")
     assert store.learned_noise(urls[0]) == frozenset()
+
+
+def _serve_story(url: str, title: str, paragraphs: tuple[str, ...]) -> None:
+    respx.get(url).mock(
+        return_value=httpx.Response(
+            200, content=_page(title, paragraphs), headers={"Content-Type": "text/html"}
+        )
+    )
+
+
+def test_paragraphs_added_to_several_articles_are_not_learned_as_noise(store, pipe, clock):
+    """Three articles that each gain an ordinary paragraph starting "The mayor" teach
+    nothing: a later edit of such a paragraph in a fourth article is still a change."""
+    urls = [f"https://news.example/story-{n}" for n in range(4)]
+    for url in urls:
+        store.add_watch(url)
+    supports = "The mayor said she supports the plan and will sign it into law next week."
+    added = "The mayor also thanked the volunteers who cleared the streets after the storm."
+    rounds = [
+        {n: _paragraphs(f"Story {n}") for n in range(3)} | {3: (*_paragraphs("S3"), supports)},
+        {n: (*_paragraphs(f"Story {n}"), added) for n in range(3)}
+        | {3: (*_paragraphs("S3"), supports)},
+        {n: (*_paragraphs(f"Story {n}"), added) for n in range(3)}
+        | {3: (*_paragraphs("S3"), supports.replace("supports", "opposes"))},
+    ]
+    outcomes = []
+    with respx.mock:
+        for pages in rounds:
+            for n, url in enumerate(urls):
+                _serve_story(url, f"Story number {n}", pages[n])
+            clock.now += timedelta(minutes=20)
+            for watch in store.claim_all("t", clock.now, timedelta(minutes=5)):
+                outcomes.append(pipe.check(watch).outcome)
+    assert outcomes == ["new"] * 4 + ["changed"] * 3 + ["unchanged"] * 4 + ["changed"]
+    assert store.learned_noise(urls[3]) == frozenset()
 
 
 CONSENT = (FIXTURES / "extract" / "consent-wall.html").read_bytes()

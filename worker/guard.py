@@ -23,6 +23,7 @@ GONE_STATUSES = frozenset({404, 410})
 # keeps its first words while the rest rotates; real paragraphs are longer.
 NOISE_KEY_WORDS = 2
 NOISE_MAX_WORDS = 40
+ROTATION_OVERLAP = 0.5  # shared words after the key at which a change is an edit, not a rotation
 _WORD = re.compile(r"\w+")
 
 
@@ -86,18 +87,34 @@ def noise_key(paragraph: str) -> str | None:
 
 
 def noise_candidate(previous: Article, new: Article, fields: Collection[str]) -> str | None:
-    """The key of the one kind of paragraph that is all that changed, if that is the case.
+    """The key of the one kind of paragraph that rotated, if that is all that changed.
 
-    Only a change confined to the body whose changed paragraphs all share one key counts:
-    a block that rotates on every fetch while the article stays the same.
+    A rotation is a short paragraph that is in both versions under the same first words,
+    with the rest replaced ("Most read: <another headline>"). A paragraph that was added or
+    removed, or edited in a few words, is a change of the article, never a candidate.
     """
     if tuple(fields) != ("body",):
         return None
-    changed = set(previous.body) ^ set(new.body)
-    keys = {noise_key(paragraph) for paragraph in changed}
-    if len(keys) != 1:
+    old_set, new_set = set(previous.body), set(new.body)
+    gone = [paragraph for paragraph in previous.body if paragraph not in new_set]
+    came = [paragraph for paragraph in new.body if paragraph not in old_set]
+    if not gone or len(gone) != len(came):
+        return None
+    keys = {noise_key(paragraph) for paragraph in gone + came}
+    if len(keys) != 1 or None in keys:
+        return None
+    if any(_mostly_same(before, after) for before, after in zip(gone, came, strict=True)):
         return None
     return keys.pop()
+
+
+def _mostly_same(before: str, after: str) -> bool:
+    """True if two paragraphs share most of their words after the key: an edit."""
+    old = set(_WORD.findall(before.lower())[NOISE_KEY_WORDS:])
+    new = set(_WORD.findall(after.lower())[NOISE_KEY_WORDS:])
+    if not old or not new:
+        return False
+    return len(old & new) / len(old | new) >= ROTATION_OVERLAP
 
 
 def without_noise(article: Article, keys: Collection[str]) -> Article:
