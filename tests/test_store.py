@@ -280,3 +280,49 @@ def test_prune_deletes_old_checks_and_sent_alerts_only(store):
     ]
     assert [s.version for s in store.snapshots(watch.url)] == [1]  # versions are kept
     assert store.prune(now, timedelta(0), timedelta(0))["checks"] == 0  # zero keeps everything
+
+
+def _enrol(store: Store, *urls: str) -> None:
+    source = store.add_source(SourceSettings(url="https://example.com/feed.xml"))
+    now = utcnow()
+    items = tuple(Discovered(url) for url in urls)
+    store.save_poll(PollRecord(source.id, now, now + timedelta(hours=1), items=items))
+
+
+def _active(store: Store) -> dict[str, bool]:
+    return {watch.url: watch.active for watch, _ in store.list_watches()}
+
+
+def test_a_feed_url_whose_canonical_is_watched_is_merged_into_that_watch(store):
+    story, tracked = "https://example.com/story", "https://example.com/story?ref=feed"
+    store.add_watch(story)
+    _enrol(store, tracked)
+    [feed_watch] = [w for w, _ in store.list_watches() if w.url == tracked]
+    store.save_check(_record(store, feed_watch.id, canonical_url=story))
+    assert _active(store) == {story: True, tracked: False}
+
+
+def test_two_feed_urls_of_one_article_become_one_watch(store):
+    canonical = "https://example.com/story"
+    first, second = "https://example.com/story?ref=a", "https://example.com/story?ref=b"
+    _enrol(store, first, second)
+    watches = {w.url: w for w, _ in store.list_watches()}
+    store.save_check(_record(store, watches[first].id, canonical_url=canonical))
+    store.save_check(_record(store, watches[second].id, canonical_url=canonical))
+    assert _active(store) == {first: True, second: False}
+
+
+def test_a_watch_added_by_hand_is_never_merged_away(store):
+    """A URL a feed enrolled and the operator then added by hand is theirs: it stays active
+    even when another watch shares its canonical URL, and it keeps its source."""
+    canonical = "https://example.com/story"
+    first, second = "https://example.com/story?ref=a", "https://example.com/story?ref=b"
+    _enrol(store, first, second)
+    store.add_watch(second)
+    watches = {w.url: w for w, _ in store.list_watches()}
+    store.save_check(_record(store, watches[first].id, canonical_url=canonical))
+    store.save_check(_record(store, watches[second].id, canonical_url=canonical))
+    assert _active(store) == {first: True, second: True}
+    store.save_check(_record(store, watches[first].id, canonical_url=canonical))
+    assert _active(store) == {first: False, second: True}  # the feed's copy gives way
+    assert {w.source for w, _ in store.list_watches()} == {"https://example.com/feed.xml"}

@@ -55,6 +55,7 @@ class Watch(SQLModel, table=True):
     label: str | None = Field(default=None, max_length=200)
     active: bool = Field(default=True)
     from_config: bool = Field(default=False)
+    by_hand: bool = Field(default=False)  # added by the operator (CLI or config), not a source
     every_seconds: int | None = Field(default=None)
     next_check_at: datetime | None = _when(index=True)
     lease_owner: str | None = Field(default=None, max_length=200)

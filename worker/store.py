@@ -85,7 +85,13 @@ class Store:
         *,
         from_config: bool = False,
     ) -> Watch:
-        """Watch `url` (normalised); an existing watch is reactivated and updated."""
+        """Watch `url` (normalised); an existing watch is reactivated and updated.
+
+        From the command line, `every` and `label` change an existing watch only when given;
+        a config sync (`from_config`) sets them as the config says. A URL the operator adds
+        is theirs from then on: no source's restrictions, and never merged away as a
+        source's duplicate.
+        """
         key = _checked_url(url)
         with self.session() as session:
             watch = _watch_by_url(session, key)
@@ -97,9 +103,12 @@ class Store:
                 watch.active, watch.retired_at = True, None
             # The operator vouches for what they add: no address or robots.txt restrictions.
             watch.public_only = watch.respect_robots = False
+            watch.by_hand = True
             watch.from_config = from_config or watch.from_config
-            watch.every_seconds = int(every.total_seconds()) if every else None
-            watch.label = label
+            if from_config or every is not None:
+                watch.every_seconds = int(every.total_seconds()) if every else None
+            if from_config or label is not None:
+                watch.label = label or None
             session.add(watch)
         return watch
 
@@ -818,8 +827,11 @@ class Outbox:
         with self.store.session() as session:
             return list(session.exec(query.order_by(col(Delivery.id).desc()).limit(limit)))
 
-    def retry(self, ids: Sequence[int] | None = None) -> int:
-        """Make failed deliveries (these, or all) pending again; re-enable their channels."""
+    def retry(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Make failed deliveries (these, or all) pending again; re-enable their channels.
+
+        Returns the ids made pending (a given id that is not a failed delivery is not).
+        """
         query = select(Delivery).where(Delivery.status == "failed")
         if ids is not None:
             query = query.where(col(Delivery.id).in_(list(ids)))
@@ -831,7 +843,7 @@ class Outbox:
                 row.lease_owner = row.lease_until = None
                 session.add(row)
                 _enable(session, row.channel)
-        return len(rows)
+        return [row.id for row in rows if row.id is not None]
 
     def disable_channel(self, name: str, reason: str) -> None:
         """Stop using a channel; its pending deliveries fail with the reason."""
@@ -896,6 +908,8 @@ def snapshot_article(snapshot: Snapshot) -> Article:
 def _checked_url(url: str) -> str:
     if not is_http_url(url):
         raise UsageError(f"not an http(s) URL: {url!r}")
+    if any(char.isspace() for char in url.strip()):
+        raise UsageError(f"a URL has no spaces (percent-encode them as %20): {url!r}")
     key = normalise_url(url)
     if len(key) > URL_LENGTH:
         raise UsageError(f"URL longer than {URL_LENGTH} characters: {url[:100]}...")
@@ -1054,8 +1068,9 @@ def _on_host(host: str) -> Any:
 
 def _merge_duplicate(session: Session, watch: Watch) -> None:
     """One watch per article: a source-enrolled watch whose canonical URL is another watch's
-    article is deactivated in favour of that one (history kept)."""
-    if watch.source is None or not watch.canonical_url or not is_http_url(watch.canonical_url):
+    article, or another watch's canonical URL too, is deactivated in favour of that one
+    (history kept). A watch the operator added by hand is never merged away."""
+    if watch.by_hand or not watch.canonical_url or not is_http_url(watch.canonical_url):
         return
     canonical = normalise_url(watch.canonical_url)
     if canonical == watch.url:
