@@ -1,5 +1,8 @@
 import io
 import json
+import shlex
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,8 +15,9 @@ from worker.types import CheckRecord
 
 
 @pytest.fixture
-def cli(tmp_path, database_url, monkeypatch, write_config):
-    """Run `newswatch ARGS` in-process against a temporary config and database."""
+def cli(tmp_path, database_url, monkeypatch, write_config, capsys):
+    """Run `newswatch ARGS` in-process against a temporary config and an initialised
+    database."""
     monkeypatch.delenv("NEWSWATCH_CONFIG", raising=False)
     monkeypatch.delenv("NEWSWATCH_DATABASE_URL", raising=False)
     config = write_config(tmp_path / "newswatch.toml", "")
@@ -21,6 +25,8 @@ def cli(tmp_path, database_url, monkeypatch, write_config):
     def run(*args: str) -> int:
         return main(["--config", str(config), "--database-url", database_url, *args])
 
+    assert run("init") == 0
+    capsys.readouterr()
     return run
 
 
@@ -63,6 +69,41 @@ def test_watch_import_skips_comments_and_blank_lines(cli, capsys, tmp_path):
     assert [row["url"] for row in _json(capsys)] == ["https://a.example/1", "https://b.example/2"]
 
 
+def test_adding_a_watched_url_again_changes_only_what_is_given(cli, capsys):
+    url = "https://example.com/a"
+    cli("watch", "add", url, "--every", "2h", "--label", "keep")
+    cli("watch", "add", url)
+    cli("watch", "add", url, "--every", "3h")
+    capsys.readouterr()
+    cli("watch", "list", "--json")
+    [row] = _json(capsys)
+    assert (row["label"], row["every"]) == ("keep", 3 * 3600)
+    cli("watch", "add", url, "--label", "")
+    capsys.readouterr()
+    cli("watch", "list", "--json")
+    assert _json(capsys)[0]["label"] is None
+
+
+def test_watch_import_takes_comments_after_the_url_and_counts_each_url_once(cli, capsys, tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text(
+        "https://a.example/1  # the first\n"
+        "https://a.example/1?utm_source=x\t# the same article\n"
+        "https://b.example/2\n"
+    )
+    assert cli("watch", "import", str(listing)) == 0
+    assert "watching 2 URLs" in capsys.readouterr().out
+    cli("watch", "list", "--json")
+    assert [row["url"] for row in _json(capsys)] == ["https://a.example/1", "https://b.example/2"]
+
+
+def test_watch_import_refuses_text_after_a_url(cli, capsys, tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text("https://a.example/1 https://b.example/2\n")
+    assert cli("watch", "import", str(listing)) == 2
+    assert f"{listing}:1: text after the URL" in capsys.readouterr().err
+
+
 def test_watch_import_from_stdin(cli, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("https://a.example/1\n"))
     assert cli("watch", "import", "-") == 0
@@ -102,6 +143,9 @@ def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config)
         ["frobnicate"],
         ["watch", "add", "not-a-url"],
         ["watch", "add", "https://a.example/", "--every", "soon"],
+        ["watch", "add", "https://a.example/", "--every", "0s"],
+        ["watch", "add", "http://exa mple.com/"],
+        ["watch", "add", "https://a.example/a story.html"],
         ["check", "--all", "https://a.example/"],
         ["show", "https://a.example/", "--version", "0"],
         ["changes", "--since", "yesterday"],
@@ -111,6 +155,9 @@ def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config)
         "unknown-command",
         "bad-url",
         "bad-every",
+        "zero-every",
+        "space-in-host",
+        "space-in-path",
         "all-and-urls",
         "version-0",
         "bad-since",
@@ -145,6 +192,32 @@ def test_unknown_url_exits_1(cli, capsys):
     assert "not watched: https://nowhere.example/" in capsys.readouterr().err
 
 
+def test_polling_an_unknown_source_exits_1(cli, capsys):
+    assert cli("source", "poll", "https://nowhere.example/feed.xml") == 1
+    assert "not a source: https://nowhere.example/feed.xml" in capsys.readouterr().err
+
+
+def test_retrying_an_alert_that_did_not_fail_exits_1(cli, capsys):
+    assert cli("alerts", "retry", "999") == 1
+    assert "no failed delivery with id 999" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`newswatch watch list --json | head -c 10` must end quietly when head stops reading
+    (the listing is far larger than a pipe's buffer)."""
+    listing = tmp_path / "urls.txt"
+    listing.write_text("".join(f"https://example.com/story-{n}\n" for n in range(2000)))
+    base = [sys.executable, "-m", "worker", "--database-url", f"sqlite:///{tmp_path / 'n.db'}"]
+    subprocess.run([*base, "watch", "import", str(listing)], check=True, capture_output=True)
+    pipeline = f"{shlex.join([*base, 'watch', 'list', '--json'])} | head -c 10"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout == '[\n  {\n    "'[:10]
+    assert done.stderr == ""
+    assert done.returncode == 141
+
+
 def test_unusable_database_exits_1(tmp_path, capsys, write_config):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -152,6 +225,28 @@ def test_unusable_database_exits_1(tmp_path, capsys, write_config):
     config = write_config(tmp_path / "c.toml", "")
     assert main(["--config", str(config), "--database-url", url, "init"]) == 1
     assert "newswatch:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["watch", "list"],
+        ["changes", "--json"],
+        ["snapshots", "https://example.com/a"],
+        ["diff", "https://example.com/a"],
+        ["alerts", "list"],
+        ["source", "list"],
+        ["workers"],
+        ["noise", "list"],
+    ],
+)
+def test_reading_a_database_that_does_not_exist_is_an_error(tmp_path, capsys, args):
+    """A mistyped SQLite path is reported, not shown as an empty database, and not made."""
+    path = tmp_path / "typo" / "newswatch.db"
+    assert main(["--database-url", f"sqlite:///{path}", *args]) == 1
+    assert f"no database at {path}" in capsys.readouterr().err
+    assert not path.exists()
+    assert not path.parent.exists()
 
 
 def test_changes_json_is_an_empty_array_at_first(cli, capsys):

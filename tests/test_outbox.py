@@ -218,7 +218,7 @@ def test_gone_endpoint_disables_the_channel_until_retry(store, run_checks):
     assert {row.status for row in outbox.deliveries()} == {"failed"}
     assert "hook" in outbox.disabled_channels()
     assert len(gone.sent) == 1  # the other delivery was not attempted
-    assert outbox.retry() == 2
+    assert len(outbox.retry()) == 2
     assert outbox.disabled_channels() == {}
     assert _dispatcher(store, settings, gone).dispatch_pending() == {"sent": 2}
 
@@ -339,7 +339,7 @@ def test_retry_by_id_touches_only_failed_deliveries(store, run_checks):
     _dispatcher(store, settings, FakeChannel("hook")).dispatch_pending()
     outbox = Outbox(store)
     [row] = outbox.deliveries()
-    assert outbox.retry([row.id]) == 0
+    assert outbox.retry([row.id]) == []
     [row] = outbox.deliveries()
     assert (row.status, row.attempts) == ("sent", 1)  # not sent a second time
 

@@ -104,6 +104,19 @@ def test_bad_config_names_the_line(tmp_path):
         load_settings(path, environ={})
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[schedule]\nevery = "15m"\n\n[htp]\ntimeout = "5s"\n', r"htp \(line 4\): unknown key"),
+        ('[[sources]]\nurl = "https://a.example/feed"\n', r"sources \(line 1\): unknown key"),
+    ],
+    ids=["table", "array-of-tables"],
+)
+def test_an_unknown_table_is_named_with_its_line(tmp_path, text, expected):
+    with pytest.raises(ConfigError, match=expected):
+        load_settings(_config(tmp_path, text), environ={})
+
+
 def test_two_alerts_with_one_name_are_refused(tmp_path):
     path = _config(
         tmp_path,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from worker import diff, web
-from worker.db import create_engine, migrate
+from worker.db import create_engine, migrate, sqlite_file_missing
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
 from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, WorkerState, utcnow
@@ -37,6 +39,7 @@ log = logging.getLogger("worker")
 
 # `check` delivers the alerts it created for at most this long; `run` delivers the rest.
 ALERT_DRAIN_SECONDS = 15.0
+_COMMENT = re.compile(r"\s#")  # an import line: URL, then an optional comment
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -55,6 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc, 1)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of our output left (`newswatch changes --json | head`): stop quietly, as
+    a program killed by SIGPIPE would, instead of a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the final flush at exit must not fail again
+    except (OSError, ValueError):
+        pass
+    return 141
 
 
 def _fail(exc: Exception, status: int) -> int:
@@ -224,9 +240,12 @@ def _add_noise(commands: Any) -> None:
 
 def _duration(text: str) -> Any:
     try:
-        return parse_duration(text)
+        every = parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if not every:
+        raise argparse.ArgumentTypeError(f"must be more than zero, got {text!r}")
+    return every
 
 
 def _positive_int(text: str) -> int:
@@ -248,10 +267,17 @@ def _timestamp(text: str) -> datetime:
 # -- opening the database --------------------------------------------------------------------
 
 
-def _open_store(settings: Settings, sync: bool = False) -> Store:
+def _open_store(settings: Settings, sync: bool = False, create: bool = True) -> Store:
     """Migrate the database to the newest schema; with `sync` (init, check, run, source poll),
     make the config's [[watch]] and [[source]] lists true in it. Other commands leave the
-    watches as they are."""
+    watches as they are. Without `create` (commands that only read), a SQLite file that
+    does not exist is an error, not a new empty database: the path is likely mistyped."""
+    missing = None if create else sqlite_file_missing(settings.database_url)
+    if missing is not None:
+        raise NotFoundError(
+            f"no database at {missing}: create it with 'newswatch init' "
+            "(or check --database-url / NEWSWATCH_DATABASE_URL / [database] url)"
+        )
     engine = create_engine(settings.database_url)
     migrate(engine)
     store = Store(engine, noise_articles=settings.guard.noise_articles)
@@ -360,7 +386,7 @@ def cmd_watch_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_watch_import(args: argparse.Namespace, settings: Settings) -> int:
-    urls = _read_url_list(args.file)
+    urls = list(dict.fromkeys(normalise_url(url) for url in _read_url_list(args.file)))
     store = _open_store(settings)
     for url in urls:
         store.add_watch(url)
@@ -373,13 +399,15 @@ def _read_url_list(name: str) -> list[str]:
     lines = _lines(name)
     urls, problems = [], []
     for number, line in enumerate(lines, start=1):
-        text = line.strip()
+        text = _COMMENT.split(line, maxsplit=1)[0].strip()
         if not text or text.startswith("#"):
             continue
-        if is_http_url(text):
-            urls.append(text)
-        else:
+        if not is_http_url(text):
             problems.append(f"{name}:{number}: not an http(s) URL: {text[:200]!r}")
+        elif any(char.isspace() for char in text):
+            problems.append(f"{name}:{number}: text after the URL (comments start with ' #')")
+        else:
+            urls.append(text)
     if problems:
         raise UsageError("nothing imported:\n" + "\n".join(problems))
     return urls
@@ -395,7 +423,7 @@ def _lines(name: str) -> list[str]:
 
 
 def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings).list_watches()
+    rows = _open_store(settings, create=False).list_watches()
     if args.json:
         _print_json([watch_json(watch, versions) for watch, versions in rows])
         return 0
@@ -413,7 +441,7 @@ def cmd_watch_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
-    snapshots = _open_store(settings).snapshots(args.url)
+    snapshots = _open_store(settings, create=False).snapshots(args.url)
     if args.json:
         _print_json([snapshot_json(snapshot, body=False) for snapshot in snapshots])
         return 0
@@ -424,7 +452,7 @@ def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    snapshot = _open_store(settings).snapshot(args.url, args.version)
+    snapshot = _open_store(settings, create=False).snapshot(args.url, args.version)
     if args.json:
         _print_json(snapshot_json(snapshot, body=True))
         return 0
@@ -433,7 +461,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = _open_store(settings, create=False)
     old, new = _diff_versions(store, args.url, args.from_version, args.to_version)
     change = diff.compare(snapshot_article(old), snapshot_article(new))
     if args.format == "json":
@@ -461,7 +489,7 @@ def _diff_versions(
 
 
 def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings).changes(args.since, args.url, args.limit)
+    rows = _open_store(settings, create=False).changes(args.since, args.url, args.limit)
     if args.json:
         _print_json([change_json(change, watch) for change, watch in rows])
         return 0
@@ -474,7 +502,7 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = Outbox(_open_store(settings)).deliveries(args.status, args.limit)
+    rows = Outbox(_open_store(settings, create=False)).deliveries(args.status, args.limit)
     if args.json:
         _print_json([_delivery_json(row) for row in rows])
         return 0
@@ -490,8 +518,12 @@ def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.ids) == bool(args.all_failed):
         raise UsageError("give delivery IDs or --all-failed")
-    count = Outbox(_open_store(settings)).retry(None if args.all_failed else args.ids)
-    print(f"{count} deliveries pending again")
+    retried = Outbox(_open_store(settings)).retry(None if args.all_failed else args.ids)
+    print(f"{len(retried)} deliveries pending again")
+    others = sorted(set(args.ids or ()) - set(retried))
+    if others:
+        listed = ", ".join(map(str, others))
+        raise NotFoundError(f"no failed delivery with id {listed} (see 'alerts list')")
     return 0
 
 
@@ -524,7 +556,7 @@ def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_source_list(args: argparse.Namespace, settings: Settings) -> int:
-    sources = _open_store(settings).list_sources()
+    sources = _open_store(settings, create=False).list_sources()
     if args.json:
         _print_json([_source_json(source) for source in sources])
         return 0
@@ -546,9 +578,13 @@ def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_source_poll(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings, sync=True)
+    known = {source.url for source in store.list_sources()}
+    unknown = [url for url in args.urls or () if normalise_url(url) not in known]
+    if unknown:
+        raise NotFoundError(f"not a source: {', '.join(unknown)} (add it with 'source add')")
     service = _service(settings, store)
     try:
-        enrolled = service.poll_sources(args.urls or [s.url for s in store.list_sources()])
+        enrolled = service.poll_sources(args.urls or sorted(known))
     finally:
         service.close()
     print(f"enrolled {enrolled} new articles")
@@ -580,7 +616,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_workers(args: argparse.Namespace, settings: Settings) -> int:
     alive_after = max(settings.schedule.tick * 3, timedelta(minutes=1))
-    rows = _open_store(settings).workers(utcnow() - alive_after)
+    rows = _open_store(settings, create=False).workers(utcnow() - alive_after)
     if args.json:
         _print_json([_worker_json(row, leases) for row, leases in rows])
         return 0
@@ -610,7 +646,7 @@ def _worker_json(row: WorkerState, leases: int) -> dict[str, Any]:
 
 
 def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:
-    rules = _open_store(settings).noise_rules(args.host)
+    rules = _open_store(settings, create=False).noise_rules(args.host)
     if args.json:
         _print_json([_noise_json(rule) for rule in rules])
         return 0

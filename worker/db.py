@@ -47,6 +47,18 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def sqlite_file_missing(url: str) -> str | None:
+    """The path of the SQLite file `url` names if that file does not exist; else None
+    (the file exists, the database is in memory, or it is not SQLite)."""
+    parsed = sa.engine.make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if parsed.query.get("uri") or database.startswith("file:"):
+        return None  # a SQLite URI: its own rules
+    return None if Path(database).exists() else database
+
+
 def _make_parent_dir(url: str) -> None:
     database = sa.engine.make_url(url).database
     if not database or database == ":memory:":

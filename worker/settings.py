@@ -343,6 +343,9 @@ def _key_line(lines: list[str], loc: tuple[int | str, ...]) -> int | None:
     table, index, key = _key_path(loc)
     current, seen = "", -1
     for number, line in enumerate(lines, start=1):
+        header = _ARRAY_TABLE.match(line) or _TABLE.match(line)
+        if not table and header and header.group(1).split(".")[0] == key:
+            return number  # a top-level key written as a table: [htp] or [[sources]]
         if header := _ARRAY_TABLE.match(line):
             current = header.group(1)
             seen = seen + 1 if current == table else seen
