@@ -379,3 +379,30 @@ def test_a_stopping_dispatcher_finishes_the_alert_in_hand_and_sends_no_more(stor
     assert sorted(row.status for row in outbox.deliveries()) == ["pending", "sent"]
     store.release_leases("test:1")
     assert [row.lease_owner for row in outbox.deliveries()] == [None, None]
+
+
+def _key_paths(value, prefix=()):
+    """Every key of a payload, nested ones as paths: ('article', 'title'), ..."""
+    if not isinstance(value, dict):
+        return set()
+    paths = set()
+    for key, item in value.items():
+        paths |= {(*prefix, key), *_key_paths(item, (*prefix, key))}
+    return paths
+
+
+def test_the_sample_alert_has_the_shape_of_a_real_change_alert(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook"))
+    run_checks(settings, V1, V2)
+    channel = FakeChannel("hook")
+    _dispatcher(store, settings, channel).dispatch_pending()
+    [real] = channel.sent
+    sample = outbox_module.sample_message(settings.alerts[0], "https://watch.example/")
+    assert _key_paths(sample.data) == _key_paths(real.data)
+    assert ("diff", "html") in _key_paths(sample.data)
+    assert sample.event == real.event == "article.changed"
+    assert sample.data["article"]["title"].startswith("Sample alert from newswatch")
+    assert sample.data["article"]["authors"] and sample.data["article"]["published"]
+    assert "<ins>three</ins>" in sample.data["diff"]["html"]
+    assert sample.title.startswith("[substantive] Sample alert from newswatch")
+    assert sample.link == "https://watch.example/changes/0"

@@ -16,9 +16,11 @@ from worker import cli, diff, shapes
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError
 from worker.models import utcnow
+from worker.notify.message import change_message
+from worker.outbox import change_payload
 from worker.settings import Settings, SourceSettings, WebSettings
 from worker.shapes import change_json
-from worker.store import Store
+from worker.store import Outbox, Store
 from worker.types import Article, CheckRecord, Discovered, PollRecord, WatchState
 from worker.web import create_app, serve
 from worker.web.access import CSP, is_loopback
@@ -271,6 +273,71 @@ def test_diff_page_same_version_and_missing(site):
     assert "same version" in same.get_text()
     assert site.client.get(f"/articles/{site.story}/diff?from=1&to=9").status_code == 404
     assert site.client.get("/articles/999").status_code == 404
+
+
+def _change_of(store: Store, watch_id: int, to_version: int, kind: str = "edit"):
+    changes = store.recent_changes(watch_id=watch_id)
+    return next(c for c, _ in changes if c.to_version == to_version and c.kind == kind)
+
+
+def remove_article(store: Store, watch_id: int) -> None:
+    """Record the removal of an article, as the pipeline does once a 404 persisted."""
+    now = utcnow()
+    store.save_check(
+        CheckRecord(
+            watch_id,
+            now,
+            "error",
+            now + timedelta(minutes=15),
+            http_status=404,
+            failed=True,
+            event="removed",
+            state=WatchState(removed=True),
+        )
+    )
+
+
+def test_change_page_leads_to_the_diff_of_the_change(site):
+    change = _change_of(site.store, site.story, to_version=3)
+    response = site.client.get(f"/changes/{change.id}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/articles/{site.story}/diff?from=2&to=3"
+    page = soup(site.client.get(f"/changes/{change.id}"))
+    assert page.select_one("h1").get_text() == "Minister defends costly plan"
+    meta = page.select_one("p.meta").get_text(" ", strip=True)
+    assert meta.startswith("v2") and "→ v3" in meta
+    assert "defends costly" in page.select_one("dl.nw-fields").get_text()
+
+
+def test_change_page_of_a_removal_leads_to_the_article(site):
+    remove_article(site.store, site.story)
+    removal = _change_of(site.store, site.story, to_version=3, kind="removed")
+    response = site.client.get(f"/changes/{removal.id}", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, f"/articles/{site.story}")
+    page = soup(site.client.get(f"/changes/{removal.id}"))
+    assert "article removed" in page.get_text()
+
+
+def test_change_page_of_an_unknown_change_is_the_404_page(site):
+    response = site.client.get("/changes/999")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert BeautifulSoup(response.text, "lxml").select_one("h1").get_text() == "Not found"
+
+
+def test_alert_links_lead_to_a_page(site_store):
+    base_url = "http://testserver/"
+    client = TestClient(create_app(Settings(web=WebSettings(base_url=base_url)), site_store))
+    story = next(w.id for w, _ in site_store.list_watches() if w.url.endswith("/story"))
+    remove_article(site_store, story)
+    changes = site_store.changes()
+    assert {c.kind for c, _ in changes} == {"edit", "removed"}
+    for change, _ in changes:
+        event = "article.removed" if change.kind == "removed" else "article.changed"
+        data = change_payload(Outbox(site_store), change.id)
+        link = change_message("msg_1", event, data, base_url, utcnow()).link
+        assert link == f"http://testserver/changes/{change.id}"
+        assert client.get(link).status_code == 200, link
 
 
 def test_search_marks_the_words(site):

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from worker import diff, notify
-from worker.models import Delivery, Watch, utcnow
+from worker.models import Change, Delivery, Snapshot, Watch, utcnow
 from worker.notify import message as messages
 from worker.settings import AlertSettings, Settings
 from worker.shapes import change_json, iso
-from worker.store import Outbox, Store, snapshot_article
+from worker.store import PARAGRAPH_BREAK, Outbox, Store, snapshot_article
 from worker.types import Message, SendResult
 
 log = logging.getLogger(__name__)
@@ -212,12 +212,21 @@ def change_payload(outbox: Outbox, change_id: int) -> dict[str, Any]:
     """The `data` of a change alert: the change as `changes --json` shows it, the article, the
     diff."""
     change, watch = outbox.change(change_id)
-    data = change_json(change, watch)
-    data["source"] = watch.source
     new = outbox.store.snapshot(watch.url, change.to_version)
-    data["article"] = _article_json(new, watch)
+    old = None
     if change.from_version != change.to_version:
         old = outbox.store.snapshot(watch.url, change.from_version)
+    return shape_change(change, watch, old, new)
+
+
+def shape_change(
+    change: Change, watch: Watch, old: Snapshot | None, new: Snapshot
+) -> dict[str, Any]:
+    """The `data` of a change alert from the rows it is about (`old` is None for events)."""
+    data = change_json(change, watch)
+    data["source"] = watch.source
+    data["article"] = _article_json(new, watch)
+    if old is not None:
         compared = diff.compare(snapshot_article(old), snapshot_article(new))
         if compared is not None:
             data["diff"] = {"text": diff.render_text(compared), "html": diff.render_html(compared)}
@@ -233,26 +242,70 @@ def build_channels(settings: Settings) -> dict[str, notify.Channel]:
 
 
 def sample_message(config: AlertSettings, base_url: str | None) -> Message:
-    """A made-up change for `alerts test`."""
-    data: dict[str, Any] = {
-        "id": 0,
-        "url": "https://news.example/2020/11/11/sample-story",
-        "label": "sample",
-        "from_version": 1,
-        "to_version": 2,
-        "detected_at": iso(utcnow()),
-        "kind": "edit",
-        "reverts_to": None,
-        "fields": ["title", "body"],
-        "significance": "major",
-        "summary": "title changed; body: 1 edited",
-        "reasons": ["headline rewritten"],
-        "stats": {"added": 0, "removed": 0, "edited": 1, "moved": 0},
-        "article": {"title": "A sample headline, rewritten", "url": "https://news.example/"},
-        "diff": {"text": "title: - A sample headline / + A sample headline, rewritten"},
-    }
+    """A made-up change for `alerts test`, shaped by `shape_change` exactly as real ones."""
+    now = utcnow()
+    watch = Watch(id=0, url=_SAMPLE_URL, label="sample", source="https://news.example/feed.xml")
+    old, new = (
+        _sample_snapshot(number, title, body, now)
+        for number, (title, body) in enumerate(_SAMPLE_VERSIONS, start=1)
+    )
+    data = shape_change(_sample_change(now), watch, old, new)
     key = f"msg_test_{int(time.time())}"
-    return messages.change_message(key, "article.changed", data, base_url, utcnow())
+    return messages.change_message(key, "article.changed", data, base_url, now)
+
+
+_SAMPLE_CHANGE_ID = 0  # no stored change has it, so the sample is never mistaken for one
+_SAMPLE_URL = "https://news.example/2020/11/11/sample-story"
+_SAMPLE_NOTE = "This article is made up: newswatch sent it for `newswatch alerts test`."
+_SAMPLE_VERSIONS = (  # headline and body of version 1, then of version 2
+    (
+        "Sample alert from newswatch: a headline",
+        (_SAMPLE_NOTE, "Officials said the budget would be two billion dollars over five years."),
+    ),
+    (
+        "Sample alert from newswatch: a headline, rewritten",
+        (_SAMPLE_NOTE, "Officials said the budget would be three billion dollars over five years."),
+    ),
+)
+
+
+def _sample_change(now: datetime) -> Change:
+    return Change(
+        id=_SAMPLE_CHANGE_ID,
+        watch_id=0,
+        from_version=1,
+        to_version=2,
+        detected_at=now,
+        fields=["title", "body"],
+        significance="substantive",
+        summary="title changed; body: 1 sentence edited",
+        stats={
+            "added": 0,
+            "removed": 0,
+            "edited": 1,
+            "moved": 0,
+            "reasons": ["headline reworded", "numbers changed"],
+            "events": [],
+            "paragraphs": {"added": 0, "removed": 0, "edited": 1, "moved": 0},
+        },
+    )
+
+
+def _sample_snapshot(version: int, title: str, body: Sequence[str], now: datetime) -> Snapshot:
+    return Snapshot(
+        watch_id=0,
+        version=version,
+        fetched_at=now,
+        content_hash=f"sample{version}",
+        title=title,
+        subtitle="A made-up article, to try an alert channel",
+        authors=["Newswatch Sample Desk"],
+        published_at=now - timedelta(hours=3),
+        canonical_url=_SAMPLE_URL,
+        language="en",
+        body=PARAGRAPH_BREAK.join(body),
+        extra={"url": _SAMPLE_URL, "related": []},
+    )
 
 
 def _article_json(snapshot: Any, watch: Watch) -> dict[str, Any]:

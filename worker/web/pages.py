@@ -1,4 +1,5 @@
-"""The HTML pages: dashboard, article timeline, one version, its raw HTML, diffs, search."""
+"""The HTML pages: dashboard, article timeline, one version, its raw HTML, diffs, search,
+and /changes/ID, where alerts link."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated, Any
 
 from charset_normalizer import from_bytes
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from worker.models import Change, Snapshot, Watch
 from worker.settings import CHANGE_FIELDS, SIGNIFICANCE
@@ -171,6 +172,17 @@ def diff_page(
         rendered=web.diffs.html(watch_id, old, new, mode) if old != new else None,
         q="",
     )
+
+
+@router.get("/changes/{change_id}")
+def change_page(request: Request, change_id: int) -> RedirectResponse:
+    """Where alerts link: the diff of one change, or the article page for a removal or a
+    return, which compare a version with itself."""
+    change, watch = context(request).store.change_by_id(change_id)
+    target = f"/articles/{watch.id}"
+    if change.from_version != change.to_version:
+        target += f"/diff?from={change.from_version}&to={change.to_version}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/search", response_class=HTMLResponse)
