@@ -495,6 +495,22 @@ def test_render_html_marks_word_changes() -> None:
             id="counter-words-in-a-real-sentence",
         ),
         pytest.param("Posted by Ana Lima", "Posted by Ana Lima", id="posted-by-is-not-a-dateline"),
+        pytest.param("By Ana Lima · 2 hours ago", "By Ana Lima ·", id="byline-time-unannounced"),
+        pytest.param(
+            "It was last inspected 3 years ago, according to state records.",
+            "It was last inspected 3 years ago, according to state records.",
+            id="relative-time-in-a-sentence",
+        ),
+        pytest.param(
+            "The video drew 1,234 comments on Facebook.",
+            "The video drew 1,234 comments on Facebook.",
+            id="counter-in-a-short-sentence",
+        ),
+        pytest.param(
+            "Amtrak parent shares 3% lower in early trade",
+            "Amtrak parent shares 3% lower in early trade",
+            id="shares-percent-is-not-a-share-counter",
+        ),
         pytest.param("它说。 我们走", "它说。我们走", id="cjk-gap"),
     ],
 )
@@ -524,6 +540,56 @@ NOISE_ONLY = [
         id="dateline",
     ),
 ]
+
+
+FACTS_IN_SENTENCES = [
+    pytest.param(
+        "It was last inspected 3 years ago, according to state records.",
+        "It was last inspected 30 years ago, according to state records.",
+        id="years-ago",
+    ),
+    pytest.param(
+        "Rescuers reached the wreckage 2 hours ago, officials said.",
+        "Rescuers reached the wreckage 20 minutes ago, officials said.",
+        id="hours-ago",
+    ),
+    pytest.param(
+        "The video drew 1,234 comments on Facebook.",
+        "The video drew 5,000 comments on Facebook.",
+        id="comments",
+    ),
+    pytest.param(
+        "The motion passed with 52 likes from members.",
+        "The motion passed with 12 likes from members.",
+        id="likes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FACTS_IN_SENTENCES)
+def test_times_and_counts_in_sentences_are_facts(before: str, after: str) -> None:
+    change = compare(article(body=(*BODY, before)), article(body=(*BODY, after)))
+    assert change is not None
+    assert change.significance == "substantive"
+    assert "numbers changed" in change.reasons
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("patients -- several of them", "patients — several of them", id="dashes"),
+        pytest.param("قُتل ثلاثة أشخاص في الحادث", "قتل ثلاثة أشخاص في الحادث", id="harakat"),
+        pytest.param("a\x1b\x07\x9b b", "a b", id="controls"),
+    ],
+)
+def test_typography_folds_away(before: str, after: str) -> None:
+    assert normalise_text(before) == normalise_text(after)
+
+
+def test_a_terminal_escape_in_a_page_never_reaches_the_text_diff() -> None:
+    change = compare(article(), article(body=(*BODY, "New \x1b[31mred\x1b[0m text \x07.")))
+    assert change is not None
+    assert not any(char in render_text(change) for char in "\x1b\x07")
 
 
 @pytest.mark.parametrize(("old", "new"), NOISE_ONLY)
@@ -664,7 +730,27 @@ def test_notice_removed_is_substantive_and_no_event() -> None:
     change = compare(article(body=(*BODY, notice)), article())
     assert change is not None
     assert change.events == ()
-    assert "1 notice removed" in change.reasons
+    assert change.significance == "substantive"
+    assert "update notice removed" in change.reasons
+
+
+def test_a_correction_that_disappears_is_major() -> None:
+    notice = "Correction: An earlier version of this article gave the wrong cost of the work."
+    change = compare(article(body=(*BODY, notice)), article())
+    assert change is not None
+    assert (change.significance, change.events) == ("major", ())
+    assert "correction notice removed" in change.reasons
+
+
+def test_a_reworded_correction_is_an_edit_not_a_new_correction() -> None:
+    notice = "Correction: An earlier version of this article gave the wrong cost of the work."
+    reworded = notice.replace("An earlier", "The first")
+    change = compare(article(body=(*BODY, notice)), article(body=(*BODY, reworded)))
+    assert change is not None
+    assert change.events == ()
+    assert change.significance == "substantive"
+    assert "correction notice edited" in change.reasons
+    assert "correction notice added" not in change.reasons
 
 
 # --- more significance
@@ -692,6 +778,12 @@ def test_notice_removed_is_substantive_and_no_event() -> None:
             id="headline-one-word",
         ),
         pytest.param(
+            {"body": with_paragraph(3, BODY[3].replace("Shop owners", "Shop owners in Austria"))},
+            "substantive",
+            "names changed",
+            id="place-added",
+        ),
+        pytest.param(
             {"subtitle": "Eight months of work from next spring!"},
             "trivial",
             "subtitle: punctuation or case only",
@@ -703,6 +795,38 @@ def test_more_significance(new: dict, significance: str, reason: str) -> None:
     change = compare(article(), article(**new))
     assert change is not None
     assert (change.significance, reason in change.reasons) == (significance, True), change.reasons
+
+
+SENTENCE = "The mayor said Jane Ortiz, the engineer, found the arrest lawful and the bridge safe."
+
+
+@pytest.mark.parametrize(
+    ("edited", "replacement", "significance", "reason"),
+    [
+        pytest.param("Jane Ortiz", "Janet Ortiz", "substantive", "names changed", id="first-name"),
+        pytest.param("Ortiz", "Ortez", "substantive", "names changed", id="surname"),
+        pytest.param("lawful", "unlawful", "substantive", "negation changed", id="prefix"),
+        pytest.param("found", "never found", "substantive", "negation changed", id="never"),
+        pytest.param("safe", "not safe", "substantive", "negation changed", id="not"),
+        pytest.param("engineer", "enginer", "trivial", "spelling corrected", id="lowercase-typo"),
+    ],
+)
+def test_names_and_negations_are_never_spelling(
+    edited: str, replacement: str, significance: str, reason: str
+) -> None:
+    new = SENTENCE.replace(edited, replacement, 1)
+    change = compare(article(body=(*BODY, SENTENCE)), article(body=(*BODY, new)))
+    assert change is not None
+    assert (change.significance, reason in change.reasons) == (significance, True), change.reasons
+
+
+def test_a_typo_in_a_title_case_headline_is_spelling() -> None:
+    old = article(title="Council Closes Old Bridge For Repairs After Goverment Review")
+    new = article(title="Council Closes Old Bridge For Repairs After Government Review")
+    change = compare(old, new)
+    assert change is not None
+    assert change.significance == "trivial"
+    assert "title: spelling corrected" in change.reasons
 
 
 # --- renderers: side by side, hunks

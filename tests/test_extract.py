@@ -370,3 +370,17 @@ def test_malformed_and_very_large_pages() -> None:
     assert len(article(malformed, "https://news.example/m").body) == 7
     large = "<html><body><article>" + _paragraphs(5000) + "</article></body></html>"
     assert len(article(large, "https://news.example/l").body) == 5000
+
+
+def test_control_characters_never_enter_the_article() -> None:
+    """A terminal escape hidden in a page must not reach a terminal through `show` or `diff`."""
+    paragraph = "The council met on Tuesday \x1b[2J\x1b[31mto vote\x07 on the new budget plan."
+    body = f"<p>{paragraph} It was long.</p>" * 4
+    html = (
+        "<html><head><title>Budget \x1b]0;pwned\x07vote</title></head><body><article>"
+        f"<h1>Budget vote\x1b[0m</h1>{body}</article></body></html>"
+    )
+    found = article(html, "https://example.com/a")
+    texts = [found.title, *found.body]
+    assert found.body
+    assert not any(char in text for text in texts for char in "\x1b\x07")

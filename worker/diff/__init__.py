@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from worker.diff._align import align_body, apply, mirror
 from worker.diff._grade import SIGNIFICANCE, grade, sentences_of
@@ -59,6 +60,8 @@ FIELDS = (
 _KINDS = ("added", "removed", "edited", "moved")
 
 
+NOTICE_REWORDED = 0.6  # similarity from which a new notice is an old one reworded
+
 def compare(previous: Article | None, new: Article) -> Change | None:
     """What changed from `previous` to `new`; None for a first capture or no real change."""
     if previous is None:
@@ -75,9 +78,10 @@ def compare(previous: Article | None, new: Article) -> Change | None:
     )
     old_body, new_body = _body(old), _body(cur)
     operations = align_body(old_body, new_body)
-    notices = _new_notices(old, cur)
-    removed_notices = len(set(_notices(old)) - set(_notices(cur)))
-    significance, reasons = grade(field_changes, operations, old_body, notices, removed_notices)
+    notices, edited_notices, removed_notices = _notice_changes(old, cur)
+    significance, reasons = grade(
+        field_changes, operations, old_body, notices, edited_notices, removed_notices
+    )
     sentences, paragraphs = _counts(operations)
     return Change(
         fields=fields,
@@ -106,10 +110,30 @@ def _notices(fields: dict[str, object]) -> list[tuple[str, str]]:
     return [(kind, text) for kind, text in found if kind]
 
 
-def _new_notices(old: dict[str, object], new: dict[str, object]) -> tuple[tuple[str, str], ...]:
-    """Notices of the new version whose text the old one did not have."""
-    seen = {text for _, text in _notices(old)}
-    return tuple((kind, text) for kind, text in _notices(new) if text not in seen)
+def _notice_changes(
+    old: dict[str, object], new: dict[str, object]
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """Notices added (kind, text), and the kinds of those edited and removed.
+
+    A new notice that rewords an old one of the same kind is an edit of it, not a second
+    correction: it raises no event.
+    """
+    before, after = _notices(old), _notices(new)
+    gone = [notice for notice in before if notice not in after]
+    added: list[tuple[str, str]] = []
+    edited: list[str] = []
+    for kind, text in (notice for notice in after if notice not in before):
+        earlier = next((n for n in gone if n[0] == kind and _rewords(n[1], text)), None)
+        if earlier is None:
+            added.append((kind, text))
+        else:
+            gone.remove(earlier)
+            edited.append(kind)
+    return tuple(added), tuple(edited), tuple(kind for kind, _ in gone)
+
+
+def _rewords(old: str, new: str) -> bool:
+    return SequenceMatcher(None, old, new, autojunk=False).ratio() >= NOTICE_REWORDED
 
 
 def _counts(operations: Sequence[ParagraphOp]) -> tuple[Counter[str], Counter[str]]:

@@ -40,6 +40,7 @@ _NOTICE_NAMES = {
     "editor_note": "editor's note",
     "update": "update notice",
 }
+_RETRACTABLE = frozenset({"correction", "clarification"})
 _NUMBER = r"\d+(?:[.,:/]\d+)*"
 _TOKEN = re.compile(rf"{_NUMBER}|[^\W_]+")
 _NUMBERS = re.compile(_NUMBER)
@@ -52,6 +53,11 @@ _NUMBER_WORDS = frozenset({
     "quarter", "third", "fourth", "fifth", "twice",
 })  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
+_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|none|nobody|nothing|nowhere|cannot|without)\b|n't\b",
+    re.IGNORECASE,
+)
 
 Finding = tuple[str, str]  # (significance level, reason)
 
@@ -61,13 +67,17 @@ def grade(
     operations: Sequence[ParagraphOp],
     old_body: list[str],
     notices: tuple[tuple[str, str], ...],
-    removed_notices: int,
+    edited_notices: Sequence[str] = (),
+    removed_notices: Sequence[str] = (),
 ) -> tuple[str, tuple[str, ...]]:
     """The highest level found, with every distinct reason, in order."""
     findings = [*map(_grade_field, field_changes)]
     findings += [("major", f"{_NOTICE_NAMES[kind]} added") for kind, _ in notices]
-    if removed_notices:
-        findings.append(("substantive", f"{_plural(removed_notices, 'notice')} removed"))
+    findings += [("substantive", f"{_NOTICE_NAMES[kind]} edited") for kind in edited_notices]
+    for kind in removed_notices:
+        # A correction that quietly disappears is as telling as one that appears.
+        level = "major" if kind in _RETRACTABLE else "substantive"
+        findings.append((level, f"{_NOTICE_NAMES[kind]} removed"))
     findings += _grade_body(operations, old_body)
     level = max((level for level, _ in findings), key=SIGNIFICANCE.index, default="minor")
     return level, tuple(dict.fromkeys(reason for _, reason in findings))
@@ -163,6 +173,8 @@ def _grade_edit(old: str, new: str) -> Finding:
         return "trivial", "spelling corrected"
     if _quoted_words(old) != _quoted_words(new):
         return "substantive", "quotation changed"
+    if _negations(old) != _negations(new) or _negated_word(old, new):
+        return "substantive", "negation changed"
     if _names(old) != _names(new):
         return "substantive", "names changed"
     if _changed_words(old, new) >= REWRITTEN_SENTENCE_WORDS:
@@ -202,18 +214,60 @@ def _changed_words(old: str, new: str) -> int:
 
 
 def _is_spelling(old: str, new: str) -> bool:
-    """Up to two words changed, each keeping most of its letters, no number involved."""
-    a, b = tokens(old), tokens(new)
+    """Up to two words changed, each keeping most of its letters, no number involved; not a
+    name (Jane -> Janet, Austria -> Australia) unless every word is capitalised (a title),
+    and not a word turned into its opposite (lawful -> unlawful)."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     if len(a) != len(b):
         return False
-    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return 0 < len(changed) <= 2 and all(_misspelt(x, y) for x, y in changed)
+    changed = [(x, y) for x, y in zip(a, b, strict=True) if x.casefold() != y.casefold()]
+    if not 0 < len(changed) <= 2:
+        return False
+    names_count = not (_title_case(a) and _title_case(b))
+    return all(
+        _misspelt(x.casefold(), y.casefold()) and not (names_count and _is_name(x, y))
+        for x, y in changed
+    )
 
 
 def _misspelt(a: str, b: str) -> bool:
-    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4:
+    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4 or _opposites(a, b):
         return False
     return SequenceMatcher(None, a, b).ratio() >= SPELLING_RATIO
+
+
+def _is_name(a: str, b: str) -> bool:
+    return a[:1].isupper() or b[:1].isupper()
+
+
+def _title_case(words: Sequence[str]) -> bool:
+    """Most words capitalised: a headline in title case, where capitals say nothing."""
+    letters = [word for word in words if word[:1].isalpha()]
+    return bool(letters) and sum(word[:1].isupper() for word in letters) > len(letters) / 2
+
+
+def _opposites(a: str, b: str) -> bool:
+    """One word is the other with a negating prefix: legal / illegal, able / unable."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and any(long == prefix + short for prefix in _NEGATING_PREFIXES)
+
+
+def _negated_word(old: str, new: str) -> bool:
+    """A word of one side is negated on the other: 'lawful' became 'unlawful'."""
+    a, b = tokens(old), tokens(new)
+    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return any(
+        _opposites(x, y)
+        for tag, i1, i2, j1, j2 in opcodes
+        if tag == "replace"
+        for x in a[i1:i2]
+        for y in b[j1:j2]
+    )
+
+
+def _negations(text: str) -> int:
+    """How many negations a sentence holds: not, no, never, n't, ..."""
+    return len(_NEGATION.findall(text))
 
 
 def _numbers(text: str) -> list[str]:

@@ -24,8 +24,13 @@ _CHARACTERS = str.maketrans(
         **dict.fromkeys("“”„‟«»", '"'),
         **dict.fromkeys("‐‑‒–—―−", "-"),
         **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff"),
+        # Control characters (a terminal escape in scraped text must never reach a terminal).
+        **dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0)]),
+        # Arabic harakat and tatweel, Hebrew points: vocalisation marks, not words.
+        **dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05C8)]),
     }
 )
+_DOUBLE_DASH = re.compile(r"(?<!-)-{2,3}(?!-)")  # "--" typed for a dash
 _UNITS = r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|[smhdw])"
 # The time itself; a lead ("Updated:") just before it goes too. Two patterns, not one with an
 # optional lead: an optional lead is tried at every position and made this 5 times slower.
@@ -47,12 +52,15 @@ _COUNTER_NOUNS = (
 )
 _COUNTER = re.compile(
     rf"\b{_COUNT}\s+{_COUNTER_NOUNS}\b"
-    rf"|\b(?:{_COUNTER_NOUNS}|share)\s*(?::\s*|\(\s*)?{_COUNT}\)?",
+    rf"|\b(?:{_COUNTER_NOUNS}|share)\s*(?::\s*|\(\s*)?{_COUNT}(?![\w%])\)?",
     re.IGNORECASE,
 )
-# Counters are stripped only from short lines of page furniture: in a real sentence
-# ("the agency received 45 comments") a number is news.
+# Counters and unannounced relative times ("2 hours ago") are stripped only from lines of page
+# furniture: short, and not a sentence. In a sentence ("the agency received 45 comments", "it
+# was last inspected 3 years ago.") they are news. A relative time after "Updated", "Posted",
+# ... is a timestamp wherever it is.
 _FURNITURE_WORDS = 16
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"')\]»]*\s*$")
 _DATELINE_LEAD = re.compile(
     r"^(?:last\s+)?(?:updated|published|posted|modified)\b(?:\s+(?:on|at))?\s*:?\s*", re.IGNORECASE
 )
@@ -111,31 +119,40 @@ _NOTICE_PHRASE = re.compile(
 
 
 def normalise_text(text: str) -> str:
-    """Fold typography away: NFC, straight quotes, '-' dashes, no invisibles, single spaces."""
-    return " ".join(unicodedata.normalize("NFC", text.translate(_CHARACTERS)).split())
+    """Fold typography away: NFC, straight quotes, '-' dashes, no invisibles, controls or
+    vocalisation marks, single spaces."""
+    folded = unicodedata.normalize("NFC", text).translate(_CHARACTERS)
+    if "--" in folded:
+        folded = _DOUBLE_DASH.sub("-", folded)
+    return " ".join(folded.split())
 
 
 def strip_noise(text: str) -> str:
     """A normalised paragraph without relative times, datelines and counters ('' if only noise)."""
+    short = len(text.split()) <= _FURNITURE_WORDS
+    furniture = short and not _SENTENCE_END.search(text)
     folded = text.casefold()
     if any(hint in folded for hint in _RELATIVE_HINTS):
-        text = _without_relative_times(text)
-    if len(text.split()) <= _FURNITURE_WORDS:
+        text = _without_relative_times(text, anywhere=furniture)
+    if furniture:
         text = _COUNTER.sub(" ", text)
-        if _is_dateline(text):
-            return ""
+    if short and _is_dateline(text):
+        return ""
     text = " ".join(text.split())
     if _LEFTOVER.match(text):
         return ""
     return _CJK_GAP.sub(r"\1", text) if _has_cjk_stop(text) else text
 
 
-def _without_relative_times(text: str) -> str:
-    """The text with each relative time ("Updated: 5 minutes ago") replaced by a space."""
+def _without_relative_times(text: str, anywhere: bool) -> str:
+    """The text with each relative time after a lead ("Updated: 5 minutes ago"), or with
+    each one `anywhere`, replaced by a space."""
     pieces, last = [], 0
     for match in _RELATIVE_TIME.finditer(text):
         start = match.start()
         lead = _RELATIVE_LEAD.search(text, max(last, start - 40), start)
+        if lead is None and not anywhere:
+            continue
         pieces += [text[last : lead.start() if lead else start], " "]
         last = match.end()
     return "".join(pieces) + text[last:] if pieces else text

@@ -7,7 +7,9 @@ import re
 from bs4 import Tag
 
 _SPACE = re.compile(r"\s+")
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00]")
+# Invisible characters, and control characters other than whitespace (a terminal escape in a
+# page must never reach the terminal of someone reading `newswatch diff`).
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def clean(text: str) -> str:
