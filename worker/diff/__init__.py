@@ -62,6 +62,7 @@ _KINDS = ("added", "removed", "edited", "moved")
 
 NOTICE_REWORDED = 0.6  # similarity from which a new notice is an old one reworded
 
+
 def compare(previous: Article | None, new: Article) -> Change | None:
     """What changed from `previous` to `new`; None for a first capture or no real change."""
     if previous is None:
