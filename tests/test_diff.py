@@ -868,3 +868,32 @@ def test_render_html_side_by_side_splits_the_word_diff() -> None:
 def test_render_html_rejects_an_unknown_mode() -> None:
     with pytest.raises(ValueError, match="side-by-side"):
         render_html(edited_change(), mode="sideways")
+
+
+# --- languages written without spaces
+
+ZH = "东京电视台报道，地震造成至少12人死亡。当局表示，救援工作仍在进行。首相将于明天访问灾区。"
+JA = "東京都は、新しい橋の工事が来年の春に始まると発表した。費用は約30億円になる見込みだ。"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "edited", "replacement", "highlight"),
+    [
+        pytest.param(ZH, "12", "15", "至少[-12-]{+15+}人死亡", id="chinese-number"),
+        pytest.param(ZH, "明天", "后天", "首相将于[-明-]{+后+}天访问灾区", id="chinese-word"),
+        pytest.param(JA, "春", "秋", "来年の[-春-]{+秋+}に始まる", id="japanese-word"),
+    ],
+)
+def test_one_sentence_edited_in_chinese_or_japanese_is_one_edit(
+    paragraph: str, edited: str, replacement: str, highlight: str
+) -> None:
+    """Without spaces, a paragraph is still aligned sentence by sentence and word by word:
+    one edited sentence, not the paragraph removed and added again."""
+    other = "警方正在调查事故原因。" if paragraph == ZH else "工事は二年かかる予定だ。"
+    old = article(body=(paragraph, other))
+    new = article(body=(paragraph.replace(edited, replacement, 1), other))
+    change = compare(old, new)
+    assert change is not None
+    assert (change.edited, change.added, change.removed) == (1, 0, 0)
+    assert change.significance in {"minor", "substantive"}, change.reasons
+    assert highlight in render_text(change)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from worker.diff._normalise import body_paragraphs
+from worker.diff._normalise import body_paragraphs, join_units, units
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import ParagraphOp
 
@@ -82,16 +82,16 @@ def mirror(op: ParagraphOp) -> ParagraphOp:
 
 
 def word_ops(old: str, new: str) -> tuple[WordOp, ...]:
-    """Whitespace-separated words as ('equal' | 'delete' | 'insert', text) runs."""
-    a, b = old.split(), new.split()
+    """Words (see `units`) as ('equal' | 'delete' | 'insert', text) runs."""
+    a, b = units(old), units(new)
     runs: list[WordOp] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            runs.append(("equal", " ".join(a[i1:i2])))
+            runs.append(("equal", join_units(a[i1:i2])))
         if tag in ("delete", "replace"):
-            runs.append(("delete", " ".join(a[i1:i2])))
+            runs.append(("delete", join_units(a[i1:i2])))
         if tag in ("insert", "replace"):
-            runs.append(("insert", " ".join(b[j1:j2])))
+            runs.append(("insert", join_units(b[j1:j2])))
     return tuple(runs)
 
 
@@ -148,8 +148,8 @@ def _match(old: list[str], new: list[str], similarity: Similarity, threshold: fl
     match = _Match(moves=_moves(old, new, blocks))
     moved_old = {i for i, _ in match.moves}
     moved_new = {j for _, j in match.moves}
-    words_old = [text.split() for text in old]
-    words_new = [text.split() for text in new]
+    words_old = [units(text) for text in old]
+    words_new = [units(text) for text in new]
     for i1, i2, j1, j2 in blocks:
         olds = [i for i in range(i1, i2) if i not in moved_old]
         news = [j for j in range(j1, j2) if j not in moved_new]

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
+from worker.diff._normalise import CJK_CHARACTERS
 from worker.diff._sentences import split_sentences
 from worker.types import FieldChange, ParagraphOp
 
@@ -42,7 +43,7 @@ _NOTICE_NAMES = {
 }
 _RETRACTABLE = frozenset({"correction", "clarification"})
 _NUMBER = r"\d+(?:[.,:/]\d+)*"
-_TOKEN = re.compile(rf"{_NUMBER}|[^\W_]+")
+_TOKEN = re.compile(rf"{_NUMBER}|[{CJK_CHARACTERS}]|[^\W_{CJK_CHARACTERS}]+")
 _NUMBERS = re.compile(_NUMBER)
 # "one" and "second" are left out: far more often a pronoun and a unit than a figure.
 _NUMBER_WORDS = frozenset({

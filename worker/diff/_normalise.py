@@ -73,6 +73,11 @@ _DATE_WORD = re.compile(
     re.IGNORECASE,
 )
 _LEFTOVER = re.compile(r"^[\s|·•,;:/()\[\]-]*$")
+# Chinese and Japanese write no spaces between words: each of their characters is compared as
+# a word of its own (Korean spaces its words).
+CJK_CHARACTERS = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK = re.compile(f"[{CJK_CHARACTERS}]")
+_WORD_UNITS = re.compile(f"[{CJK_CHARACTERS}]|[^\\s{CJK_CHARACTERS}]+")
 # CJK sentence ends take no space after them; normalising it away keeps the sentence join exact.
 _CJK_GAP = re.compile(r"([。！？][」』)\"']*) +")
 
@@ -125,6 +130,26 @@ def normalise_text(text: str) -> str:
     if "--" in folded:
         folded = _DOUBLE_DASH.sub("-", folded)
     return " ".join(folded.split())
+
+
+def units(text: str) -> list[str]:
+    """The words of a text, each Chinese or Japanese character one word."""
+    return _WORD_UNITS.findall(text) if _CJK.search(text) else text.split()
+
+
+def join_units(words: Sequence[str]) -> str:
+    """Words joined back: with a space, except next to a Chinese or Japanese character."""
+    out: list[str] = []
+    for word in words:
+        if out and not touching(out[-1], word):
+            out.append(" ")
+        out.append(word)
+    return "".join(out)
+
+
+def touching(left: str, right: str) -> bool:
+    """True if two runs of text meet without a space (either side Chinese or Japanese)."""
+    return bool(left and right and (_CJK.match(left[-1]) or _CJK.match(right[0])))
 
 
 def strip_noise(text: str) -> str:

@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 
 from worker.diff._align import word_ops
+from worker.diff._normalise import touching
 from worker.types import Change, FieldChange, ParagraphOp
 
 _KINDS = ("added", "removed", "edited", "moved")
@@ -103,10 +104,14 @@ def _word_diff(runs: Sequence[tuple[str, str]], wrap: Callable[[str, str], str])
     """Join wrapped word runs; a deletion and its insertion touch, as in git --word-diff."""
     out: list[str] = []
     previous = ""
+    last = ""
     for tag, words in runs:
-        glue = "" if not out or (previous, tag) == ("delete", "insert") else " "
+        close = (previous, tag) == ("delete", "insert") or touching(last, words)
+        glue = "" if not out or close else " "
         out.append(glue + wrap(tag, words))
         previous = tag
+        if tag != "delete":
+            last = words
     return "".join(out)
 
 
