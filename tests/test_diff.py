@@ -897,3 +897,15 @@ def test_one_sentence_edited_in_chinese_or_japanese_is_one_edit(
     assert (change.edited, change.added, change.removed) == (1, 0, 0)
     assert change.significance in {"minor", "substantive"}, change.reasons
     assert highlight in render_text(change)
+
+
+def test_a_paragraph_moved_and_lightly_edited_is_an_edit_at_its_new_place() -> None:
+    moved = BODY[3].replace("their doors", "their doors at midday")
+    old = article(body=(*BODY[:3], moved, BODY[4]))
+    new = article(body=(moved.replace("midday", "noon"), *BODY[:3], BODY[4]))
+    change = compare(old, new)
+    assert change is not None
+    assert (change.edited, change.added, change.removed) == (1, 0, 0)
+    assert change.significance == "minor", change.reasons
+    assert "[-midday.-]{+noon.+}" in render_text(change)
+    assert apply(old.body, change.operations) == list(new.body)

@@ -26,6 +26,9 @@ SENTENCE_EDIT_RATIO = 0.5
 PARAGRAPH_PAIR_RATIO = 0.4  # a paragraph that kept this share of its words is edited, not replaced
 MAX_PAIRS = 20_000  # candidate pairs per replaced block; beyond, only nearby ones are considered
 CANDIDATES_PER_ITEM = 4  # full similarity computations per old item, on the likeliest new ones
+MOVED_EDIT_RATIO = 0.6  # similarity from which an item removed here and added there moved
+_FAR_MIN_WORDS = 6  # shorter items are too alike by chance to be paired across the text
+_FAR_MAX_PAIRS = 2_500  # leftover pairs beyond which the far pass is skipped
 
 _MIRROR = {"added": "removed", "removed": "added", "edited": "edited", "moved": "moved"}
 _CONTAINMENT_MIN_WORDS = 8
@@ -157,7 +160,25 @@ def _match(old: list[str], new: list[str], similarity: Similarity, threshold: fl
         match.pairs += pairs
         match.removed += [i for i in olds if i not in {a for a, _ in pairs}]
         match.added += [j for j in news if j not in {b for _, b in pairs}]
+    _pair_far(match, words_old, words_new, similarity)
     return match
+
+
+def _pair_far(
+    match: _Match, old: list[list[str]], new: list[list[str]], similarity: Similarity
+) -> None:
+    """Pair what is left across blocks: an item moved and edited on the way is an edit (at
+    its new place), not a removal and an unrelated addition."""
+    olds = [i for i in match.removed if len(old[i]) >= _FAR_MIN_WORDS]
+    news = [j for j in match.added if len(new[j]) >= _FAR_MIN_WORDS]
+    if not olds or not news or len(olds) * len(news) > _FAR_MAX_PAIRS:
+        return  # a wholesale rewrite: nothing was moved
+    found = _pair(old, new, olds, news, similarity, MOVED_EDIT_RATIO)
+    if not found:
+        return
+    match.pairs = sorted(match.pairs + found)
+    match.removed = [i for i in match.removed if i not in {a for a, _ in found}]
+    match.added = [j for j in match.added if j not in {b for _, b in found}]
 
 
 def _moves(
