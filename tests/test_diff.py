@@ -495,6 +495,14 @@ def test_render_html_marks_word_changes() -> None:
             id="counter-words-in-a-real-sentence",
         ),
         pytest.param("Posted by Ana Lima", "Posted by Ana Lima", id="posted-by-is-not-a-dateline"),
+        pytest.param("WASHINGTON — Twelve died.", "Twelve died.", id="story-dateline"),
+        pytest.param("SPRINGFIELD, Ill. (AP) — Twelve died.", "Twelve died.", id="ap-dateline"),
+        pytest.param("LONDON (Reuters) - Shares fell.", "Shares fell.", id="agency-dateline"),
+        pytest.param(
+            "The US — and its allies — agreed.",
+            "The US - and its allies - agreed.",
+            id="dashes-in-a-sentence",
+        ),
         pytest.param("By Ana Lima · 2 hours ago", "By Ana Lima ·", id="byline-time-unannounced"),
         pytest.param(
             "It was last inspected 3 years ago, according to state records.",
@@ -605,6 +613,22 @@ def test_noise_only_is_not_a_change_and_keeps_the_hash(old: dict, new: dict) -> 
     ("paragraph", "sentences"),
     [
         pytest.param("One. Two! Three? Four", ["One.", "Two!", "Three?", "Four"], id="plain"),
+        pytest.param(
+            "Police arrived at 8:15 a.m. Officers closed the street.",
+            ["Police arrived at 8:15 a.m.", "Officers closed the street."],
+            id="clock-ends",
+        ),
+        pytest.param(
+            "The vote is at 8 a.m. Tuesday in the hall.",
+            ["The vote is at 8 a.m. Tuesday in the hall."],
+            id="clock-then-day",
+        ),
+        pytest.param(
+            "SPRINGFIELD, Ill. (AP) - Twelve died. More were hurt.",
+            ["SPRINGFIELD, Ill. (AP) - Twelve died.", "More were hurt."],
+            id="state-in-dateline",
+        ),
+        pytest.param("He was ill. Then he slept.", ["He was ill.", "Then he slept."], id="ill"),
         pytest.param(
             "Mr. Smith met Dr. Jones. They talked.",
             ["Mr. Smith met Dr. Jones.", "They talked."],
@@ -909,3 +933,25 @@ def test_a_paragraph_moved_and_lightly_edited_is_an_edit_at_its_new_place() -> N
     assert change.significance == "minor", change.reasons
     assert "[-midday.-]{+noon.+}" in render_text(change)
     assert apply(old.body, change.operations) == list(new.body)
+
+
+def test_two_paragraphs_merged_are_trivial_and_counted_as_moved() -> None:
+    """P2 ends with "a.m." and P3 opens with a quotation: merged, they are the same sentences."""
+    body = (
+        BODY[0],
+        "Engineers inspected the deck at 8:15 a.m.",
+        '"It is not safe," the chief engineer said after the inspection.',
+        BODY[4],
+    )
+    merged = (body[0], f"{body[1]} {body[2]}", body[3])
+    change = compare(article(body=body), article(body=merged))
+    assert change is not None
+    assert (change.significance, change.reasons) == ("trivial", ("paragraphs split or merged",))
+    assert (change.added, change.removed, change.moved) == (0, 0, 1)
+    assert change.summary == "body: 1 sentence moved"
+
+
+def test_a_dropped_dateline_is_no_change() -> None:
+    lead = "At least 12 people died on Monday when the bridge collapsed."
+    old = article(body=(f"WASHINGTON — {lead}", *BODY))
+    assert compare(old, article(body=(lead, *BODY))) is None

@@ -138,14 +138,27 @@ def _rewords(old: str, new: str) -> bool:
 
 
 def _counts(operations: Sequence[ParagraphOp]) -> tuple[Counter[str], Counter[str]]:
-    """Sentences per kind (a whole paragraph counts its sentences), and paragraphs per kind."""
+    """Sentences per kind (a whole paragraph counts its sentences), and paragraphs per kind.
+
+    A sentence removed in one place and added, the same, in another (paragraphs split or
+    merged) counts as moved.
+    """
     sentences: Counter[str] = Counter()
     paragraphs: Counter[str] = Counter()
+    gone: Counter[str] = Counter()
+    came: Counter[str] = Counter()
     for op in operations:
         old, new = sentences_of(op)
         sentences[op.kind] += max(len(old), len(new))
         if op.unit == "paragraph":
             paragraphs[op.kind] += 1
+        if op.kind in ("added", "removed"):
+            gone.update(old)
+            came.update(new)
+    relocated = sum((gone & came).values())
+    sentences["added"] -= relocated
+    sentences["removed"] -= relocated
+    sentences["moved"] += relocated
     edited = {(op.old_index, op.new_index) for op in operations if op.unit == "sentence"}
     paragraphs["edited"] = len(edited)
     return sentences, paragraphs

@@ -72,6 +72,11 @@ _DATE_WORD = re.compile(
     r"|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?",
     re.IGNORECASE,
 )
+# A dateline opening a story: "WASHINGTON - ", "SPRINGFIELD, Ill. (AP) - ", "LONDON (Reuters) - ".
+# House style, not news: dropping or changing it is no change.
+_DATELINE_PREFIX = re.compile(
+    r"^[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+)*(?:, [A-Z][\w.]*)*(?: \([\w .'-]{1,30}\))? - (?=\S)"
+)
 _LEFTOVER = re.compile(r"^[\s|·•,;:/()\[\]-]*$")
 # Chinese and Japanese write no spaces between words: each of their characters is compared as
 # a word of its own (Korean spaces its words).
@@ -154,6 +159,8 @@ def touching(left: str, right: str) -> bool:
 
 def strip_noise(text: str) -> str:
     """A normalised paragraph without relative times, datelines and counters ('' if only noise)."""
+    if text[:1].isupper() and " - " in text[:80]:
+        text = _DATELINE_PREFIX.sub("", text, count=1)
     short = len(text.split()) <= _FURNITURE_WORDS
     furniture = short and not _SENTENCE_END.search(text)
     folded = text.casefold()

@@ -20,6 +20,21 @@ _ABBREVIATIONS = frozenset({
 })  # fmt: skip
 # Abbreviations only before a number: "No. 5", but "The answer was no. Then ..."
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "pp", "fig", "art", "nr", "tel", "p"})
+# US state abbreviations in AP style, as in a dateline: "SPRINGFIELD, Ill. (AP) - ...". Only
+# capitalised and after a comma: "He was ill. Then ..." still ends a sentence.
+_STATES = frozenset({
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan",
+    "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore",
+    "pa", "tenn", "vt", "va", "wash", "wis", "wyo",
+})  # fmt: skip
+# "a.m." and "p.m." end a sentence before a capitalised word ("at 8:15 a.m. Police said"),
+# unless it names the day, month or zone: "at 8 a.m. Tuesday".
+_CLOCK = frozenset({"a.m", "p.m"})
+_WHEN = re.compile(
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|jan|feb|mar|apr|may|jun"
+    r"|jul|aug|sep|oct|nov|dec|[A-Z]{2,4}T\b|GMT|UTC",
+    re.IGNORECASE,
+)
 _LATIN_END = re.compile(r"[.!?…؟।]+[\"')\]]*(?= )")
 _CJK_END = re.compile(r"[。！？]+[」』)\"']*")
 _CJK_TAIL = re.compile(r"[。！？][」』)\"']*$")
@@ -65,4 +80,8 @@ def _ends_sentence(paragraph: str, match: re.Match[str]) -> bool:
         return False  # an initial: "J. K. Rowling"
     if word.casefold() in _NUMBER_ABBREVIATIONS:
         return not following[0].isdigit()
+    if word.casefold() in _CLOCK:
+        return not _WHEN.match(following)
+    if word[:1].isupper() and word.casefold() in _STATES:
+        return not paragraph[: match.start() - len(word)].endswith(", ")
     return "." not in word and word.casefold() not in _ABBREVIATIONS
