@@ -496,6 +496,7 @@ def test_render_html_marks_word_changes() -> None:
         ),
         pytest.param("Posted by Ana Lima", "Posted by Ana Lima", id="posted-by-is-not-a-dateline"),
         pytest.param("WASHINGTON — Twelve died.", "Twelve died.", id="story-dateline"),
+        pytest.param("By Ana Lima · 3 min read", "By Ana Lima ·", id="reading-time"),
         pytest.param("SPRINGFIELD, Ill. (AP) — Twelve died.", "Twelve died.", id="ap-dateline"),
         pytest.param("LONDON (Reuters) - Shares fell.", "Shares fell.", id="agency-dateline"),
         pytest.param(
@@ -844,13 +845,52 @@ def test_names_and_negations_are_never_spelling(
     assert (change.significance, reason in change.reasons) == (significance, True), change.reasons
 
 
-def test_a_typo_in_a_title_case_headline_is_spelling() -> None:
-    old = article(title="Council Closes Old Bridge For Repairs After Goverment Review")
-    new = article(title="Council Closes Old Bridge For Repairs After Government Review")
+@pytest.mark.parametrize(
+    ("old_title", "new_title", "significance"),
+    [
+        pytest.param("Trian derails near Springfield", "Train derails near Springfield", "trivial",
+                     id="first-word-typo"),
+        pytest.param("Mayor Jane Ortiz Vows To Rebuild", "Mayor Janet Ortiz Vows To Rebuild",
+                     "substantive", id="name-in-title-case"),
+        pytest.param("Floods Hit Austria", "Floods Hit Australia", "substantive",
+                     id="place-in-title-case"),
+    ],
+)  # fmt: skip
+def test_headline_typos_and_names(old_title: str, new_title: str, significance: str) -> None:
+    change = compare(article(title=old_title), article(title=new_title))
+    assert change is not None
+    assert change.significance == significance, change.reasons
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("It will not only rise.", "It will rise.", id="not-only"),
+        pytest.param("Police arrived at 6 a.m. Mayor Ortiz came.", "Police arrived at 6 a.m. "
+                     "Mayor Ortiz came later.", id="am-before-mayor"),
+    ],
+)  # fmt: skip
+def test_no_false_negation_and_clock_splits(before: str, after: str) -> None:
+    change = compare(article(body=(*BODY, before)), article(body=(*BODY, after)))
+    assert change is not None
+    assert "negation changed" not in change.reasons
+    assert change.edited == 1
+
+
+def test_a_notice_with_a_dash_is_a_notice_not_a_dateline() -> None:
+    notice = "UPDATE — 3:45 p.m.: Amtrak has suspended all service on the line."
+    change = compare(article(), article(body=(notice, *BODY)))
+    assert change is not None
+    assert (change.significance, change.events) == ("major", ("update",))
+    assert change.notices == (normalise_text(notice),)
+
+
+def test_an_acronym_opening_a_sentence_is_no_dateline() -> None:
+    old = article(body=(*BODY, "NATO - the alliance - agreed to send more troops to the east."))
+    new = article(body=(*BODY, "EU - the bloc - agreed to send more troops to the east."))
     change = compare(old, new)
     assert change is not None
-    assert change.significance == "trivial"
-    assert "title: spelling corrected" in change.reasons
+    assert "NATO" in render_text(change)
 
 
 # --- renderers: side by side, hunks

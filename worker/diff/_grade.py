@@ -56,7 +56,8 @@ _NUMBER_WORDS = frozenset({
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|neither|nor|none|nobody|nothing|nowhere|cannot|without)\b|n't\b",
+    r"\b(?:not(?! only)|no|never|neither|nor|none|nobody|nothing|nowhere|cannot|without)\b"
+    r"|n't\b",
     re.IGNORECASE,
 )
 
@@ -216,18 +217,20 @@ def _changed_words(old: str, new: str) -> int:
 
 def _is_spelling(old: str, new: str) -> bool:
     """Up to two words changed, each keeping most of its letters, no number involved; not a
-    name (Jane -> Janet, Austria -> Australia) unless every word is capitalised (a title),
-    and not a word turned into its opposite (lawful -> unlawful)."""
+    capitalised word after the first (a name: Jane -> Janet, Austria -> Australia), and not a
+    word turned into its opposite (lawful -> unlawful)."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     if len(a) != len(b):
         return False
-    changed = [(x, y) for x, y in zip(a, b, strict=True) if x.casefold() != y.casefold()]
+    changed = [
+        (n, x, y) for n, (x, y) in enumerate(zip(a, b, strict=True)) if x.casefold() != y.casefold()
+    ]
     if not 0 < len(changed) <= 2:
         return False
-    names_count = not (_title_case(a) and _title_case(b))
+    # The first word is capitalised anyway; in a title-case headline a name is not told apart
+    # from other words, so a changed capitalised word there is not called a typo either.
     return all(
-        _misspelt(x.casefold(), y.casefold()) and not (names_count and _is_name(x, y))
-        for x, y in changed
+        _misspelt(x.casefold(), y.casefold()) and not (n and _is_name(x, y)) for n, x, y in changed
     )
 
 
@@ -239,12 +242,6 @@ def _misspelt(a: str, b: str) -> bool:
 
 def _is_name(a: str, b: str) -> bool:
     return a[:1].isupper() or b[:1].isupper()
-
-
-def _title_case(words: Sequence[str]) -> bool:
-    """Most words capitalised: a headline in title case, where capitals say nothing."""
-    letters = [word for word in words if word[:1].isalpha()]
-    return bool(letters) and sum(word[:1].isupper() for word in letters) > len(letters) / 2
 
 
 def _opposites(a: str, b: str) -> bool:

@@ -51,6 +51,7 @@ _COUNTER_NOUNS = (
     r"|kommentare?|aufrufe|commentaires?|partages|vues|comentarios?|visitas)"
 )
 _COUNTER = re.compile(
+    r"\b\d+\s*min(?:ute)?s?\s+read\b|"
     rf"\b{_COUNT}\s+{_COUNTER_NOUNS}\b"
     rf"|\b(?:{_COUNTER_NOUNS}|share)\s*(?::\s*|\(\s*)?{_COUNT}(?![\w%])\)?",
     re.IGNORECASE,
@@ -75,7 +76,8 @@ _DATE_WORD = re.compile(
 # A dateline opening a story: "WASHINGTON - ", "SPRINGFIELD, Ill. (AP) - ", "LONDON (Reuters) - ".
 # House style, not news: dropping or changing it is no change.
 _DATELINE_PREFIX = re.compile(
-    r"^[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+)*(?:, [A-Z][\w.]*)*(?: \([\w .'-]{1,30}\))? - (?=\S)"
+    r"^[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+)*(?:, [A-Z][\w.]*)*(?: \([\w .'-]{1,30}\))? - "
+    r"(?=[A-Z0-9\"'])"
 )
 _LEFTOVER = re.compile(r"^[\s|·•,;:/()\[\]-]*$")
 # Chinese and Japanese write no spaces between words: each of their characters is compared as
@@ -118,7 +120,7 @@ NOTICE_KINDS = {
 }
 _NOTICE = re.compile(
     r"^\W{0,3}(" + "|".join(sorted(map(re.escape, NOTICE_KINDS), key=len, reverse=True)) + r")"
-    r"\b[^:.]{0,40}?\s?:",
+    r"(?:\b[^:.]{0,40}?\s?:| - )",
     re.IGNORECASE,
 )
 _NOTICE_PHRASE = re.compile(
@@ -159,8 +161,8 @@ def touching(left: str, right: str) -> bool:
 
 def strip_noise(text: str) -> str:
     """A normalised paragraph without relative times, datelines and counters ('' if only noise)."""
-    if text[:1].isupper() and " - " in text[:80]:
-        text = _DATELINE_PREFIX.sub("", text, count=1)
+    if text[:1].isupper() and " - " in text[:80] and not notice_kind(text):
+        text = _DATELINE_PREFIX.sub("", text, count=1)  # "UPDATE - ..." is a notice, kept
     short = len(text.split()) <= _FURNITURE_WORDS
     furniture = short and not _SENTENCE_END.search(text)
     folded = text.casefold()

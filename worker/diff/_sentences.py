@@ -31,9 +31,10 @@ _STATES = frozenset({
 # unless it names the day, month or zone: "at 8 a.m. Tuesday".
 _CLOCK = frozenset({"a.m", "p.m"})
 _WHEN = re.compile(
-    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|jan|feb|mar|apr|may|jun"
-    r"|jul|aug|sep|oct|nov|dec|[A-Z]{2,4}T\b|GMT|UTC",
-    re.IGNORECASE,
+    r"(?i:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+    r"|jan(?:uary)?|feb(?:ruary)?|march|mar|april|apr|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+    r"|(?:[A-Z]{1,3}T|GMT|UTC)\b"
 )
 _LATIN_END = re.compile(r"[.!?…؟।]+[\"')\]]*(?= )")
 _CJK_END = re.compile(r"[。！？]+[」』)\"']*")
