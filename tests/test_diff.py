@@ -971,6 +971,7 @@ def test_a_paragraph_moved_and_lightly_edited_is_an_edit_at_its_new_place() -> N
     assert change is not None
     assert (change.edited, change.added, change.removed) == (1, 0, 0)
     assert change.significance == "minor", change.reasons
+    assert "paragraphs reordered" in change.reasons
     assert "[-midday.-]{+noon.+}" in render_text(change)
     assert apply(old.body, change.operations) == list(new.body)
 

@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from worker.diff._normalise import body_paragraphs, join_units, units
 from worker.diff._sentences import join_sentences, split_sentences
@@ -315,6 +316,24 @@ def _untouched(n_old: int, consumed: set[int], filled: dict[int, str] | set[int]
     olds = [i for i in range(n_old) if i not in consumed]
     slots = (j for j in range(len(olds) + len(filled)) if j not in filled)
     return dict(zip(slots, olds, strict=False))
+
+
+def reordered(n_old: int, operations: Sequence[ParagraphOp]) -> bool:
+    """True if paragraphs kept, moved or edited come in another order than before (a
+    paragraph moved, edited or not on the way)."""
+    filled, consumed = _paragraph_slots(operations)
+    kept = {i: j for j, i in _untouched(n_old, consumed, filled).items()}
+    kept |= {i: j for i, j in _sentence_groups(operations)}
+    kept |= {
+        op.old_index: op.new_index
+        for op in operations
+        if op.kind == "moved"
+        and op.unit == "paragraph"
+        and op.old_index is not None
+        and op.new_index is not None
+    }
+    news = [kept[i] for i in sorted(kept)]
+    return any(a > b for a, b in pairwise(news))
 
 
 def _order_key(

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
+from worker.diff._align import reordered
 from worker.diff._normalise import CJK_CHARACTERS
 from worker.diff._sentences import split_sentences
 from worker.types import FieldChange, ParagraphOp
@@ -131,7 +132,7 @@ def _grade_body(operations: Sequence[ParagraphOp], old_body: list[str]) -> list[
         findings.append(("trivial", "paragraphs split or merged"))
     for kind, texts in (("added", added), ("removed", removed)):
         findings += _grade_whole_sentences(kind, texts, added if kind == "removed" else removed)
-    if any(op.kind == "moved" and op.unit == "paragraph" for op in operations):
+    if reordered(len(old_body), operations):
         findings.append(("minor", "paragraphs reordered"))
     if any(op.kind == "moved" and op.unit == "sentence" for op in operations):
         findings.append(("minor", "sentences reordered"))
