@@ -144,6 +144,7 @@ def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config)
         ["watch", "add", "not-a-url"],
         ["watch", "add", "https://a.example/", "--every", "soon"],
         ["watch", "add", "https://a.example/", "--every", "0s"],
+        ["watch", "add", "https://a.example/", "--every", "99999999d"],
         ["watch", "add", "http://exa mple.com/"],
         ["watch", "add", "https://a.example/a story.html"],
         ["check", "--all", "https://a.example/"],
@@ -156,6 +157,7 @@ def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config)
         "bad-url",
         "bad-every",
         "zero-every",
+        "huge-every",
         "space-in-host",
         "space-in-path",
         "all-and-urls",
@@ -238,6 +240,11 @@ def test_unusable_database_exits_1(tmp_path, capsys, write_config):
         ["source", "list"],
         ["workers"],
         ["noise", "list"],
+        ["serve"],
+        ["watch", "remove", "https://example.com/a"],
+        ["alerts", "retry", "1"],
+        ["source", "remove", "https://example.com/feed"],
+        ["noise", "forget", "example.com", "most read"],
     ],
 )
 def test_reading_a_database_that_does_not_exist_is_an_error(tmp_path, capsys, args):

@@ -271,3 +271,13 @@ def test_a_huge_retry_after_waits_max_backoff_at_most(pipe, store, watched):
     respx.get(URL).mock(return_value=httpx.Response(503, headers={"Retry-After": "999999999"}))
     record = _check(pipe, store)
     assert record.next_check_at - record.started_at <= timedelta(days=1) * 1.1
+
+
+@respx.mock
+def test_a_huge_stored_interval_is_capped_not_a_crash(pipe, store, watched, seed_v1):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    [watch] = store.claim_all("test", utcnow(), timedelta(minutes=5))
+    watch.every_seconds = 10**12  # stored before durations were capped
+    record = pipe.check(watch)
+    assert record.outcome == "new"
+    assert record.next_check_at - record.started_at <= timedelta(days=3650) * 1.2

@@ -71,12 +71,25 @@ def test_config_from_environment(tmp_path):
     [
         ("[schedule]\nevry = '15m'\n", "schedule.evry", "unknown key"),
         ("[schedule]\nevery = '15 minutes'\n", "schedule.every", "bad duration"),
+        (
+            "[[watch]]\nurl = 'https://a.example/'\nevery = '9999999999d'\n",
+            "watch[0].every",
+            "too long",
+        ),
         ("[[watch]]\nurl = 'not a url'\n", "watch[0].url", "URL"),
         ("[http]\nmax_bytes = 'lots'\n", "http.max_bytes", "integer"),
         ("[database]\nurl = 'mysql://x'\n", "database.url", "unsupported database URL"),
         ("[[alerts]]\ntype = 'carrier-pigeon'\n", "alerts[0].type", "webhook"),
     ],
-    ids=["unknown-key", "bad-duration", "bad-url", "wrong-type", "bad-database", "bad-alert"],
+    ids=[
+        "unknown-key",
+        "bad-duration",
+        "huge-duration",
+        "bad-url",
+        "wrong-type",
+        "bad-database",
+        "bad-alert",
+    ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path, text, key, problem):
     path = _config(tmp_path, text)

@@ -435,7 +435,7 @@ def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_watch_remove(args: argparse.Namespace, settings: Settings) -> int:
-    watch = _open_store(settings).remove_watch(args.url)
+    watch = _open_store(settings, create=False).remove_watch(args.url)
     print(f"no longer watching {watch.url} (its history is kept)")
     return 0
 
@@ -518,7 +518,8 @@ def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.ids) == bool(args.all_failed):
         raise UsageError("give delivery IDs or --all-failed")
-    retried = Outbox(_open_store(settings)).retry(None if args.all_failed else args.ids)
+    outbox = Outbox(_open_store(settings, create=False))
+    retried = outbox.retry(None if args.all_failed else args.ids)
     print(f"{len(retried)} deliveries pending again")
     others = sorted(set(args.ids or ()) - set(retried))
     if others:
@@ -571,7 +572,7 @@ def cmd_source_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
-    source = _open_store(settings).remove_source(args.url)
+    source = _open_store(settings, create=False).remove_source(args.url)
     print(f"no longer following {source.url} (its articles stay watched)")
     return 0
 
@@ -609,7 +610,7 @@ def _source_json(source: Source) -> dict[str, Any]:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings)
+    store = _open_store(settings, create=False)
     web.serve(settings, store, args.host or settings.web.host, args.port or settings.web.port)
     return 0
 
@@ -653,14 +654,14 @@ def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:
     for rule in rules:
         state = "learned" if rule.learned else "candidate"
         print(
-            f"{rule.host}  {rule.key!r:<24} {state:<9} {len(rule.watch_ids)} articles  "
+            f"{rule.host}  {rule.key!r:<24} {state:<9} {len(set(rule.watch_ids))} articles  "
             f"e.g. {rule.sample[:80]!r}"
         )
     return 0
 
 
 def cmd_noise_forget(args: argparse.Namespace, settings: Settings) -> int:
-    _open_store(settings).forget_noise(args.host, args.key)
+    _open_store(settings, create=False).forget_noise(args.host, args.key)
     print(f"forgot {args.key!r} on {args.host}")
     return 0
 
@@ -670,7 +671,7 @@ def _noise_json(rule: NoiseRule) -> dict[str, Any]:
         "host": rule.host,
         "key": rule.key,
         "learned": rule.learned,
-        "articles": len(rule.watch_ids),
+        "articles": len(set(rule.watch_ids)),
         "sample": rule.sample,
         "first_seen": iso(rule.first_seen),
         "last_seen": iso(rule.last_seen),

@@ -17,7 +17,7 @@ from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
 from worker.models import Watch, utcnow
 from worker.notify.rules import wants
-from worker.settings import AlertSettings, Settings
+from worker.settings import LONGEST_DURATION, AlertSettings, Settings
 from worker.store import Store, host_of, lease_held
 from worker.types import (
     AlertRequest,
@@ -273,7 +273,7 @@ class Pipeline:
         """The re-check interval of a watch: its own `every` if it has one, else the stage
         of its age since the last change (never shorter than [schedule] every)."""
         if watch.every_seconds:
-            return timedelta(seconds=watch.every_seconds)
+            return min(timedelta(seconds=watch.every_seconds), LONGEST_DURATION)
         schedule = self.settings.schedule
         stages = self._stages(watch)
         age = timedelta(0) if changed else _age(watch, now or self.clock())

@@ -40,6 +40,9 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+LONGEST_DURATION = timedelta(days=3650)  # ten years: beyond, date arithmetic overflows
+
+
 def parse_duration(value: object) -> timedelta:
     """Turn `90s`, `15m`, `2h`, `1d` or a number of seconds into a timedelta."""
     if isinstance(value, timedelta):
@@ -49,7 +52,10 @@ def parse_duration(value: object) -> timedelta:
     match = _DURATION.match(str(value))
     if not match:
         raise ValueError(f"bad duration {value!r}: write it as '90s', '15m', '2h' or '1d'")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > LONGEST_DURATION.total_seconds():
+        raise ValueError(f"duration {value!r} is too long: at most '{LONGEST_DURATION.days}d'")
+    return timedelta(seconds=seconds)
 
 
 def _positive(value: timedelta) -> timedelta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -54,6 +55,7 @@ DELIVERY_STATUSES = ("pending", "sent", "failed")
 log = logging.getLogger(__name__)
 
 Lease = tuple[str | None, datetime | None]  # (owner, expiry) as one claim set them
+NOISE_SIGHTINGS = 200  # rotations remembered per noise rule
 CLAIM_ATTEMPTS = 10  # reads per claim while other workers keep winning the candidates
 
 
@@ -1150,10 +1152,12 @@ def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: 
     if session.exec(query).first() is None:
         _insert_new(session, NoiseRule(host=host, key=key, first_seen=now, last_seen=now))
     rule = session.exec(query.with_for_update()).one()
-    if watch.id not in rule.watch_ids:
-        rule.watch_ids = [*rule.watch_ids, watch.id][-50:]
+    # One id per sighting: a block that rotates does so on every fetch, so an article counts
+    # once it showed the rotation twice; a paragraph rewritten once is an edit, not noise.
+    rule.watch_ids = [*rule.watch_ids, watch.id][-NOISE_SIGHTINGS:]
     rule.sample, rule.last_seen = sample[:500], now
-    rule.learned = rule.learned or len(rule.watch_ids) >= needed
+    rotating = [n for n, seen in Counter(rule.watch_ids).items() if seen >= 2]
+    rule.learned = rule.learned or len(rotating) >= needed
     session.add(rule)
 
 
