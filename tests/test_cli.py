@@ -194,6 +194,22 @@ def test_unknown_url_exits_1(cli, capsys):
     assert "not watched: https://nowhere.example/" in capsys.readouterr().err
 
 
+def test_adding_a_followed_source_again_changes_only_what_is_given(cli, capsys):
+    url = "https://example.com/feed.xml"
+    cli("source", "add", url, "--kind", "feed", "--allow-private", "--label", "keep")
+    cli("source", "add", url, "--every", "1h")
+    cli("source", "add", url)
+    capsys.readouterr()
+    cli("source", "list", "--json")
+    [row] = _json(capsys)
+    assert (row["kind"], row["allow_private"], row["label"], row["every"]) == (
+        "feed",
+        True,
+        "keep",
+        3600,
+    )
+
+
 def test_polling_an_unknown_source_exits_1(cli, capsys):
     assert cli("source", "poll", "https://nowhere.example/feed.xml") == 1
     assert "not a source: https://nowhere.example/feed.xml" in capsys.readouterr().err

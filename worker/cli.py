@@ -205,18 +205,20 @@ def _add_source(commands: Any) -> None:
     actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = _add(actions, "add", cmd_source_add, "follow a feed, sitemap or section page")
     add.add_argument("url", metavar="URL")
-    add.add_argument("--kind", choices=["auto", "feed", "sitemap", "section"], default="auto")
+    add.add_argument("--kind", choices=["auto", "feed", "sitemap", "section"])
     add.add_argument("--pattern", help="section pages: regex the article links must match")
     add.add_argument("--label", help="label given to the articles it enrols")
     add.add_argument("--every", type=_duration, help="poll interval (default 15m)")
     add.add_argument(
         "--allow-private",
         action="store_true",
+        default=None,
         help="its articles may resolve to private addresses (your own site)",
     )
     add.add_argument(
         "--ignore-robots",
         action="store_true",
+        default=None,
         help="do not obey robots.txt (only for sites you own)",
     )
     listing = _add(actions, "list", cmd_source_list, "sources and what they enrolled")
@@ -543,16 +545,17 @@ def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
-    values = {"url": args.url, "kind": args.kind, "pattern": args.pattern, "label": args.label}
-    values |= {"allow_private": args.allow_private, "ignore_robots": args.ignore_robots}
-    if args.every:
-        values["every"] = args.every
+    options = {"kind": args.kind, "pattern": args.pattern, "label": args.label}
+    options |= {"allow_private": args.allow_private, "ignore_robots": args.ignore_robots}
+    options |= {"every": args.every}
+    given = {name: value for name, value in options.items() if value is not None}
     try:
-        config = SourceSettings.model_validate(values)
+        config = SourceSettings.model_validate({"url": args.url, **given})
     except ValidationError as exc:
         raise UsageError(f"source {args.url}: {exc.errors()[0]['msg']}") from None
-    source = _open_store(settings).add_source(config)
-    print(f"following {source.url} ({source.kind}, every {config.every})")
+    source = _open_store(settings).add_source(config, only=set(given))
+    every = timedelta(seconds=source.every_seconds)
+    print(f"following {source.url} ({source.kind}, every {every})")
     return 0
 
 

@@ -6,7 +6,7 @@ import logging
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -161,18 +161,26 @@ class Store:
 
     # -- sources -----------------------------------------------------------------------------
 
-    def add_source(self, config: SourceSettings, *, from_config: bool = False) -> Source:
-        """Follow a feed, sitemap or section page (normalised URL); idempotent."""
+    def add_source(
+        self,
+        config: SourceSettings,
+        *,
+        from_config: bool = False,
+        only: Collection[str] | None = None,
+    ) -> Source:
+        """Follow a feed, sitemap or section page (normalised URL); idempotent.
+
+        On a known source, `only` (the options given on the command line) limits what
+        changes; without it (a new source, a config sync) the config is taken whole.
+        """
         key = _checked_url(str(config.url))
         with self.session() as session:
             source = session.exec(select(Source).where(Source.url == key)).first()
             if source is None:
                 _insert_new(session, Source(url=key, created_at=utcnow(), next_poll_at=utcnow()))
                 source = session.exec(select(Source).where(Source.url == key)).one()
-            source.kind, source.pattern, source.label = config.kind, config.pattern, config.label
-            source.every_seconds = int(config.every.total_seconds())
-            source.stages = _stage_seconds(config.stages)
-            source.allow_private, source.ignore_robots = config.allow_private, config.ignore_robots
+                only = None
+            _apply_source_options(source, config, only)
             source.active, source.from_config = True, from_config or source.from_config
             session.add(source)
         return source
@@ -1085,6 +1093,25 @@ def _merge_duplicate(session: Session, watch: Watch) -> None:
     if session.exec(query).first() is not None:
         watch.active = False
         session.add(watch)
+
+
+def _apply_source_options(
+    source: Source, config: SourceSettings, only: Collection[str] | None
+) -> None:
+    values = {
+        "kind": config.kind,
+        "pattern": config.pattern,
+        "label": config.label or None,
+        "every_seconds": int(config.every.total_seconds()),
+        "stages": _stage_seconds(config.stages),
+        "allow_private": config.allow_private,
+        "ignore_robots": config.ignore_robots,
+    }
+    names = {"every": "every_seconds"}
+    wanted = None if only is None else {names.get(name, name) for name in only}
+    for name, value in values.items():
+        if wanted is None or name in wanted:
+            setattr(source, name, value)
 
 
 def _stage_seconds(stages: Sequence[tuple[timedelta, timedelta]] | None) -> list[list[int]] | None:
