@@ -301,12 +301,31 @@ def _serve_story(url: str, title: str, paragraphs: tuple[str, ...]) -> None:
     )
 
 
-def test_paragraphs_added_to_several_articles_are_not_learned_as_noise(store, pipe, clock):
-    """Three articles that each gain an ordinary paragraph starting "The mayor" teach
-    nothing: a later edit of such a paragraph in a fourth article is still a change."""
+def _watch_stories(store) -> list[str]:
     urls = [f"https://news.example/story-{n}" for n in range(4)]
     for url in urls:
         store.add_watch(url)
+    return urls
+
+
+def _check_rounds(store, pipe, clock, urls: list[str], rounds: list[dict]) -> list[str]:
+    """Serve each round's pages (article number -> paragraphs), check every watch, 20 min
+    apart; the outcomes in order."""
+    outcomes = []
+    with respx.mock:
+        for pages in rounds:
+            for n, url in enumerate(urls):
+                _serve_story(url, f"Story number {n}", pages[n])
+            clock.now += timedelta(minutes=20)
+            for watch in store.claim_all("t", clock.now, timedelta(minutes=5)):
+                outcomes.append(pipe.check(watch).outcome)
+    return outcomes
+
+
+def test_paragraphs_added_to_several_articles_are_not_learned_as_noise(store, pipe, clock):
+    """Three articles that each gain an ordinary paragraph starting "The mayor" teach
+    nothing: a later edit of such a paragraph in a fourth article is still a change."""
+    urls = _watch_stories(store)
     supports = "The mayor said she supports the plan and will sign it into law next week."
     added = "The mayor also thanked the volunteers who cleared the streets after the storm."
     rounds = [
@@ -316,14 +335,7 @@ def test_paragraphs_added_to_several_articles_are_not_learned_as_noise(store, pi
         {n: (*_paragraphs(f"Story {n}"), added) for n in range(3)}
         | {3: (*_paragraphs("S3"), supports.replace("supports", "opposes"))},
     ]
-    outcomes = []
-    with respx.mock:
-        for pages in rounds:
-            for n, url in enumerate(urls):
-                _serve_story(url, f"Story number {n}", pages[n])
-            clock.now += timedelta(minutes=20)
-            for watch in store.claim_all("t", clock.now, timedelta(minutes=5)):
-                outcomes.append(pipe.check(watch).outcome)
+    outcomes = _check_rounds(store, pipe, clock, urls, rounds)
     assert outcomes == ["new"] * 4 + ["changed"] * 3 + ["unchanged"] * 4 + ["changed"]
     assert store.learned_noise(urls[3]) == frozenset()
 
@@ -331,9 +343,7 @@ def test_paragraphs_added_to_several_articles_are_not_learned_as_noise(store, pi
 def test_one_rewrite_per_article_teaches_no_rule(store, pipe, clock):
     """Three articles that each rewrite a "The mayor ..." paragraph once are three edits, not
     a rotating block: a fourth article's rewrite is still a change."""
-    urls = [f"https://news.example/story-{n}" for n in range(4)]
-    for url in urls:
-        store.add_watch(url)
+    urls = _watch_stories(store)
     before = "The mayor said the vote would be held on Monday."
     after = "The mayor announced that the vote was cancelled and the council dissolved."
     rounds = [
@@ -341,14 +351,7 @@ def test_one_rewrite_per_article_teaches_no_rule(store, pipe, clock):
         {n: (*_paragraphs(f"Story {n}"), after if n < 3 else before) for n in range(4)},
         {n: (*_paragraphs(f"Story {n}"), after) for n in range(4)},
     ]
-    outcomes = []
-    with respx.mock:
-        for pages in rounds:
-            for n, url in enumerate(urls):
-                _serve_story(url, f"Story number {n}", pages[n])
-            clock.now += timedelta(minutes=20)
-            for watch in store.claim_all("t", clock.now, timedelta(minutes=5)):
-                outcomes.append(pipe.check(watch).outcome)
+    outcomes = _check_rounds(store, pipe, clock, urls, rounds)
     assert outcomes == ["new"] * 4 + ["changed"] * 3 + ["unchanged"] * 4 + ["changed"]
     assert store.learned_noise(urls[3]) == frozenset()
 
