@@ -318,13 +318,17 @@ def _untouched(n_old: int, consumed: set[int], filled: dict[int, str] | set[int]
     return dict(zip(slots, olds, strict=False))
 
 
+def _kept(n_old: int, operations: Sequence[ParagraphOp]) -> dict[int, int]:
+    """Old paragraphs left alone or edited in place or elsewhere: old index -> new index."""
+    filled, consumed = _paragraph_slots(operations)
+    kept = {i: j for j, i in _untouched(n_old, consumed, filled).items()}
+    return kept | {i: j for i, j in _sentence_groups(operations)}
+
+
 def reordered(n_old: int, operations: Sequence[ParagraphOp]) -> bool:
     """True if paragraphs kept, moved or edited come in another order than before (a
     paragraph moved, edited or not on the way)."""
-    filled, consumed = _paragraph_slots(operations)
-    kept = {i: j for j, i in _untouched(n_old, consumed, filled).items()}
-    kept |= {i: j for i, j in _sentence_groups(operations)}
-    kept |= {
+    kept = _kept(n_old, operations) | {
         op.old_index: op.new_index
         for op in operations
         if op.kind == "moved"
@@ -340,9 +344,7 @@ def _order_key(
     old: list[str], operations: list[ParagraphOp]
 ) -> Callable[[ParagraphOp], tuple[float, int, float]]:
     """Reading order of the new version; a removal sits where its old neighbours went."""
-    filled, consumed = _paragraph_slots(operations)
-    paired = {i: j for i, j in _sentence_groups(operations)}
-    kept = {i: j for j, i in _untouched(len(old), consumed, filled).items()} | paired
+    kept = _kept(len(old), operations)
 
     def key(op: ParagraphOp) -> tuple[float, int, float]:
         if op.unit == "paragraph":
