@@ -105,6 +105,12 @@ _SHAPES: dict[str, Callable[[int], str]] = {
     "link-boxes": lambda n: f"<div class='related'><a href='/a'>{_SENTENCE}</a></div>" * n,
     "table-cells": lambda n: "<table>" + f"<tr><td>{_SENTENCE}</td></tr>" * n + "</table>",
     "br-runs": lambda n: "<div>" + f"{_SENTENCE}<br><br>" * n + "</div>",
+    "stated-body-nested": lambda n: (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "'
+        + f"{_SENTENCE} " * n
+        + '"}</script>'
+        + f"<div><p><span>{_SENTENCE}" * n
+    ),
 }
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
+import sqlalchemy as sa
 
 from worker.cli import _claim_all
 from worker.fetch import Fetcher
@@ -168,10 +169,48 @@ def test_a_crashed_check_is_recorded_as_a_failed_check(store, monkeypatch):
         fetcher.close()
     assert counts == {"error": 1}
     [check] = store.checks(url)
-    assert (check.outcome, check.error) == ("error", "internal error: RuntimeError")
+    assert check.outcome == "error"
+    # The Check row is a bug report: the exception, its message and the newswatch line it hit.
+    assert check.error.startswith("internal error: RuntimeError: a bug at pipeline.py:")
+    assert check.error.endswith(" in _check")
     [(watch, _)] = store.list_watches()
     assert (watch.consecutive_failures, watch.lease_owner) == (1, None)
     assert watch.next_check_at > utcnow() + timedelta(minutes=20)
+
+
+@respx.mock
+def test_a_check_failing_inside_the_store_leaves_the_next_one_free_to_store_it(store, seed_v1):
+    """Nothing stored moves forward on an internal error (validators, last raw hash): the next
+    check fetches, extracts and stores the same content."""
+    url = "https://example.com/2020/11/11/story"
+    headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'}
+    route = respx.get(url).mock(return_value=httpx.Response(200, content=seed_v1, headers=headers))
+    store.add_watch(url)
+    settings = Settings(http=HttpSettings(per_host_delay=timedelta(0), retries=0))
+    fetcher = Fetcher(settings.http)
+    svc = Service(settings, store, Pipeline(settings, store, fetcher), worker_id="test:1")
+    real_save = store.save_check
+
+    def failing_once(record, lease=None):
+        if record.article is not None:
+            store.save_check = real_save
+            raise sa.exc.StatementError("cannot store", "INSERT ...", {}, ValueError("bad value"))
+        return real_save(record, lease=lease)
+
+    store.save_check = failing_once
+    try:
+        assert svc.check_claiming(_claim_all(store, svc)) == {"error": 1}
+        [(watch, _)] = store.list_watches()
+        assert (watch.etag, watch.raw_hash) == (None, None)
+        store.release(watch.id, utcnow())  # due again now, not after the backoff
+        assert svc.check_claiming(_claim_all(store, svc)) == {"new": 1}
+    finally:
+        svc.close()
+        fetcher.close()
+    assert "If-None-Match" not in route.calls[1].request.headers
+    assert [s.version for s in store.snapshots(url)] == [1]
+    assert [c.outcome for c in store.checks(url)] == ["new", "error"]
+    assert "StatementError" in store.checks(url)[1].error
 
 
 def test_the_service_prunes_with_the_configured_ages(store, write_config, tmp_path):

@@ -1,12 +1,21 @@
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
 from worker import extract
 from worker.errors import NotFoundError, UsageError
-from worker.models import Check, Delivery, RawPage, Snapshot, Watch, WorkerState, utcnow
+from worker.models import (
+    Check,
+    Delivery,
+    RawPage,
+    Snapshot,
+    Watch,
+    WorkerState,
+    fit_article,
+    utcnow,
+)
 from worker.settings import SourceSettings, WatchSettings
 from worker.store import Outbox, Store, _insert_new
 from worker.types import (
@@ -326,3 +335,32 @@ def test_a_watch_added_by_hand_is_never_merged_away(store):
     store.save_check(_record(store, watches[first].id, canonical_url=canonical))
     assert _active(store) == {first: False, second: True}  # the feed's copy gives way
     assert {w.source for w, _ in store.list_watches()} == {"https://example.com/feed.xml"}
+
+
+def test_values_no_column_takes_are_fitted_not_fatal(store):
+    """NUL and lone surrogates are removed, a naive datetime and an over-wide URL dropped:
+    saving a scraped page can never fail on one field."""
+    article = Article(
+        url="https://news.example/a",
+        title="Bad\x00title",
+        authors=("Ann\ud800 Lee",),
+        published=datetime(2020, 11, 11, 13, 47),  # naive
+        modified=datetime(2020, 11, 11, 14, 0, tzinfo=UTC),
+        canonical_url="https://news.example/" + "x" * 3000,
+        body=("First\x00 paragraph.", "Second."),
+        related=(Link(text="Rel\x00ated", url="https://news.example/r"),),
+    )
+    fitted, dropped = fit_article(article)
+    assert dropped == ["authors", "body", "canonical_url", "published", "related", "title"]
+    assert (fitted.title, fitted.authors, fitted.body) == (
+        "Badtitle",
+        ("Ann Lee",),
+        ("First paragraph.", "Second."),
+    )
+    assert (fitted.published, fitted.canonical_url) == (None, None)
+    assert fitted.modified == article.modified
+    assert fit_article(fitted) == (fitted, [])
+    watch = store.add_watch(article.url)
+    store.save_check(_record(store, watch.id, outcome="new", article=fitted, content_hash="h"))
+    [stored] = store.snapshots(article.url)
+    assert (stored.title, stored.authors) == ("Badtitle", ["Ann Lee"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
+
+from worker.types import Article
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -256,3 +260,38 @@ class WorkerState(SQLModel, table=True):
     checks: int = 0
     changes: int = 0
     errors: int = 0
+
+
+# Characters no database column takes: NUL (PostgreSQL text) and lone surrogates (UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_WIDTHS = {"canonical_url": URL_LENGTH, "image": URL_LENGTH, "language": LANGUAGE_LENGTH}
+_WIDTHS |= {"site_name": SITE_NAME_LENGTH}
+
+
+def fit_article(article: Article) -> tuple[Article, list[str]]:
+    """The article with every value its Snapshot columns can hold, and the fields that had
+    to give something up: characters no column takes are removed, a datetime without a zone
+    or a value too wide for its column is dropped. Saving then cannot fail on one field."""
+    changes: dict[str, Any] = {}
+    for name in ("title", "subtitle", "site_name", "image_caption", "canonical_url", "image"):
+        value = getattr(article, name)
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            changes[name] = _UNSTORABLE.sub("", value)
+    for name in ("authors", "body"):
+        values: tuple[str, ...] = getattr(article, name)
+        if any(_UNSTORABLE.search(value) for value in values):
+            changes[name] = tuple(_UNSTORABLE.sub("", value) for value in values)
+    if any(_UNSTORABLE.search(f"{link.text}{link.url}") for link in article.related):
+        changes["related"] = tuple(
+            replace(link, text=_UNSTORABLE.sub("", link.text), url=_UNSTORABLE.sub("", link.url))
+            for link in article.related
+        )
+    for name, width in _WIDTHS.items():
+        value = changes.get(name, getattr(article, name))
+        if value is not None and len(value) > width:
+            changes[name] = None
+    for name in ("published", "modified"):
+        value = getattr(article, name)
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            changes[name] = None
+    return (replace(article, **changes), sorted(changes)) if changes else (article, [])

@@ -7,6 +7,7 @@ import logging
 import random
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 from worker import diff, extract, guard
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
-from worker.models import Watch, utcnow
+from worker.models import Watch, fit_article, utcnow
 from worker.notify.rules import wants
 from worker.settings import LONGEST_DURATION, AlertSettings, Settings
 from worker.store import Store, host_of, lease_held
@@ -78,7 +79,7 @@ class Pipeline:
     def crashed(self, watch: Watch, exc: Exception) -> CheckRecord:
         """Record a check that a bug (or the database) broke, so that it shows among the
         failing watches instead of vanishing; the watch backs off like any failure."""
-        record = self._failed(watch, self.clock(), f"internal error: {type(exc).__name__}", None)
+        record = self._failed(watch, self.clock(), f"internal error: {bug_report(exc)}", None)
         self.store.save_check(record, lease=lease_held(watch))
         return record
 
@@ -96,6 +97,9 @@ class Pipeline:
         stored = self.store.latest_version(_id(watch))
         with self._parse_lock:
             article = extract.article(fetched.html, fetched.final_url)
+        article, dropped = fit_article(article)
+        if dropped:
+            log.warning("%s: values that cannot be stored dropped from %s", watch.url, dropped)
         return self._compare(watch, base, stored, article)
 
     def _compare(
@@ -395,6 +399,20 @@ def _with_body(record: CheckRecord, fetched: FetchResult) -> CheckRecord:
         etag=fetched.etag,
         last_modified=fetched.last_modified,
     )
+
+
+def bug_report(exc: BaseException) -> str:
+    """The exception and the newswatch line it came from: 'KeyError: 'x' at store.py:12 in f'."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _PACKAGE in f.filename]
+    where = ""
+    if frames:
+        frame = frames[-1]
+        where = f" at {frame.filename.rpartition(_PACKAGE)[2]}:{frame.lineno} in {frame.name}"
+    message = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}{': ' + message if message else ''}{where}"
+
+
+_PACKAGE = "/worker/"
 
 
 def _with_duration(record: CheckRecord, t0: float) -> CheckRecord:

@@ -69,6 +69,7 @@ def snapshot_json(snapshot: Snapshot, body: bool) -> dict[str, Any]:
         "authors": snapshot.authors,
         "published": iso(snapshot.published_at),
         "modified": iso(snapshot.modified_at),
+        "dates": snapshot.extra.get("dates", {}),
         "canonical_url": snapshot.canonical_url,
         "language": snapshot.language,
         "site_name": snapshot.site_name,

@@ -38,6 +38,7 @@ from worker.settings import SourceSettings, WatchSettings
 from worker.types import (
     Article,
     CheckRecord,
+    DateNote,
     Discovered,
     Link,
     PollRecord,
@@ -912,7 +913,14 @@ def snapshot_article(snapshot: Snapshot) -> Article:
         image_caption=snapshot.image_caption,
         body=tuple(snapshot.body.split(PARAGRAPH_BREAK)) if snapshot.body else (),
         related=related,
+        dates=tuple((name, DateNote(**note)) for name, note in _dates_of(snapshot).items()),
     )
+
+
+def _dates_of(snapshot: Snapshot) -> dict[str, dict[str, str]]:
+    """How the page stated each date (stored since extractor 3; absent before)."""
+    dates = snapshot.extra.get("dates")
+    return dates if isinstance(dates, dict) else {}
 
 
 def _checked_url(url: str) -> str:
@@ -1289,7 +1297,11 @@ def _snapshot_row(watch: Watch, version: int, record: CheckRecord, article: Arti
         image=article.image,
         image_caption=article.image_caption,
         body=PARAGRAPH_BREAK.join(article.body),
-        extra={"url": article.url, "related": [asdict(link) for link in article.related]},
+        extra={
+            "url": article.url,
+            "related": [asdict(link) for link in article.related],
+            "dates": {name: asdict(note) for name, note in article.dates},
+        },
         raw_hash=record.raw_hash if record.raw is not None else None,
         extractor_version=record.extractor_version,
     )

@@ -36,6 +36,19 @@ class Link:
 
 
 @dataclass(frozen=True)
+class DateNote:
+    """How a page stated one of its dates.
+
+    `precision` is "day" (a date alone, kept as midnight UTC) or "time". `zone` says where the
+    UTC offset of a time came from: "stated" (the value carried it), "page" (another date or the
+    visible dateline of the same page) or "assumed" (nowhere: UTC); empty for a day.
+    """
+
+    precision: str = "time"
+    zone: str = "stated"
+
+
+@dataclass(frozen=True)
 class Article:
     """One extraction of an article page.
 
@@ -56,6 +69,7 @@ class Article:
     body: tuple[str, ...] = ()
     related: tuple[Link, ...] = ()
     reason: str | None = None
+    dates: tuple[tuple[str, DateNote], ...] = ()  # ("published" | "modified", how it was stated)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from worker.types import Article
 
 __all__ = ["EXTRACTOR_VERSION", "article"]
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _extract(html: str, url: str) -> Article:
         return Article(url=url, reason="empty page")
     soup = BeautifulSoup(html, "lxml")
     meta = read_metadata(soup, url)
-    body = extract_body(soup, url, meta.title, meta.standfirst)
+    body = extract_body(soup, url, meta.title, meta.standfirst, meta.article_body)
     wall = _walls.verdict(html, meta.title, body.paragraphs)
     if wall:
         paragraphs = body.paragraphs if _walls.keeps_body(wall) else ()
@@ -66,6 +66,7 @@ def _extract(html: str, url: str) -> Article:
         body=body.paragraphs,
         related=body.related,
         reason=body.reason,
+        dates=meta.dates,
     )
 
 

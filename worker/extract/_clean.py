@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
+from worker.extract import _panels
 from worker.extract._text import attr, class_and_id, clean, text_of
 from worker.extract._tree import elements
 from worker.types import Link
@@ -75,6 +76,7 @@ def prune(soup: BeautifulSoup, root: Tag, base_url: str) -> list[list[Link]]:
     markers inside its content.
     """
     found: list[list[Link]] = []
+    marks = _panels.marks_of(root)
     stack: list[PageElement] = list(reversed(root.contents))
     while stack:
         node = stack.pop()
@@ -82,9 +84,15 @@ def prune(soup: BeautifulSoup, root: Tag, base_url: str) -> list[list[Link]]:
             if isinstance(node, Comment):
                 node.extract()
             continue
-        if node.name in _NEVER_TEXT or _is_hidden(node) or _is_chrome(node):
+        mark = marks.get(id(node)) or _panels.Marks()
+        if (
+            node.name in _NEVER_TEXT
+            or _is_hidden(node)
+            or _is_chrome(node)
+            or _panels.is_overlay(node, mark)
+        ):
             node.decompose()
-        elif _is_related(node):
+        elif _is_related(node) or _panels.is_teaser_list(node, mark):
             marker = soup.new_tag(RELATED_MARK)
             marker["data-i"] = str(len(found))
             found.append(_links(node, base_url))

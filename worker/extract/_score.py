@@ -209,10 +209,26 @@ def _belongs(
     score = known.score if known is not None else _inner_score(sibling, candidates, bonus)
     if score is not None and score + bonus >= threshold:
         return True
-    if sibling.name != "p":
+    paragraph = _as_paragraph(sibling)
+    if paragraph is None:
         return False
-    text = clean(sibling.get_text())
-    density = link_density(sibling)
+    text = clean(paragraph.get_text())
+    density = link_density(paragraph)
     if len(text) > 80:
         return density < 0.25
     return len(text) > 0 and density == 0 and bool(re.search(r"\.( |$)", text))
+
+
+def _as_paragraph(tag: Tag) -> Tag | None:
+    """A <p>, or the one <p> a wrapper element holds (pages that put each paragraph in its
+    own <div> break the article into siblings that score too little one by one)."""
+    for _ in range(3):
+        if tag.name == "p":
+            return tag
+        children = [child for child in tag.children if isinstance(child, Tag)]
+        if len(children) != 1 or tag.name not in {"div", "section"}:
+            return None
+        if any(isinstance(c, str) and c.strip() for c in tag.children):
+            return None
+        tag = children[0]
+    return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
-from worker.extract import _clean, _score
+from worker.extract import _clean, _score, _stated
 from worker.extract._measure import Measure, measure
 from worker.extract._text import attr, class_and_id, clean
 from worker.extract._tree import elements
@@ -38,6 +39,9 @@ _BLOCKS = frozenset(
 # too, as in Readability: otherwise the div is not scored and its text is lost).
 _WRAP_TRIGGERS = _BLOCKS | {"img"}
 _KEEP = frozenset({"body", "a", "html", "article", "main"})
+# Text elements are judged by their place, not their class: a 'subheader' <h2> or a
+# 'header-note' <p> inside the article is article text.
+_TEXT = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
 _CONDITIONAL = ("form", "fieldset", "table", "ul", "ol", "div", "section")
 _NOISE = re.compile(
     r"^(advertisement|advertising|ad|sponsored|sponsored content|continue reading|"
@@ -46,6 +50,9 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _BREAK = "\x00"
+# A table row is one paragraph, its cells joined: an edited figure is then an edit of its row.
+_CELLS = frozenset({"td", "th"})
+_CELL_SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
@@ -90,37 +97,102 @@ class _Undo:
         self._removed.clear()
 
 
-def extract_body(soup: BeautifulSoup, url: str, title: str = "", subtitle: str = "") -> Body:
-    """Find the article text of a parsed page. The tree is modified."""
+def extract_body(
+    soup: BeautifulSoup, url: str, title: str = "", subtitle: str = "", stated: str = ""
+) -> Body:
+    """Find the article text of a parsed page. The tree is modified.
+
+    `stated` is JSON-LD's articleBody: with the itemprop=articleBody element, it points at
+    the container, and the attempt whose paragraphs match it best wins.
+    """
     root = soup.body or soup
     related = _clean.prune(soup, root, url)
     _wrap_loose_text(soup, root)
-    best: tuple[list[str], list[int]] = ([], [])
+    reference = _stated.reference_words(stated)
+    found = _scored(root, title, subtitle)
+    container = _stated.container(root, reference)
+    if container is not None:
+        found = _best(found, _within(container, title, subtitle), reference)
+    paragraphs, markers = found
+    links = tuple(link for index in markers for link in related[index])
+    if not paragraphs:
+        return Body(related=links, reason="no article text found")
+    return Body(tuple(paragraphs), links)
+
+
+_Found = tuple[list[str], list[int]]  # paragraphs and the related markers among them
+
+
+def _scored(root: Tag, title: str, subtitle: str) -> _Found:
+    """Readability's way: the best-scoring container, cleaned less strictly until enough."""
+    best: _Found = ([], [])
     for flags in _ATTEMPTS:
         paragraphs, markers = _attempt(root, flags)
         paragraphs = _drop_repeats(paragraphs, title, subtitle)
-        if sum(map(len, paragraphs)) >= MIN_BODY_CHARS:
+        if _size(paragraphs) >= MIN_BODY_CHARS:
+            return paragraphs, markers
+        if _size(paragraphs) > _size(best[0]):
             best = (paragraphs, markers)
-            break
-        if sum(map(len, paragraphs)) > sum(map(len, best[0])):
-            best = (paragraphs, markers)
-    links = tuple(link for index in best[1] for link in related[index])
-    if not best[0]:
-        return Body(related=links, reason="no article text found")
-    return Body(tuple(best[0]), links)
+    return best
 
 
-def _attempt(root: Tag, flags: _Flags) -> tuple[list[str], list[int]]:
-    """One pass of scoring and cleaning; rolled back so that the next pass starts afresh."""
+def _within(container: Tag, title: str, subtitle: str) -> list[_Found]:
+    """The stated container cleaned by each attempt's rules, strictest first."""
+    found = []
+    for flags in _ATTEMPTS:
+        paragraphs, markers = _attempt(container, flags, whole=True)
+        found.append((_drop_repeats(paragraphs, title, subtitle), markers))
+    return found
+
+
+def _best(scored: _Found, stated: list[_Found], reference: list[str]) -> _Found:
+    """The stated container's paragraphs unless the scored ones are clearly the article.
+
+    With the stated text, the attempt closest to it wins (the stated container first on a
+    tie); without it, the strictest attempt on the container that holds enough text.
+    """
+    if reference and not _summarises(reference, scored[0]):
+        ranked = [*stated, scored]
+        scores = [_stated.overlap(reference, _words(found[0])) for found in ranked]
+        return ranked[max(range(len(ranked)), key=lambda i: (scores[i], -i))]
+    enough = next((found for found in stated if _size(found[0]) >= MIN_BODY_CHARS), None)
+    if enough is None or _size(enough[0]) < _size(scored[0]) / 2:
+        return scored
+    return enough
+
+
+def _summarises(reference: list[str], paragraphs: list[str]) -> bool:
+    """Whether the stated text is only a summary of a longer article found on the page."""
+    found = _words(paragraphs)
+    if len(reference) * 2 > len(found):
+        return False
+    shared = sum((Counter(reference) & Counter(found)).values())
+    return shared >= 0.9 * len(reference)
+
+
+def _size(paragraphs: list[str]) -> int:
+    return sum(map(len, paragraphs))
+
+
+def _words(paragraphs: list[str]) -> list[str]:
+    return _stated.words_of(" ".join(paragraphs))
+
+
+def _attempt(root: Tag, flags: _Flags, whole: bool = False) -> _Found:
+    """One pass of scoring and cleaning; rolled back so that the next pass starts afresh.
+
+    With `whole`, `root` is the article's container as the page states it: it is cleaned
+    as a whole instead of searched for the best-scoring part.
+    """
     undo = _Undo()
     if flags.strip_unlikely:
         _remove_unlikely(root, undo)
     candidates = _score.score_candidates(root, flags.weigh_classes)
-    top = _score.top_candidate(candidates, flags.weigh_classes)
+    top = root if whole else _score.top_candidate(candidates, flags.weigh_classes)
     if top is None:
         undo.restore()
         return [], []
-    blocks = _score.content_blocks(top, candidates)
+    blocks = [top] if whole else _score.content_blocks(top, candidates)
     for block in blocks:
         _clean_content(block, candidates, flags, undo)
     paragraphs = paragraphs_of(blocks)
@@ -158,7 +230,7 @@ def _remove_unlikely(root: Tag, undo: _Undo) -> None:
     stack: list[tuple[Tag, bool]] = [(c, False) for c in reversed(root.contents) if _is_tag(c)]
     while stack:
         tag, in_table = stack.pop()
-        if not in_table and tag.name not in _KEEP and _is_unlikely(tag):
+        if not in_table and tag.name not in _KEEP | _TEXT and _is_unlikely(tag):
             undo.remove(tag)
             continue
         in_table = in_table or tag.name in {"table", "code"}
@@ -269,6 +341,11 @@ def _pieces(block: Tag) -> list[str | None]:
             if node.name == "br":
                 pieces.append(_BREAK)
                 continue
+            if node.name in _CELLS:
+                if _after_cell(node):
+                    pieces.append(_CELL_SEPARATOR)
+                stack.extend(reversed(node.contents))
+                continue
             is_block = node.name in _BLOCKS
             if is_block:
                 pieces.append(None)
@@ -277,6 +354,14 @@ def _pieces(block: Tag) -> list[str | None]:
         elif isinstance(node, NavigableString) and type(node) is NavigableString:
             pieces.append(str(node))
     return pieces
+
+
+def _after_cell(cell: Tag) -> bool:
+    """Whether an element comes after another in its row (walks back to the nearest tag)."""
+    node = cell.previous_sibling
+    while node is not None and not isinstance(node, Tag):
+        node = node.previous_sibling
+    return node is not None
 
 
 def _flush(buffer: list[str], paragraphs: list[str]) -> None:

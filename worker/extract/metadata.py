@@ -6,15 +6,17 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from dateutil import parser as dateparser
 
+from worker.extract._dates import MAX_LENGTH as MAX_DATE
+from worker.extract._dates import Stamp, parse_stamp, settle, zone_of
 from worker.extract._text import attr, class_and_id, clean, text_of
 from worker.extract._tree import by_name, elements, first
+from worker.types import DateNote
 
 ARTICLE_TYPES = frozenset(
     {
@@ -71,8 +73,14 @@ _PUBLISHED_KEYS = (
     "date",
     "pubdate",
     "publish-date",
+    *("publishdate", "publish_date", "pub_date", "published_time", "og:published_time"),
+    *("article.published", "article_date_original", "dcterms.created", "dc.date.created"),
+    *("cxenseparse:recs:publishtime", "release_date", "date.published"),
 )
-_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified")
+_MODIFIED_KEYS = (
+    *("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified"),
+    *("dcterms.modified", "article.updated", "article_date_updated", "lastmod", "modified_time"),
+)
 _IMAGE_KEYS = (
     "og:image",
     "og:image:url",
@@ -110,6 +118,7 @@ _LEAD_CLASS = re.compile(
     r"strapline|excerpt|sapo|chapo|description)($|[-_])",
     re.IGNORECASE,
 )
+_DATELINE_CLASS = re.compile(r"date|time|posted|published|updated|byline|meta", re.IGNORECASE)
 _CREDIT = re.compile(r"credit|copyright|caption", re.IGNORECASE)
 _BYLINE_CLASS = re.compile(r"byline|author|writtenby|p-author", re.IGNORECASE)
 
@@ -129,6 +138,8 @@ class Metadata:
     image: str | None = None
     image_caption: str | None = None
     standfirst: str = ""  # the visible lead element, which the body must not repeat
+    dates: tuple[tuple[str, DateNote], ...] = ()
+    article_body: str = ""  # JSON-LD's articleBody, as the page states it
 
 
 @dataclass(frozen=True)
@@ -155,18 +166,22 @@ def read_metadata(soup: BeautifulSoup, url: str) -> Metadata:
     site_name = _site_name(metas, ld)
     image = _image(page, metas, ld, url)
     standfirst = _lead_element_text(page)
+    language = _language(page, metas, ld)
+    published, modified, dates = _dates(page, metas, ld, language)
     return Metadata(
         title=_title(page, metas, ld, site_name, url),
         subtitle=_subtitle(page, metas, ld, standfirst),
         authors=_authors(page, metas, ld, _site_marks(site_name, url)),
-        published=_published(page, metas, ld),
-        modified=_first_date([_ld_str(ld, "dateModified"), *_values(metas, _MODIFIED_KEYS)]),
+        published=published,
+        modified=modified,
         canonical_url=_canonical(page, metas, ld, url),
-        language=_language(page, metas, ld),
+        language=language,
         site_name=site_name,
         image=image,
         image_caption=_image_caption(page, image),
         standfirst=standfirst,
+        dates=dates,
+        article_body=_ld_text(ld, "articleBody"),
     )
 
 
@@ -177,7 +192,7 @@ def _meta_values(page: _Page) -> dict[str, list[str]]:
     """Every <meta> content keyed by its lower-cased name, property or itemprop."""
     metas: dict[str, list[str]] = {}
     for tag in page.all("meta"):
-        content = clean(attr(tag, "content"))
+        content = clean(attr(tag, "content") or attr(tag, "value"))
         if not content:
             continue
         for key_attr in ("name", "property", "itemprop", "http-equiv"):
@@ -242,6 +257,11 @@ def _ld_str(ld: dict, key: str) -> str:
     return clean(unescape(value)) if isinstance(value, str) else ""
 
 
+def _ld_text(ld: dict, key: str) -> str:
+    value = ld.get(key)
+    return value if isinstance(value, str) else ""
+
+
 # --- fields ------------------------------------------------------------------------------
 
 
@@ -264,10 +284,22 @@ def _title(page: _Page, metas: dict[str, list[str]], ld: dict, site: str | None,
     agreed = [c for c in structured if _squash(strip_site_name(c, site, url, heading)) in seen]
     for candidate in [*agreed, *structured, heading]:
         if candidate:
-            return strip_site_name(candidate, site, url, heading)
+            return _uncut(strip_site_name(candidate, site, url, heading), page_title)
     if page_title:
         return _drop_last_part(strip_site_name(page_title, site, url, heading))
     return next((h for h in headings if h), "")
+
+
+def _uncut(title: str, page_title: str) -> str:
+    """The <title> when a meta headline is its start cut at a quote the page left unescaped
+    (content="Biden de "incapacitado"" ends at 'de ')."""
+    rest = page_title[len(title) :] if title and page_title.startswith(title) else ""
+    if rest.lstrip()[:1] in _QUOTES and len(rest.strip()) > 2:
+        return clean(title + rest.split(" | ")[0].split(" - ")[0])
+    return title
+
+
+_QUOTES = frozenset("\"'“”„«»")
 
 
 def _drop_last_part(title: str) -> str:
@@ -436,37 +468,64 @@ def _names(values: list[str]) -> tuple[str, ...]:
     return tuple(names.values())
 
 
-def _published(page: _Page, metas: dict[str, list[str]], ld: dict) -> datetime | None:
-    found = _first_date([_ld_str(ld, "datePublished"), *_values(metas, _PUBLISHED_KEYS)])
-    if found:
-        return found
-    times = [tag for tag in page.all("time") if tag.has_attr("datetime")][:5]
-    return _first_date([attr(tag, "datetime") for tag in times])
+def _dates(
+    page: _Page, metas: dict[str, list[str]], ld: dict, language: str | None
+) -> tuple[datetime | None, datetime | None, tuple[tuple[str, DateNote], ...]]:
+    """Published and modified, timezone-aware UTC, and how the page stated each."""
+    published = _stamps([_ld_str(ld, "datePublished"), *_values(metas, _PUBLISHED_KEYS)], language)
+    published += _stamps(_microdata(page, "datepublished"), language)
+    times = [attr(tag, "datetime") or text_of(tag)[:MAX_DATE] for tag in page.all("time")[:5]]
+    shown = _stamps(times, language)
+    modified = _stamps([_ld_str(ld, "dateModified"), *_values(metas, _MODIFIED_KEYS)], language)
+    modified += _stamps(_microdata(page, "datemodified"), language)
+    zone = _page_zone([*published, *modified, *shown], page)
+    found: dict[str, tuple[datetime, DateNote]] = {}
+    for name, stamps in (("published", published or shown), ("modified", modified)):
+        if stamps:
+            found[name] = settle(_most_precise(stamps), zone)
+    when = {name: value for name, (value, _) in found.items()}
+    notes = tuple((name, note) for name, (_, note) in found.items())
+    return when.get("published"), when.get("modified"), notes
 
 
-def _first_date(values: list[str]) -> datetime | None:
-    for value in values:
-        parsed = parse_date(value)
-        if parsed:
-            return parsed
-    return None
+def _microdata(page: _Page, prop: str) -> list[str]:
+    """Values of itemprop elements that are not <meta> (those are read with the metas)."""
+    tags = (
+        tag for tag in page.tags if tag.name != "meta" and attr(tag, "itemprop").lower() == prop
+    )
+    found = (
+        attr(tag, "content") or attr(tag, "datetime") or text_of(tag)[:MAX_DATE] for tag in tags
+    )
+    return list(found)[:3]
 
 
-def parse_date(value: str) -> datetime | None:
-    """An ISO 8601 or free-form date; timezone-aware when the text carries an offset."""
-    value = clean(value)
-    if not value or len(value) > 80:
-        return None
-    parsed = None
-    try:
-        parsed = dateparser.isoparse(value)
-    except (ValueError, OverflowError):
-        try:
-            parsed = dateparser.parse(value)
-        except (ValueError, OverflowError, TypeError, LookupError):
-            return None
-    if 1990 <= parsed.year <= 2100:
-        return parsed
+def _stamps(values: list[str], language: str | None) -> list[Stamp]:
+    parsed = (parse_stamp(value, language) for value in values[:12] if value)
+    return [stamp for stamp in parsed if stamp is not None]
+
+
+def _most_precise(stamps: list[Stamp]) -> Stamp:
+    """The first stamp, or a later one that gives the time of the same day."""
+    first = stamps[0]
+    if first.precision == "time":
+        return first
+    same_day = (s for s in stamps if s.precision == "time" and s.when.date() == first.when.date())
+    return next(same_day, first)
+
+
+def _page_zone(stamps: list[Stamp], page: _Page) -> timezone | None:
+    """The UTC offset the page states: that of one of its dates, else of a visible dateline."""
+    for stamp in stamps:
+        offset = stamp.when.utcoffset() if stamp.precision == "time" else None
+        if offset is not None:
+            return timezone(offset)
+    datelines = [tag for tag in page.all("time")[:10]]
+    datelines += [tag for tag in page.tags if _DATELINE_CLASS.search(attr(tag, "class"))][:30]
+    for tag in datelines:
+        text = text_of(tag)
+        zone = zone_of(text) if len(text) < 200 else None
+        if zone is not None:
+            return zone
     return None
 
 

@@ -29,6 +29,7 @@ class SnapshotOut(BaseModel):
     authors: list[str]
     published: str | None
     modified: str | None
+    dates: dict[str, dict[str, str]]  # how each date was stated: precision, zone
     canonical_url: str | None
     language: str | None
     site_name: str | None
