@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from worker.extract import EXTRACTOR_VERSION, article
+from worker.extract._panels import is_teaser_heading
 from worker.types import Article, Link
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -411,3 +412,61 @@ def test_the_stated_article_body_picks_the_container_over_a_wordier_box() -> Non
     )
     found = article(html, "https://council.example/budget")
     assert list(found.body) == paragraphs
+
+
+def test_a_story_cut_in_two_by_an_ad_row_is_read_whole_and_in_order() -> None:
+    first = [
+        f"Opening paragraph {n}, which sets out what the council decided on Tuesday." for n in "12"
+    ]
+    second = [
+        f"Later paragraph {n}, with the reactions of residents, traders and the opposition, "
+        "who called the vote rushed, and the details of the budget that was agreed."
+        for n in "3456"
+    ]
+
+    def story(paragraphs: list[str]) -> str:
+        inner = "".join(f"<p class='story-text__p'>{p}</p>" for p in paragraphs)
+        return f"<section class='row'><div class='col'><div class='story-text'>{inner}</div></div>"
+
+    html = (
+        "<html><head><title>Budget vote</title></head><body><h1>Budget vote</h1>"
+        f"{story(first)}</section><section class='row ad-row'><div class='col'>Advertisement</div>"
+        f"</section>{story(second)}</section></body></html>"
+    )
+    assert list(article(html, "https://council.example/vote").body) == first + second
+
+
+@pytest.mark.parametrize(
+    "label", ["Lea también:", "LE PUEDE INTERESAR:", "Veja também:", "Czytaj też:", "Read more:"]
+)
+def test_an_inline_teaser_line_is_a_related_link_not_text(label: str) -> None:
+    sentence = (
+        "The council voted on Tuesday, after a long debate, to approve the budget for next year."
+    )
+    html = (
+        "<html><body><div class='story'>"
+        + f"<p>{sentence}</p>" * 3
+        + f"<p>{label} <a href='/other'>Mayor resigns over tram contract</a></p>"
+        + f"<p>{sentence}</p>" * 2
+        + "</div></body></html>"
+    )
+    found = article(html, "https://council.example/vote")
+    assert list(found.body) == [sentence] * 5
+    assert [link.text for link in found.related] == ["Mayor resigns over tram contract"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "teaser"),
+    [
+        ("Most read", True),
+        ("Meistgelesene Artikel", True),
+        ("More from Tomás Brennan", True),
+        ("Die Redaktion empfiehlt", True),
+        ("Related", True),
+        ("Popular uprising spreads to the capital", False),
+        ("Trending downwards: what the figures say", False),
+        ("Who pays more", False),
+    ],
+)
+def test_teaser_headings(heading: str, teaser: bool) -> None:
+    assert is_teaser_heading(heading) is teaser

@@ -105,6 +105,7 @@ _SHAPES: dict[str, Callable[[int], str]] = {
     "link-boxes": lambda n: f"<div class='related'><a href='/a'>{_SENTENCE}</a></div>" * n,
     "table-cells": lambda n: "<table>" + f"<tr><td>{_SENTENCE}</td></tr>" * n + "</table>",
     "br-runs": lambda n: "<div>" + f"{_SENTENCE}<br><br>" * n + "</div>",
+    "unclosed-scripts": lambda n: f"<p>{_SENTENCE}</p><script>x" * n + "</script>" + "<style" * n,
     "stated-body-nested": lambda n: (
         '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "'
         + f"{_SENTENCE} " * n

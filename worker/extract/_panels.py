@@ -38,12 +38,15 @@ TEASER_HEADING = re.compile(
     r"popular|also (on|in)|editor'?s picks|don'?t miss|what to read next|"
     r"m[aá]s (le[ií]d[oa]s|noticias|de)|lo m[aá]s|te puede interesar|tambi[eé]n te puede|"
     r"mehr (zum thema|aus|von|artikel|nachrichten)|weitere (artikel|nachrichten|beitr[aä]ge|"
-    r"themen)|meistgelesen|das k[oö]nnte sie|plus d'articles|[àa] lire aussi|les plus lus|"
+    r"themen)|meistgelesen\w*|das k[oö]nnte sie|plus d'articles|[àa] lire aussi|les plus lus|"
     r"sur le m[eê]me sujet|leia (tamb[eé]m|mais)|mais lidas|veja tamb[eé]m|czytaj (te[zż]|"
     r"tak[zż]e|wi[eę]cej)|zobacz (te[zż]|tak[zż]e)|najcz[eę][sś]ciej czytane|altri articoli|"
-    r"leggi anche|i pi[uù] letti|lees ook|meest gelezen)\b",
+    r"leggi anche|i pi[uù] letti|lees ook|meest gelezen|(die )?redaktion empfiehlt|"
+    r"empfehlungen( der redaktion)?|editors'? (picks|choice))\b",
     re.IGNORECASE,
 )
+# Openings followed by whose stories they are: 'More from Jane Doe', 'Latest from Sport'.
+_OWNED = re.compile(r"(more|latest|other|mehr|weitere|m[aá]s)\b", re.IGNORECASE)
 _TEASER_CONTAINERS = frozenset({"div", "section", "aside", "ul", "ol", "nav"})
 MIN_TEASER_LINKS = 3
 _LEAD_STEPS = 30  # elements looked at for a container's heading
@@ -63,11 +66,11 @@ _LANDMARKS = frozenset({"h1", "article", "main"})
 
 
 def marks_of(root: Tag) -> dict[int, Marks]:
-    """Marks for every element below `root`, keyed by id(): one bottom-up pass (text
-    lengths summed from the children, never read again per element)."""
+    """Marks for `root` and every element below it, keyed by id(): one bottom-up pass
+    (text lengths summed from the children, never read again per element)."""
     found: dict[int, Marks] = {}
     chars: dict[int, int] = {}
-    for tag in reversed(elements(root)):  # children before their parents
+    for tag in reversed([root, *elements(root)]):  # children before their parents
         own = Marks(
             landmark=tag.name in _LANDMARKS or attr(tag, "itemprop").lower() == "articlebody",
             links=int(tag.name == "a" and tag.has_attr("href")),
@@ -87,29 +90,59 @@ def marks_of(root: Tag) -> dict[int, Marks]:
     return found
 
 
-def is_overlay(tag: Tag, marks: Marks) -> bool:
-    """A consent manager's panel, a dialog or a modal overlay that does not hold the article.
+class Judge:
+    """Tells panels from the article's container, reading what an element holds only for
+    the few elements whose markup or heading makes them suspects, at most `budget` times a
+    page (each read walks a subtree; past the budget a suspect is left in place)."""
 
-    A preference centre has long paragraphs of its own, so for consent markup only the
-    article's landmarks (its <h1>, <article>, <main>) count as holding it.
-    """
-    if marks.landmark or tag.name in {"html", "body", "article", "main"}:
-        return False
-    hints = class_and_id(tag)
-    if _CONSENT_MARKUP.search(hints):
-        return True
-    if marks.long_paragraphs >= 3:
-        return False
-    if attr(tag, "role").lower() in _DIALOG_ROLES or attr(tag, "aria-modal").lower() == "true":
-        return True
-    return tag.name in _OVERLAY_CONTAINERS and bool(_OVERLAY_CLASS.search(attr(tag, "class")))
+    def __init__(self, budget: int = 40) -> None:
+        self.budget = budget
+
+    def is_overlay(self, tag: Tag) -> bool:
+        """A consent manager's panel, a dialog or a modal overlay not holding the article.
+
+        A preference centre has long paragraphs of its own, so for consent markup only the
+        article's landmarks (its <h1>, <article>, <main>) count as holding it.
+        """
+        if tag.name in _NOT_PANELS:
+            return False
+        if _CONSENT_MARKUP.search(class_and_id(tag)):
+            marks = self._marks(tag)
+            return marks is not None and not marks.landmark
+        dialog = attr(tag, "role").lower() in _DIALOG_ROLES or attr(tag, "aria-modal") == "true"
+        if not dialog and not (tag.name in _OVERLAY_CONTAINERS and _overlay_class(tag)):
+            return False
+        marks = self._marks(tag)
+        return marks is not None and not marks.landmark and marks.long_paragraphs < 3
+
+    def is_teaser_list(self, tag: Tag) -> bool:
+        """A container headed 'More from ...', 'Most read', ... with links to other stories."""
+        if tag.name not in _TEASER_CONTAINERS or not TEASER_HEADING.match(_heading_text(tag)):
+            return False
+        marks = self._marks(tag)
+        return marks is not None and not marks.landmark and marks.links >= MIN_TEASER_LINKS
+
+    def _marks(self, tag: Tag) -> Marks | None:
+        if self.budget <= 0:
+            return None
+        self.budget -= 1
+        return marks_of(tag)[id(tag)]
 
 
-def is_teaser_list(tag: Tag, marks: Marks) -> bool:
-    """A container headed 'More from ...', 'Most read', ... with links to other stories."""
-    if marks.landmark or tag.name not in _TEASER_CONTAINERS or marks.links < MIN_TEASER_LINKS:
+_NOT_PANELS = frozenset({"html", "body", "article", "main", "p", "a", "span", "li"})
+
+
+def _overlay_class(tag: Tag) -> bool:
+    return bool(_OVERLAY_CLASS.search(attr(tag, "class")))
+
+
+def is_teaser_heading(text: str) -> bool:
+    """A heading that only announces a list of other stories ('Most read', 'More from X')."""
+    match = TEASER_HEADING.match(text)
+    if match is None:
         return False
-    return bool(TEASER_HEADING.match(_heading_text(tag)))
+    rest = text[match.end() :].strip(" :|-–—»›>").split()
+    return len(rest) <= 1 or (len(rest) <= 4 and bool(_OWNED.match(text)))
 
 
 def _heading_text(tag: Tag) -> str:

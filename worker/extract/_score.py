@@ -130,7 +130,7 @@ def _initial_score(tag: Tag, weigh_classes: bool) -> float:
 
 def top_candidate(candidates: dict[int, Candidate], weigh_classes: bool) -> Tag | None:
     """The best-scoring element, widened to a shared parent when close rivals suggest it."""
-    ranked = sorted(candidates.values(), key=lambda c: c.score, reverse=True)
+    ranked = ranked_candidates(candidates)
     if not ranked:
         return None
     top = ranked[0].tag
@@ -141,6 +141,10 @@ def top_candidate(candidates: dict[int, Candidate], weigh_classes: bool) -> Tag 
             break
         top = top.parent
     return top
+
+
+def ranked_candidates(candidates: dict[int, Candidate]) -> list[Candidate]:
+    return sorted(candidates.values(), key=lambda c: c.score, reverse=True)
 
 
 def _shared_parent(top: Tag, score: float, rivals: list[Candidate]) -> Tag | None:
@@ -175,8 +179,41 @@ def _climb(top: Tag, candidates: dict[int, Candidate], weigh_classes: bool) -> T
     return top
 
 
-def content_blocks(top: Tag, candidates: dict[int, Candidate]) -> list[Tag]:
-    """The top element plus the siblings that look like more of the same article."""
+def content_blocks(top: Tag, candidates: dict[int, Candidate], root: Tag) -> list[Tag]:
+    """The top element plus the siblings that look like more of the same article, and the
+    twins of its best block elsewhere on the page (a story cut in two by an ad row)."""
+    blocks = _with_siblings(top, candidates)
+    twins = _twins(top, candidates, blocks)
+    if not twins or len(elements(root, {"h1"})) > 1:  # several headlines: several stories
+        return blocks
+    order = {id(tag): index for index, tag in enumerate(elements(root))}
+    return sorted([*blocks, *twins], key=lambda tag: order.get(id(tag), 0))
+
+
+def _twins(top: Tag, candidates: dict[int, Candidate], blocks: list[Tag]) -> list[Tag]:
+    """Elements outside the blocks with the same name and class as the best candidate."""
+    best = ranked_candidates(candidates)[0]
+    kind = (best.tag.name, attr(best.tag, "class"))
+    if not kind[1]:
+        return []
+    threshold = max(10.0, best.score * 0.05)
+    inside = {id(tag) for block in blocks for tag in [block, *block.parents]}
+    return [
+        c.tag
+        for c in candidates.values()
+        if (c.tag.name, attr(c.tag, "class")) == kind
+        and c.score >= threshold
+        and id(c.tag) not in inside
+        and not _below(c.tag, blocks)
+    ]
+
+
+def _below(tag: Tag, blocks: list[Tag]) -> bool:
+    ids = {id(block) for block in blocks}
+    return any(id(parent) in ids for parent in tag.parents)
+
+
+def _with_siblings(top: Tag, candidates: dict[int, Candidate]) -> list[Tag]:
     parent = top.parent
     if parent is None or parent.name == "[document]":
         return [top]

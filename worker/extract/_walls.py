@@ -42,7 +42,7 @@ _CONSENT_TEXT = re.compile(
 )
 _CONSENT_MARKUP = re.compile(
     r"consent|cookiebanner|cookie-banner|cookie-wall|cookiewall|gdpr|onetrust|didomi|"
-    r"quantcast|sp_message|truste",
+    r"qc-cmp|sp_message|truste",
     re.IGNORECASE,
 )
 _PAYWALL_TEXT = re.compile(

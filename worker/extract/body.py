@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
-from worker.extract import _clean, _score, _stated
+from worker.extract import _clean, _panels, _score, _stated
 from worker.extract._measure import Measure, measure
 from worker.extract._text import attr, class_and_id, clean
 from worker.extract._tree import elements
@@ -41,6 +42,7 @@ _WRAP_TRIGGERS = _BLOCKS | {"img"}
 _KEEP = frozenset({"body", "a", "html", "article", "main"})
 # Text elements are judged by their place, not their class: a 'subheader' <h2> or a
 # 'header-note' <p> inside the article is article text.
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TEXT = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
 _CONDITIONAL = ("form", "fieldset", "table", "ul", "ol", "div", "section")
 _NOISE = re.compile(
@@ -136,25 +138,31 @@ def _scored(root: Tag, title: str, subtitle: str) -> _Found:
     return best
 
 
-def _within(container: Tag, title: str, subtitle: str) -> list[_Found]:
-    """The stated container cleaned by each attempt's rules, strictest first."""
-    found = []
+def _within(container: Tag, title: str, subtitle: str) -> Iterator[_Found]:
+    """The stated container cleaned by each attempt's rules, strictest first (lazily)."""
     for flags in _ATTEMPTS:
         paragraphs, markers = _attempt(container, flags, whole=True)
-        found.append((_drop_repeats(paragraphs, title, subtitle), markers))
-    return found
+        yield _drop_repeats(paragraphs, title, subtitle), markers
 
 
-def _best(scored: _Found, stated: list[_Found], reference: list[str]) -> _Found:
+CLOSE_ENOUGH = 0.97  # overlap with the stated text past which no laxer attempt is tried
+
+
+def _best(scored: _Found, stated: Iterator[_Found], reference: list[str]) -> _Found:
     """The stated container's paragraphs unless the scored ones are clearly the article.
 
     With the stated text, the attempt closest to it wins (the stated container first on a
     tie); without it, the strictest attempt on the container that holds enough text.
     """
     if reference and not _summarises(reference, scored[0]):
-        ranked = [*stated, scored]
-        scores = [_stated.overlap(reference, _words(found[0])) for found in ranked]
-        return ranked[max(range(len(ranked)), key=lambda i: (scores[i], -i))]
+        best, best_score = scored, _stated.overlap(reference, _words(scored[0]))
+        for found in stated:
+            score = _stated.overlap(reference, _words(found[0]))
+            if score >= best_score:
+                best, best_score = found, score
+            if score >= CLOSE_ENOUGH:
+                break
+        return best
     enough = next((found for found in stated if _size(found[0]) >= MIN_BODY_CHARS), None)
     if enough is None or _size(enough[0]) < _size(scored[0]) / 2:
         return scored
@@ -192,7 +200,7 @@ def _attempt(root: Tag, flags: _Flags, whole: bool = False) -> _Found:
     if top is None:
         undo.restore()
         return [], []
-    blocks = [top] if whole else _score.content_blocks(top, candidates)
+    blocks = [top] if whole else _score.content_blocks(top, candidates, root)
     for block in blocks:
         _clean_content(block, candidates, flags, undo)
     paragraphs = paragraphs_of(blocks)
@@ -252,10 +260,11 @@ def _clean_content(
     block: Tag, candidates: dict[int, _score.Candidate], flags: _Flags, undo: _Undo
 ) -> None:
     """Drop link lists, widgets and headings with boilerplate classes inside the content."""
-    if flags.weigh_classes:
-        for heading in elements(block, {"h1", "h2"}):
-            if _score.class_weight(heading) < 0:
-                undo.remove(heading)
+    for heading in elements(block, _HEADINGS):
+        if _panels.is_teaser_heading(clean(heading.get_text())):
+            undo.remove(heading)  # the list it announced is gone; its title must go too
+        elif flags.weigh_classes and heading.name in {"h1", "h2"} and _weighs_less(heading):
+            undo.remove(heading)
     if not flags.clean_conditionally:
         return
     removed: set[int] = set()
@@ -267,6 +276,10 @@ def _clean_content(
         if _looks_like_clutter(tag, measures[id(tag)], candidates, flags):
             removed.add(id(tag))
             undo.remove(tag)
+
+
+def _weighs_less(heading: Tag) -> bool:
+    return _score.class_weight(heading) < 0
 
 
 def _inside(tag: Tag, removed: set[int], block: Tag) -> bool:
