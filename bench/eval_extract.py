@@ -98,6 +98,10 @@ EXPECTED_WRONG = {
     ("seattletimes-1", "author"),
     ("spiceworks", "author"),
     ("royal-road", "author"),
+    # goose-go's expected texts that are not the article (checked by hand; ours is):
+    ("inc.com", "body"),  # the site's login modal and teaser headlines
+    ("edition.cnn.com", "body"),  # one sentence of the article
+    ("globoesporte.globo.com", "body"),  # runs on into the 'sobre São Paulo' teaser feed
 }
 FIELDS = ("title", "author", "date", "lang", "lead", "canon", "image")
 MIDNIGHT = time(0, 0)  # ours at 00:00 is a date without a time: compared by day
@@ -467,7 +471,7 @@ def score_page(page: Page) -> Score:
     started = perf_counter()
     found = article(html, page.url)
     score = Score(page, found, perf_counter() - started)
-    if page.body is not None:
+    if page.body is not None and (page.name, "body") not in EXPECTED_WRONG:
         score.precision, score.recall = body_scores(page.body, found.body)
     text = collapse(" ".join(found.body))
     for snippet in page.snippets:

@@ -215,6 +215,10 @@ def _is_chrome(tag: Tag) -> bool:
 
 
 def _holds_article(tag: Tag) -> bool:
-    """Whether a chrome element wraps the article itself (some sites put all in one <form>)."""
-    long_paragraphs = [p for p in elements(tag, {"p"}) if len(text_of(p)) >= 100]
+    """Whether a chrome element wraps the article itself (some sites put all in one <form>:
+    ASP.NET pages, whose text may be lines between <br>s rather than paragraphs)."""
+    inner = elements(tag)
+    if tag.name == "form" and any(t.name in {"h1", "article", "main"} for t in inner):
+        return True
+    long_paragraphs = [p for p in inner if p.name == "p" and len(text_of(p)) >= 100]
     return len(long_paragraphs) >= 3
