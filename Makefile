@@ -23,8 +23,11 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/newswatch --config $(CONFIG) run
 
+# .ci/services starts PostgreSQL and installs Debian's Chromium where it can; the suite names
+# what it cannot run without them (in CI, CI=true, a missing service fails the run).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	bash .ci/services
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

@@ -18,6 +18,66 @@ from worker.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SEED = FIXTURES / "seed"
+CHROMIUM = Path("/usr/bin/chromium")
+# The PostgreSQL server of the scale-out tests (.ci/services starts it).
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NEWSWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+# --- services the suite needs beyond pip (.ci/services gets them where it can) -------------
+
+
+def _postgres_missing() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({reason[:160]})"
+    return None
+
+
+def _chromium_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (as root: apt-get install chromium)"
+    return None
+
+
+SERVICES = {"postgres": _postgres_missing, "browser": _chromium_missing}  # marker -> check
+_MISSING: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _MISSING.update(
+        (marker, reason) for marker, check in SERVICES.items() if (reason := check()) is not None
+    )
+    if _MISSING and os.environ.get("CI"):
+        reasons = "; ".join(_MISSING.values())
+        raise pytest.UsageError(f"CI runs every test, but {reasons}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"cannot run the {marker!r} tests: {why}" for marker, why in _MISSING.items()]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside CI, the tests a missing service would fail are named and left out."""
+    if not _MISSING:
+        return
+    left_out = [item for item in items if any(item.get_closest_marker(m) for m in _MISSING)]
+    if not left_out:
+        return
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = [item for item in items if item not in left_out]
+    files = sorted({item.nodeid.split("::")[0] for item in left_out})
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for why in _MISSING.values():
+            reporter.write_line(f"cannot run: {why}", yellow=True)
+        reporter.write_line(f"left out {len(left_out)} tests in: {', '.join(files)}", yellow=True)
 
 
 @dataclass
@@ -97,11 +157,7 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'newswatch.db'}"
 
 
-# The PostgreSQL server the scale-out tests use (CI starts it); each test gets a database of
-# its own, copied from one migrated template.
-POSTGRES_ADMIN_URL = os.environ.get(
-    "NEWSWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+# Each PostgreSQL test gets a database of its own, copied from one migrated template.
 
 
 class PostgresDatabases:

@@ -15,7 +15,7 @@ from worker.extract._panels import is_teaser_heading
 from worker.types import Article, Link
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-# Real news pages copied from the corpora of ../shared/testdata (fixtures/extract/pages/SOURCES.md
+# Real news pages copied from the project's benchmark corpora (fixtures/extract/pages/SOURCES.md
 # says where each came from and its licence); bench/eval_extract.py scores whole corpora.
 PAGES = FIXTURES / "extract" / "pages"
 SEED_URL = (

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from conftest import CHROMIUM
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 from test_web import fill_site  # the same stored site as the TestClient tests
 
@@ -20,9 +21,8 @@ from worker.settings import Settings
 from worker.store import Store
 from worker.web import create_app
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -80,8 +80,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (never a downloaded one)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
