@@ -177,10 +177,34 @@ def test_own_interval_beats_the_stages(pipe, watched):
     assert not pipe.retired(watched, utcnow())
 
 
-def test_schedule_every_is_a_floor(store, watched):
-    settings = Settings(schedule=ScheduleSettings(every=timedelta(hours=2)))
+@pytest.mark.parametrize(
+    ("minutes", "every"),
+    [
+        (5, timedelta(seconds=5)),
+        (4 * 60, timedelta(seconds=20)),
+        (3 * 24 * 60, timedelta(minutes=1)),
+    ],
+)
+def test_schedule_every_is_a_young_articles_interval_and_the_stages_scale_with_it(
+    store, watched, minutes, every
+):
+    settings = Settings(schedule=ScheduleSettings(every="5s"))
     pipe = Pipeline(settings, store, Fetcher(settings.http))
-    assert pipe.interval(_aged(watched, minutes=5), utcnow()) == timedelta(hours=2)
+    assert pipe.interval(_aged(watched, minutes=minutes), utcnow()) == every
+
+
+def test_schedule_every_replaces_the_first_of_stages_given(store, watched):
+    schedule = ScheduleSettings(every="30s", stages=[["1h", "10m"], ["1d", "2h"]])
+    pipe = Pipeline(Settings(schedule=schedule), store, Fetcher(HttpSettings()))
+    assert pipe.interval(_aged(watched, minutes=5), utcnow()) == timedelta(seconds=30)
+    assert pipe.interval(_aged(watched, minutes=90), utcnow()) == timedelta(hours=2)
+
+
+def test_stages_given_alone_are_used_as_given(store, watched):
+    pipe = Pipeline(
+        Settings(schedule=ScheduleSettings(stages=[["1h", "1m"]])), store, Fetcher(HttpSettings())
+    )
+    assert pipe.interval(_aged(watched, minutes=5), utcnow()) == timedelta(minutes=1)
 
 
 @respx.mock

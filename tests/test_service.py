@@ -5,6 +5,7 @@ import httpx
 import pytest
 import respx
 import sqlalchemy as sa
+from conftest import SEED
 
 from worker.cli import _claim_all
 from worker.fetch import Fetcher
@@ -211,6 +212,45 @@ def test_a_check_failing_inside_the_store_leaves_the_next_one_free_to_store_it(s
     assert [s.version for s in store.snapshots(url)] == [1]
     assert [c.outcome for c in store.checks(url)] == ["new", "error"]
     assert "StatementError" in store.checks(url)[1].error
+
+
+def test_a_service_with_every_a_few_seconds_sees_an_edit_within_two_intervals(store, server):
+    """[schedule] every is what a young article is checked at: edited after its first
+    capture, the page's change is stored by the running service within two intervals."""
+    story = (SEED / "moscow-times-v1.html").read_bytes()
+    url = server.serve("/2020/11/11/story", story)
+    store.add_watch(url)
+    every = timedelta(seconds=1)
+    settings = Settings(
+        http=HttpSettings(per_host_delay=timedelta(0), retries=0),
+        schedule=ScheduleSettings(every=every, tick=timedelta(seconds=0.05), jitter=0),
+    )
+    fetcher = Fetcher(settings.http)
+    svc = Service(settings, store, Pipeline(settings, store, fetcher), worker_id="test:1")
+    runner = threading.Thread(target=svc.run)
+    runner.start()
+    try:
+        _wait_for(lambda: len(store.snapshots(url)) == 1, timedelta(seconds=10))
+        server.serve("/2020/11/11/story", (SEED / "moscow-times-v2.html").read_bytes())
+        edited = utcnow()
+        _wait_for(lambda: len(store.snapshots(url)) == 2, 2 * every + timedelta(seconds=1))
+    finally:
+        svc.stop()
+        runner.join()
+        svc.close()
+        fetcher.close()
+    [change] = [c for c, _ in store.changes()]
+    assert change.detected_at - edited <= 2 * every + timedelta(seconds=1)
+
+
+def _wait_for(condition, limit: timedelta) -> None:
+    """Wait until `condition()` holds, checking as the service works; fail past `limit`."""
+    deadline = utcnow() + limit
+    ready = threading.Event()
+    while not condition():
+        if utcnow() > deadline:
+            raise AssertionError(f"not within {limit}")
+        ready.wait(0.02)
 
 
 def test_the_service_prunes_with_the_configured_ages(store, write_config, tmp_path):

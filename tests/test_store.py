@@ -364,3 +364,16 @@ def test_values_no_column_takes_are_fitted_not_fatal(store):
     store.save_check(_record(store, watch.id, outcome="new", article=fitted, content_hash="h"))
     [stored] = store.snapshots(article.url)
     assert (stored.title, stored.authors) == ("Badtitle", ["Ann Lee"])
+
+
+def test_a_shorter_every_on_an_existing_watch_moves_its_next_check(store):
+    url = "https://news.example/a"
+    store.add_watch(url)
+    store.release(store.add_watch(url).id, utcnow() + timedelta(minutes=15))
+    store.add_watch(url, every=timedelta(seconds=15))
+    [(watch, _)] = store.list_watches()
+    assert watch.every_seconds == 15
+    assert watch.next_check_at <= utcnow() + timedelta(seconds=15)
+    store.add_watch(url, every=timedelta(hours=2))  # a longer one waits for the planned check
+    [(watch, _)] = store.list_watches()
+    assert watch.next_check_at <= utcnow() + timedelta(seconds=15)

@@ -275,14 +275,13 @@ class Pipeline:
         self, watch: Watch, now: datetime | None = None, changed: bool = False
     ) -> timedelta:
         """The re-check interval of a watch: its own `every` if it has one, else the stage
-        of its age since the last change (never shorter than [schedule] every)."""
+        of its age since the last change (the stages of [schedule], see ScheduleSettings,
+        or of the source that enrolled it)."""
         if watch.every_seconds:
             return min(timedelta(seconds=watch.every_seconds), LONGEST_DURATION)
-        schedule = self.settings.schedule
         stages = self._stages(watch)
         age = timedelta(0) if changed else _age(watch, now or self.clock())
-        stage = next((every for limit, every in stages if age < limit), None)
-        return max(schedule.every, stage or stages[-1][1])
+        return next((every for limit, every in stages if age < limit), stages[-1][1])
 
     def _stages(self, watch: Watch) -> tuple[tuple[timedelta, timedelta], ...]:
         """The schedule stages of a watch: its source's, else the configured ones."""

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from worker.errors import ConfigError
@@ -124,6 +125,11 @@ Stages = Annotated[tuple[Stage, ...], AfterValidator(_ascending)]
 
 
 class ScheduleSettings(_Section):
+    """When articles are checked. `every` is the interval of a young article: the first
+    stage's. Without `stages`, the default stages are scaled from it (every = "5s" checks a
+    young article every 5 s, one older than 3 h every 20 s, ...); with `stages` given, `every`
+    replaces the first stage's interval. A watch's own `every` beats both."""
+
     every: Duration = timedelta(minutes=15)
     stages: Stages = DEFAULT_STAGES
     retire: bool = True
@@ -132,6 +138,38 @@ class ScheduleSettings(_Section):
     max_backoff: Duration = timedelta(days=1)
     workers: int = Field(default=4, ge=1, le=64)
     lease: Duration = timedelta(minutes=5)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stages_from_every(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "every" not in data:
+            return data
+        try:
+            every = _positive(parse_duration(data["every"]))
+        except ValueError:
+            return data  # the field's own validator names the problem
+        stages = data.get("stages")
+        if stages is None:
+            return {**data, "stages": scaled_stages(every)}
+        if isinstance(stages, list | tuple) and stages and isinstance(stages[0], list | tuple):
+            first = list(stages[0])
+            return {**data, "stages": [[first[0], every], *stages[1:]]} if first else data
+        return data
+
+
+def scaled_stages(every: timedelta) -> tuple[tuple[timedelta, timedelta], ...]:
+    """The default stages with every interval scaled so that the first one is `every`."""
+    factor = every / DEFAULT_STAGES[0][1]
+    return tuple(
+        (
+            age,
+            min(
+                max(timedelta(seconds=round((interval * factor).total_seconds())), every),
+                LONGEST_DURATION,
+            ),
+        )
+        for age, interval in DEFAULT_STAGES
+    )
 
 
 class HttpSettings(_Section):

@@ -34,7 +34,7 @@ from worker.models import (
     WorkerState,
     utcnow,
 )
-from worker.settings import SourceSettings, WatchSettings
+from worker.settings import LONGEST_DURATION, SourceSettings, WatchSettings
 from worker.types import (
     Article,
     CheckRecord,
@@ -109,7 +109,7 @@ class Store:
             watch.by_hand = True
             watch.from_config = from_config or watch.from_config
             if from_config or every is not None:
-                watch.every_seconds = int(every.total_seconds()) if every else None
+                _set_every(watch, every)
             if from_config or label is not None:
                 watch.label = label or None
             session.add(watch)
@@ -921,6 +921,17 @@ def _dates_of(snapshot: Snapshot) -> dict[str, dict[str, str]]:
     """How the page stated each date (stored since extractor 3; absent before)."""
     dates = snapshot.extra.get("dates")
     return dates if isinstance(dates, dict) else {}
+
+
+def _set_every(watch: Watch, every: timedelta | None) -> None:
+    """A watch's own interval; a shorter one moves a check planned further away closer."""
+    seconds = int(every.total_seconds()) if every else None
+    if seconds == watch.every_seconds:
+        return
+    watch.every_seconds = seconds
+    if every is not None:
+        sooner = utcnow() + min(every, LONGEST_DURATION)
+        watch.next_check_at = min(_aware(watch.next_check_at) or sooner, sooner)
 
 
 def _checked_url(url: str) -> str:
