@@ -78,7 +78,7 @@ def test_the_story(newswatch, server, seed_v1, seed_v2):
 
     # a 503 in between: an error check, nothing else
     server.serve("/2020/11/11/damascus", b"busy", status=503)
-    assert "1 errors" in newswatch.ok("check", url)
+    assert "1 error" in newswatch.ok("check", url)
     assert len(newswatch.json("snapshots", url)) == 1
     assert newswatch.json("changes") == []
 
@@ -120,9 +120,17 @@ def test_check_all_summary_counts_every_outcome(newswatch, server, seed_v1):
     newswatch.ok("watch", "add", good)
     newswatch.ok("watch", "add", missing)
     out = newswatch.ok("check", "--all")
-    assert out.strip() == (
-        "checked 2: 1 new, 0 changed, 0 unchanged, 0 not modified, 0 held, 1 errors"
-    )
+    summary, *problems = out.strip().splitlines()
+    assert summary == "checked 2: 1 new, 0 changed, 0 unchanged, 0 not modified, 0 held, 1 error"
+    # Each held or failed article is listed under the summary, with its reason.
+    assert problems == [f"  error {missing}: HTTP 404 Not Found from {missing}"]
+    listing = newswatch.ok("watch", "list")
+    assert f"{missing}  failing, 0 versions" in listing
+    assert f"{good}  ok, 1 version," in listing
+    checks = newswatch.ok("checks", missing)
+    assert "error" in checks and "HTTP 404" in checks
+    [check] = json.loads(newswatch.ok("checks", missing, "--json"))
+    assert (check["outcome"], check["http_status"]) == ("error", 404)
 
 
 def test_run_checks_due_work_and_stops_on_sigterm(newswatch, server, seed_v1):

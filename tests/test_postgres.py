@@ -133,7 +133,7 @@ def test_the_story_on_postgresql(postgres_url, tmp_path, write_config, server, s
     assert "1 new" in run("check", url)
     assert "1 unchanged" in run("check", url)
     server.serve("/story", b"busy", status=503)
-    assert "1 errors" in run("check", url)
+    assert "1 error" in run("check", url)
     server.serve("/story", seed_v2)
     assert "1 changed" in run("check", url)
     [change] = json.loads(run("changes", "--json"))

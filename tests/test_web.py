@@ -368,7 +368,9 @@ def test_api_watches_paginated_in_the_cli_shape(site):
     first = site.client.get("/api/watches?limit=1").json()
     assert first["next_offset"] == 1 and len(first["items"]) == 1
     watch, versions = site.store.watch_by_id(first["items"][0]["id"])
-    assert first["items"][0] == shapes.watch_json(watch, versions)
+    headline = site.store.headlines([watch.id])[watch.id]
+    assert first["items"][0] == shapes.watch_json(watch, versions, headline)
+    assert first["items"][0]["state"] == "ok"
     rest = site.client.get("/api/watches?limit=50&offset=1").json()
     assert rest["next_offset"] is None and len(rest["items"]) == 2
 

@@ -24,13 +24,28 @@ from worker import diff, web
 from worker.db import create_engine, migrate, sqlite_file_missing
 from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
-from worker.models import Delivery, NoiseRule, Snapshot, Source, Watch, WorkerState, utcnow
+from worker.models import (
+    Delivery,
+    NoiseRule,
+    Snapshot,
+    Source,
+    Watch,
+    WorkerState,
+    utcnow,
+    watch_state,
+)
 from worker.outbox import Dispatcher, build_channels, sample_message
 from worker.pipeline import Pipeline
 from worker.poller import Poller
-from worker.service import Service, default_worker_id, summary_line
-from worker.settings import Settings, SourceSettings, load_settings, parse_duration
-from worker.shapes import change_json, iso, snapshot_json, watch_json
+from worker.service import Progress, Service, default_worker_id, summary_line
+from worker.settings import (
+    Settings,
+    SourceSettings,
+    format_duration,
+    load_settings,
+    parse_duration,
+)
+from worker.shapes import change_json, check_json, iso, snapshot_json, watch_json
 from worker.store import DELIVERY_STATUSES, Outbox, Store, snapshot_article
 from worker.types import CheckRecord
 from worker.urls import is_http_url, normalise_url
@@ -144,8 +159,12 @@ def _add(commands: Any, name: str, handler: Handler, help_text: str) -> argparse
 
 def _add_check(commands: Any) -> None:
     sub = _add(commands, "check", cmd_check, "check now: the URLs given, else those due")
-    sub.add_argument("urls", nargs="*", metavar="URL")
+    sub.add_argument("urls", nargs="*", metavar="URL", help="articles to check (default: due)")
     sub.add_argument("--all", action="store_true", help="check every active watch")
+    checks = _add(commands, "checks", cmd_checks, "the latest checks of one article")
+    checks.add_argument("url", metavar="URL")
+    checks.add_argument("--limit", type=_positive_int, default=20, help="how many (20)")
+    checks.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _add_watch(commands: Any) -> None:
@@ -321,24 +340,69 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings, sync=True)
     service = _service(settings, store)
     try:
+        problems: list[CheckRecord] = []
         if args.urls:
-            counts = _check_urls(store, service, args.urls)
+            counts = _check_urls(store, service, args.urls, _noting(problems))
         else:
             service.poll_sources()
-            progress = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
+            bar = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
             claim = _claim_all(store, service) if args.all else _claim_due(store, service)
-            total = len(store.list_watches()) if progress else 0
-            counts = service.check_claiming(claim, total, progress)
+            total = len(store.list_watches()) if bar else 0
+            counts = service.check_claiming(claim, total, _noting(problems, bar))
         if service.dispatcher is not None:
             sent = service.dispatcher.drain(ALERT_DRAIN_SECONDS)
             _report_alerts(sent)
     finally:
         service.close()
     print(summary_line(counts))
+    _print_problems(store, problems)
     return 0
 
 
-def _check_urls(store: Store, service: Service, urls: list[str]) -> Counter[str]:
+def _noting(
+    problems: list[CheckRecord], then: Callable[[int, int, CheckRecord], None] | None = None
+) -> Callable[[int, int, CheckRecord], None]:
+    """A progress callback that keeps the held and failed checks (and shows a bar, if any)."""
+
+    def note(done: int, total: int, record: CheckRecord) -> None:
+        if record.outcome in {"held", "error"}:
+            problems.append(record)
+        if then is not None:
+            then(done, total, record)
+
+    return note
+
+
+def _print_problems(store: Store, problems: list[CheckRecord]) -> None:
+    """Each held or failed article under the summary: its URL and the reason."""
+    if not problems:
+        return
+    urls = {watch.id: watch.url for watch, _ in store.list_watches()}
+    for record in sorted(problems, key=lambda r: (r.outcome, urls.get(r.watch_id, ""))):
+        url = urls.get(record.watch_id, f"watch {record.watch_id}")
+        print(f"  {record.outcome:5} {url}: {record.error or 'no reason given'}")
+
+
+def cmd_checks(args: argparse.Namespace, settings: Settings) -> int:
+    rows = _open_store(settings, create=False).checks(args.url, args.limit)
+    if args.json:
+        _print_json([check_json(check) for check in rows])
+        return 0
+    if not rows:
+        print(f"no checks of {args.url} yet")
+    for check in rows:
+        status = f"HTTP {check.http_status}" if check.http_status else "no response"
+        reason = f": {check.error}" if check.error else ""
+        print(
+            f"{iso(check.started_at)}  {check.outcome:12} {status}, {check.bytes:,} bytes, "
+            f"{check.duration_ms:,} ms{reason}"
+        )
+    return 0
+
+
+def _check_urls(
+    store: Store, service: Service, urls: list[str], progress: Progress
+) -> Counter[str]:
     """Check these watches now; one another worker is checking right now is said, not hidden."""
     lease = service.settings.schedule.lease
     watches = store.claim_urls(service.worker_id, urls, utcnow(), lease)
@@ -346,7 +410,7 @@ def _check_urls(store: Store, service: Service, urls: list[str]) -> Counter[str]
     for url in urls:
         if normalise_url(url) not in claimed:
             print(f"skipped {url}: another worker is checking it right now", file=sys.stderr)
-    return service.check_pass(watches)
+    return service.check_pass(watches, progress)
 
 
 def _claim_all(store: Store, service: Service) -> Callable[[int], list[Watch]]:
@@ -382,7 +446,7 @@ def _report_alerts(sent: Counter[str]) -> None:
 
 def cmd_watch_add(args: argparse.Namespace, settings: Settings) -> int:
     watch = _open_store(settings).add_watch(args.url, args.every, args.label)
-    every = f" every {args.every}" if args.every else ""
+    every = f" every {format_duration(args.every)}" if args.every else ""
     print(f"watching {watch.url}{every}")
     return 0
 
@@ -425,15 +489,32 @@ def _lines(name: str) -> list[str]:
 
 
 def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings, create=False).list_watches()
+    store = _open_store(settings, create=False)
+    rows = store.list_watches()
+    titles = store.headlines([watch.id for watch, _ in rows if watch.id is not None])
     if args.json:
-        _print_json([watch_json(watch, versions) for watch, versions in rows])
+        _print_json([watch_json(watch, n, titles.get(watch.id or 0)) for watch, n in rows])
         return 0
+    if not rows:
+        print("no watches yet: add one with `newswatch watch add URL`")
     for watch, versions in rows:
-        state = "active" if watch.active else "inactive"
-        label = f" [{watch.label}]" if watch.label else ""
-        print(f"{watch.url}{label}  {state}, {versions} versions, next {iso(watch.next_check_at)}")
+        print(_watch_line(watch, versions, titles.get(watch.id or 0)))
     return 0
+
+
+def _watch_line(watch: Watch, versions: int, headline: str | None) -> str:
+    label = f" [{watch.label}]" if watch.label else ""
+    own = watch.every_seconds
+    every = f", every {format_duration(timedelta(seconds=own))}" if own else ""
+    plural = "version" if versions == 1 else "versions"
+    facts = [
+        watch_state(watch),
+        f"{versions} {plural}",
+        f"last checked {iso(watch.last_checked_at) or 'never'}",
+        f"next {iso(watch.next_check_at) if watch.active else '-'}",
+    ]
+    title = f"\n    {headline}" if headline else ""
+    return f"{watch.url}{label}  {', '.join(facts)}{every}{title}"
 
 
 def cmd_watch_remove(args: argparse.Namespace, settings: Settings) -> int:

@@ -81,6 +81,20 @@ class Watch(SQLModel, table=True):
     last_checked_at: datetime | None = _when()
 
 
+# What `watch list` and the API say of a watch (one definition, used everywhere).
+WATCH_STATES = ("ok", "held", "failing", "retired")
+
+
+def watch_state(watch: Watch) -> str:
+    """retired (inactive or past its last stage), failing (its last check failed), held (a
+    suspect extraction waits to be confirmed) or ok."""
+    if not watch.active or watch.retired_at is not None:
+        return "retired"
+    if watch.consecutive_failures:
+        return "failing"
+    return "held" if watch.hold_count else "ok"
+
+
 class RawPage(SQLModel, table=True):
     """A fetched HTML body, zlib-compressed and stored once per content hash."""
 

@@ -334,11 +334,13 @@ def _restore_signals(previous: dict[int, object]) -> None:
 
 
 def summary_line(counts: Counter[str] | dict[str, int], names: Iterable[str] = ()) -> str:
-    """checked 3: 1 new, 1 changed, 0 unchanged, 0 not modified, 1 held, 0 errors."""
+    """checked 3: 1 new, 1 changed, 0 unchanged, 0 not modified, 0 held, 1 error."""
     order = names or ("new", "changed", "unchanged", "not_modified", "held", "error")
-    parts = [f"{counts.get(name, 0)} {_label(name)}" for name in order]
+    parts = [f"{counts.get(name, 0)} {_label(name, counts.get(name, 0))}" for name in order]
     return f"checked {sum(counts.values())}: " + ", ".join(parts)
 
 
-def _label(outcome: str) -> str:
-    return {"not_modified": "not modified", "error": "errors"}.get(outcome, outcome)
+def _label(outcome: str, count: int) -> str:
+    if outcome == "error":
+        return "error" if count == 1 else "errors"
+    return outcome.replace("_", " ")

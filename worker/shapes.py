@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from worker.models import Change, Check, Snapshot, Watch
+from worker.models import Change, Check, Snapshot, Watch, watch_state
 from worker.store import snapshot_article
 
 
@@ -42,13 +42,15 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def watch_json(watch: Watch, versions: int) -> dict[str, Any]:
+def watch_json(watch: Watch, versions: int, headline: str | None = None) -> dict[str, Any]:
     """A watch as `watch list --json` prints it, with its id."""
     return {
         "id": watch.id,
         "url": watch.url,
         "label": watch.label,
+        "headline": headline,
         "active": watch.active,
+        "state": watch_state(watch),
         "every": watch.every_seconds,
         "next_check_at": iso(watch.next_check_at),
         "last_checked_at": iso(watch.last_checked_at),

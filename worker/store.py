@@ -543,6 +543,21 @@ class Store:
 
     # -- web queries -------------------------------------------------------------------------
 
+    def headlines(self, watch_ids: Collection[int]) -> dict[int, str]:
+        """The headline of each watch's latest version (watches without one are left out)."""
+        latest = (
+            select(Snapshot.watch_id, sa.func.max(Snapshot.version).label("version"))
+            .where(col(Snapshot.watch_id).in_(list(watch_ids)))
+            .group_by(col(Snapshot.watch_id))
+            .subquery()
+        )
+        query = select(Snapshot.watch_id, Snapshot.title).join(
+            latest,
+            sa.and_(Snapshot.watch_id == latest.c.watch_id, Snapshot.version == latest.c.version),
+        )
+        with self.session() as session:
+            return {watch_id: title for watch_id, title in session.exec(query)}
+
     def watch_by_id(self, watch_id: int) -> tuple[Watch, int]:
         """One watch with its number of stored versions, or NotFoundError."""
         with self.session() as session:

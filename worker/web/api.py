@@ -49,14 +49,18 @@ def _page(rows: Sequence[Row], limit: int, offset: int, shape: Callable[[Row], A
 @router.get("/watches", response_model=Page[WatchOut], tags=["watches"])
 def watches(request: Request, limit: Limit = 50, offset: Offset = 0) -> Any:
     """Watched articles, oldest first (as `watch list --json`)."""
-    rows = context(request).store.watches_page(limit + 1, offset)
-    return _page(rows, limit, offset, lambda row: shapes.watch_json(*row))
+    store = context(request).store
+    rows = store.watches_page(limit + 1, offset)
+    titles = store.headlines([watch.id for watch, _ in rows if watch.id is not None])
+    return _page(rows, limit, offset, lambda row: shapes.watch_json(*row, titles.get(row[0].id)))
 
 
 @router.get("/watches/{watch_id}", response_model=WatchOut, tags=["watches"])
 def watch(request: Request, watch_id: int) -> Any:
     """One watched article."""
-    return shapes.watch_json(*context(request).store.watch_by_id(watch_id))
+    store = context(request).store
+    titles = store.headlines([watch_id])
+    return shapes.watch_json(*store.watch_by_id(watch_id), titles.get(watch_id))
 
 
 @router.get("/watches/{watch_id}/snapshots", response_model=Page[SnapshotOut], tags=["snapshots"])

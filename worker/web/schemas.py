@@ -11,7 +11,9 @@ class WatchOut(BaseModel):
     id: int
     url: str
     label: str | None
+    headline: str | None
     active: bool
+    state: str  # ok, held, failing, retired
     every: int | None
     next_check_at: str | None
     last_checked_at: str | None
