@@ -236,10 +236,19 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     assert done.returncode == 141
 
 
+def test_a_database_in_a_folder_that_does_not_exist_is_refused_not_created(
+    tmp_path, capsys, write_config
+):
+    url = f"sqlite:///{tmp_path}/no/such/dir/newswatch.db"
+    config = write_config(tmp_path / "c.toml", "")
+    assert main(["--config", str(config), "--database-url", url, "init"]) == 2
+    assert f"folder {tmp_path}/no/such/dir does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+
+
 def test_unusable_database_exits_1(tmp_path, capsys, write_config):
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    url = f"sqlite:///{blocker}/sub/newswatch.db"  # a directory under a plain file
+    (tmp_path / "n.db").mkdir()  # a folder where the database file should be
+    url = f"sqlite:///{tmp_path}/n.db"
     config = write_config(tmp_path / "c.toml", "")
     assert main(["--config", str(config), "--database-url", url, "init"]) == 1
     assert "newswatch:" in capsys.readouterr().err
@@ -300,3 +309,82 @@ def test_check_says_when_another_worker_holds_the_url(cli, capsys, database_url)
     captured = capsys.readouterr()
     assert "skipped https://example.com/busy: another worker is checking it" in captured.err
     assert captured.out.startswith("checked 0:")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["watch", "add", "http://news.example:99999/a"], "Port out of range"),
+        (["watch", "add", "http://[news.example/a"], "Invalid IPv6 URL"),
+        (["watch", "remove", "http://[news.example/a"], "Invalid IPv6 URL"),
+        (["check", "http://news.example:99999/a"], "Port out of range"),
+        (["diff", "http://[news.example/a"], "Invalid IPv6 URL"),
+        (["serve", "--port", "99999"], "a port is 1 to 65535"),
+    ],
+    ids=["add-port", "add-bracket", "remove-bracket", "check-port", "diff-bracket", "serve-port"],
+)
+def test_bad_input_exits_2_with_a_message_and_no_traceback(cli, capsys, args, message):
+    assert cli("init") == 0
+    capsys.readouterr()
+    try:
+        status = cli(*args)
+    except SystemExit as exc:  # argparse's own exit for a bad option value
+        status = exc.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_an_import_file_names_each_bad_line_and_imports_nothing(cli, capsys, tmp_path):
+    assert cli("init") == 0
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://news.example/ok\nhttp://[bad/\nhttp://news.example:99999/\n")
+    assert cli("watch", "import", str(urls)) == 2
+    err = capsys.readouterr().err
+    assert f"{urls}:2: not a valid URL" in err and f"{urls}:3: not a valid URL" in err
+    assert cli("watch", "list", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('[schedule]\nevery = "5m"\n'.encode("utf-16"), "the file is UTF-16; save it as UTF-8"),
+        (b'[schedule]\nevery = "5m\n\xff\n', "not UTF-8"),
+    ],
+    ids=["utf-16", "latin-1"],
+)
+def test_a_config_file_that_is_not_utf8_is_named(tmp_path, capsys, content, message):
+    config = tmp_path / "c.toml"
+    config.write_bytes(content)
+    assert main(["--config", str(config), "watch", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: " in err and message in err and "Traceback" not in err
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_bytes(b'\xef\xbb\xbf[schedule]\nevery = "5m"\n')
+    url = f"sqlite:///{tmp_path / 'n.db'}"
+    assert main(["--config", str(config), "--database-url", url, "init"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "the database URL is empty"),
+        ("sqlite://", "in-memory"),
+        ("sqlite:///:memory:", "in-memory"),
+    ],
+)
+def test_an_empty_or_in_memory_database_url_is_refused(tmp_path, capsys, url, message):
+    assert main(["--database-url", url, "watch", "add", "https://news.example/a"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_command_line_does_not_load_the_web_stack():
+    web = "('fastapi', 'uvicorn', 'jinja2', 'starlette')"
+    code = f"import sys, worker.cli; print(sorted(m for m in {web} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

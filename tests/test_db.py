@@ -1,11 +1,12 @@
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from worker.db import MIGRATIONS, create_engine, migrate
+from worker.db import MIGRATIONS, SCHEMA_HEAD, at_head, create_engine, migrate
 from worker.errors import ConfigError
 from worker.migrations.search import include_name
 
@@ -47,3 +48,18 @@ def test_an_unusable_database_url_is_a_config_error_without_the_password():
     message = str(caught.value)
     assert "postgresql+nosuchdriver://newswatch:***@db.example/news" in message
     assert "hunter22" not in message
+
+
+def test_schema_head_is_alembics_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
+
+
+def test_a_database_at_head_is_not_migrated_again(tmp_path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    assert not at_head(engine)
+    migrate(engine)
+    assert at_head(engine)
+    migrate(engine)  # a no-op
+    engine.dispose()

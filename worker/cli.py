@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -20,9 +21,9 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from worker import diff, web
+from worker import diff
 from worker.db import create_engine, migrate, sqlite_file_missing
-from worker.errors import ConfigError, NewswatchError, NotFoundError, UsageError
+from worker.errors import BadURLError, ConfigError, NewswatchError, NotFoundError, UsageError
 from worker.fetch import Fetcher
 from worker.models import (
     Delivery,
@@ -145,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_source(commands)
     serve = _add(commands, "serve", cmd_serve, "web pages, JSON API and Atom feeds")
     serve.add_argument("--host", help="address to bind (default [web] host, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default [web] port, 8080)")
+    serve.add_argument("--port", type=_port, help="port (default [web] port, 8080)")
     workers = _add(commands, "workers", cmd_workers, "live workers, their leases and throughput")
     workers.add_argument("--json", action="store_true")
     return parser
@@ -269,6 +270,13 @@ def _duration(text: str) -> Any:
     return every
 
 
+def _port(text: str) -> int:
+    number = _positive_int(text)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {number}")
+    return number
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
@@ -352,11 +360,26 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if service.dispatcher is not None:
             sent = service.dispatcher.drain(ALERT_DRAIN_SECONDS)
             _report_alerts(sent)
+    except KeyboardInterrupt:
+        _interrupted(service, settings)
+        return 130
     finally:
         service.close()
     print(summary_line(counts))
     _print_problems(store, problems)
     return 0
+
+
+def _interrupted(service: Service, settings: Settings) -> None:
+    """The first Ctrl-C: say what is left to wait for; a second one quits at once."""
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    service.stop()
+    timeout = format_duration(settings.http.timeout)
+    print(
+        f"\ninterrupted: waiting for {service.busy()} checks in flight to finish (each at most "
+        f"the fetch timeout, {timeout}); Ctrl-C again to quit at once",
+        file=sys.stderr,
+    )
 
 
 def _noting(
@@ -468,15 +491,26 @@ def _read_url_list(name: str) -> list[str]:
         text = _COMMENT.split(line, maxsplit=1)[0].strip()
         if not text or text.startswith("#"):
             continue
-        if not is_http_url(text):
-            problems.append(f"{name}:{number}: not an http(s) URL: {text[:200]!r}")
-        elif any(char.isspace() for char in text):
-            problems.append(f"{name}:{number}: text after the URL (comments start with ' #')")
+        problem = _url_problem(text)
+        if problem:
+            problems.append(f"{name}:{number}: {problem}")
         else:
             urls.append(text)
     if problems:
         raise UsageError("nothing imported:\n" + "\n".join(problems))
     return urls
+
+
+def _url_problem(text: str) -> str | None:
+    try:
+        normalise_url(text)
+    except BadURLError as exc:
+        return str(exc)
+    if not is_http_url(text):
+        return f"not an http(s) URL: {text[:200]!r}"
+    if any(char.isspace() for char in text):
+        return "text after the URL (comments start with ' #')"
+    return None
 
 
 def _lines(name: str) -> list[str]:
@@ -695,6 +729,10 @@ def _source_json(source: Source) -> dict[str, Any]:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings, create=False)
+    # Imported here, not above: the web stack (FastAPI, Starlette, Jinja2, uvicorn) is a third
+    # of the start-up time, and only `serve` uses it.
+    from worker import web
+
     web.serve(settings, store, args.host or settings.web.host, args.port or settings.web.port)
     return 0
 

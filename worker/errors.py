@@ -3,6 +3,7 @@
     NewswatchError
      ├── ConfigError          bad configuration file, key or value (exit status 2)
      ├── UsageError           bad command-line arguments (exit status 2)
+     │    └── BadURLError         a URL that cannot be one (port 99999, unclosed '[')
      ├── NotFoundError        no such watch / version in the database
      ├── DatabaseError        the database could not be opened, migrated or written
      └── FetchError           anything that stops a fetch; carries the URL
@@ -31,6 +32,10 @@ class ConfigError(NewswatchError):
 
 class UsageError(NewswatchError):
     """A command was called with arguments that cannot work."""
+
+
+class BadURLError(UsageError, ValueError):
+    """A URL that cannot be parsed; also a ValueError, which urllib raises for the same."""
 
 
 class NotFoundError(NewswatchError):

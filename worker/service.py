@@ -233,6 +233,11 @@ class Service:
             log.info("pruned %s", ", ".join(f"{n} {what}" for what, n in pruned.items() if n))
         return pruned
 
+    def busy(self) -> int:
+        """How many checks and polls are in flight."""
+        with self._lock:
+            return len(self._in_flight)
+
     def stop(self) -> None:
         """Stop claiming work; `run` returns once in-flight checks (and the alert being sent)
         are done."""

@@ -92,6 +92,15 @@ class DatabaseSettings(_Section):
     @field_validator("url")
     @classmethod
     def _known_scheme(cls, url: str) -> str:
+        if not url.strip():
+            raise ValueError("the database URL is empty: give sqlite:///newswatch.db or similar")
+        if url.rstrip("/") == "sqlite:" or url.startswith(
+            ("sqlite://:memory:", "sqlite:///:memory")
+        ):
+            raise ValueError(
+                "an in-memory SQLite database keeps nothing between commands: give a file, "
+                "such as sqlite:///newswatch.db"
+            )
         if not url.startswith(("sqlite://", "postgresql")):
             scheme = url.partition(":")[0] or url[:20]
             raise ValueError(
@@ -336,8 +345,9 @@ def load_settings(
     env = os.environ if environ is None else environ
     path, explicit = _config_path(config, env)
     data = _read_toml(path, explicit)
-    _override(data, "database", "url", database_url or env.get("NEWSWATCH_DATABASE_URL"))
-    _override(data, "web", "token", env.get("NEWSWATCH_WEB_TOKEN"))
+    given = database_url if database_url is not None else env.get("NEWSWATCH_DATABASE_URL")
+    _override(data, "database", "url", given)
+    _override(data, "web", "token", env.get("NEWSWATCH_WEB_TOKEN") or None)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -346,7 +356,7 @@ def load_settings(
 
 
 def _override(data: dict[str, Any], section: str, key: str, value: str | None) -> None:
-    if value:
+    if value is not None:
         data.setdefault(section, {})
         if isinstance(data[section], dict):
             data[section][key] = value
@@ -366,12 +376,23 @@ def _read_toml(path: Path, explicit: bool) -> dict[str, Any]:
             raise ConfigError(f"{path}: configuration file not found")
         return {}
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(_utf8(raw, path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _utf8(raw: bytes, path: Path) -> str:
+    """The file's text: UTF-8, as TOML requires; a leading byte-order mark is dropped."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: the file is UTF-16; save it as UTF-8")
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start + 1}); save it as UTF-8") from None
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:

@@ -950,11 +950,11 @@ def _set_every(watch: Watch, every: timedelta | None) -> None:
 
 
 def _checked_url(url: str) -> str:
+    key = normalise_url(url)  # BadURLError for a port out of range or an unclosed '['
     if not is_http_url(url):
         raise UsageError(f"not an http(s) URL: {url!r}")
     if any(char.isspace() for char in url.strip()):
         raise UsageError(f"a URL has no spaces (percent-encode them as %20): {url!r}")
-    key = normalise_url(url)
     if len(key) > URL_LENGTH:
         raise UsageError(f"URL longer than {URL_LENGTH} characters: {url[:100]}...")
     return key

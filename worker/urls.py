@@ -19,7 +19,7 @@ import httpcore
 import httpx
 import idna
 
-from worker.errors import NewswatchError
+from worker.errors import BadURLError, NewswatchError
 
 
 class DiscoverError(NewswatchError):
@@ -64,11 +64,15 @@ def normalise_url(url: str) -> str:
     Lower-cases scheme and host, encodes an IDN host as punycode, drops default ports, the
     fragment and tracking parameters, resolves `.` and `..` segments and normalises percent
     escapes. Path case and the order of the kept parameters are preserved. An invalid port
-    raises ValueError.
+    or IPv6 literal raises BadURLError (a ValueError).
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise BadURLError(f"not a valid URL: {url.strip()[:200]!r} ({exc})") from None
     scheme = parts.scheme.lower()
-    netloc = _netloc(scheme, parts.hostname or "", parts.port)
+    netloc = _netloc(scheme, parts.hostname or "", port)
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
     path = _escapes(quote(_remove_dot_segments(parts.path), safe=_PATH_SAFE)) or "/"
@@ -81,9 +85,12 @@ def normalise_url(url: str) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    parts = urlsplit(url.strip())
-    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+    """True for an absolute http(s) URL with a host (False for one that cannot be parsed)."""
+    try:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        return False
 
 
 def resolve(base: str, href: str) -> str | None:
