@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 
@@ -996,3 +997,16 @@ def test_a_dropped_dateline_is_no_change() -> None:
     lead = "At least 12 people died on Monday when the bridge collapsed."
     old = article(body=(f"WASHINGTON — {lead}", *BODY))
     assert compare(old, article(body=(lead, *BODY))) is None
+
+
+def test_a_cache_busting_query_on_the_image_is_no_change() -> None:
+    old = Article(
+        url="https://news.example/a",
+        title="T",
+        body=("Text.",),
+        image="https://img.example/a.jpg?v=2",
+    )
+    same = replace(old, image="https://img.example/a.jpg?v=3&w=800")
+    other = replace(old, image="https://img.example/b.jpg?v=3")
+    assert compare(old, same) is None
+    assert compare(old, other).fields == ("image",)

@@ -369,3 +369,10 @@ def test_a_fault_in_a_series_makes_no_change_and_no_phantom_later(pipe, store, c
     assert outcomes == ["new", "held", "unchanged", "changed", "held", "unchanged"]
     [(change, _)] = store.changes()
     assert (change.from_version, change.to_version, change.kind) == (1, 2, "edit")
+
+
+def test_a_chinese_article_is_counted_by_characters_not_spaces() -> None:
+    paragraph = "北京市政府周三宣布，从下月起将延长地铁运营时间，以方便夜间出行的市民。" * 2
+    article = Article(url="https://news.example/cn", title="地铁延时", body=(paragraph,))
+    assert guard.word_count(article) == len(paragraph)
+    assert guard.suspicion(article, None, GuardSettings()) is None

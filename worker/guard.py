@@ -16,6 +16,7 @@ from datetime import datetime
 
 from worker.settings import GuardSettings
 from worker.types import Article, WatchState
+from worker.words import count as count_words
 
 GONE_STATUSES = frozenset({404, 410})
 
@@ -43,8 +44,8 @@ def suspicion(article: Article, previous: Article | None, settings: GuardSetting
 
 
 def word_count(article: Article) -> int:
-    """Words in the body."""
-    return sum(len(paragraph.split()) for paragraph in article.body)
+    """Words in the body (each Chinese or Japanese character one, see worker.words)."""
+    return sum(count_words(paragraph) for paragraph in article.body)
 
 
 def hold(state: WatchState, content_hash: str, settings: GuardSettings) -> tuple[WatchState, bool]:

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-from worker.diff._normalise import body_paragraphs, join_units, units
+from worker.diff._normalise import body_paragraphs, join_units
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import ParagraphOp
+from worker.words import units
 
 # Calibrated on fixtures/series: edited sentences score 0.62-0.96 (the softened quote is the
 # lowest), unrelated sentence pairs of the stories at most 0.36 (99% under 0.24).

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from worker.diff._align import reordered
-from worker.diff._normalise import CJK_CHARACTERS
 from worker.diff._sentences import split_sentences
 from worker.types import FieldChange, ParagraphOp
+from worker.words import CJK_CHARACTERS
 
 SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
 MAJOR_BODY_SHARE = 0.3  # share of the old body's words rewritten or removed from which it is major

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from worker.types import Article
+from worker.words import CJK
 
 # Typography folded away before comparing. Dashes all become "-": "a – b" and "a - b" read
 # the same, and an editor's switch between them is not news. Invisible characters are dropped.
@@ -82,9 +83,7 @@ _DATELINE_PREFIX = re.compile(
 _LEFTOVER = re.compile(r"^[\s|·•,;:/()\[\]-]*$")
 # Chinese and Japanese write no spaces between words: each of their characters is compared as
 # a word of its own (Korean spaces its words).
-CJK_CHARACTERS = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK = re.compile(f"[{CJK_CHARACTERS}]")
-_WORD_UNITS = re.compile(f"[{CJK_CHARACTERS}]|[^\\s{CJK_CHARACTERS}]+")
+_CJK = CJK
 # CJK sentence ends take no space after them; normalising it away keeps the sentence join exact.
 _CJK_GAP = re.compile(r"([。！？][」』)\"']*) +")
 
@@ -137,11 +136,6 @@ def normalise_text(text: str) -> str:
     if "--" in folded:
         folded = _DOUBLE_DASH.sub("-", folded)
     return " ".join(folded.split())
-
-
-def units(text: str) -> list[str]:
-    """The words of a text, each Chinese or Japanese character one word."""
-    return _WORD_UNITS.findall(text) if _CJK.search(text) else text.split()
 
 
 def join_units(words: Sequence[str]) -> str:
@@ -223,7 +217,7 @@ def comparable(article: Article, memo: dict[str, str] | None = None) -> dict[str
         "published": _iso(article.published),
         "modified": _iso(article.modified),
         "canonical_url": _optional(article.canonical_url),
-        "image": _optional(article.image),
+        "image": _image(article.image),
         "language": _language(article.language),
         "body": body_paragraphs(article.body, memo),
     }
@@ -269,6 +263,12 @@ def _is_dateline(text: str) -> bool:
 def _texts(values: Sequence[str]) -> list[str]:
     """Normalised values, empty ones dropped."""
     return [text for text in map(normalise_text, values) if text]
+
+
+def _image(url: str | None) -> str | None:
+    """An image URL without its query and fragment: ?v=3 after ?v=2, a resize or a CDN
+    signature is the same picture; another picture has another path."""
+    return _optional((url or "").split("#", 1)[0].split("?", 1)[0])
 
 
 def _optional(value: str | None) -> str | None:
