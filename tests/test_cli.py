@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from worker.cli import _progress_bar, main
+from worker.cli import main
+from worker.commands import _progress_bar
 from worker.db import create_engine
 from worker.models import utcnow
 from worker.store import Store
@@ -383,8 +384,16 @@ def test_an_empty_or_in_memory_database_url_is_refused(tmp_path, capsys, url, me
     assert message in capsys.readouterr().err
 
 
-def test_the_command_line_does_not_load_the_web_stack():
-    web = "('fastapi', 'uvicorn', 'jinja2', 'starlette')"
-    code = f"import sys, worker.cli; print(sorted(m for m in {web} if m in sys.modules))"
+@pytest.mark.parametrize(
+    ("module", "unused"),
+    [
+        # The parser alone: --help and a bad option need nothing of the rest.
+        ("worker.cli", ("sqlalchemy", "pydantic", "bs4", "fastapi", "worker.store")),
+        # Reading commands: no web stack, no extractor, no fetcher, no Alembic.
+        ("worker.commands", ("fastapi", "uvicorn", "jinja2", "bs4", "lxml", "alembic")),
+    ],
+)
+def test_the_command_line_loads_only_what_it_uses(module, unused):
+    code = f"import sys, {module}; print(sorted(m for m in {unused!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -7,12 +7,12 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 
-BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words"}
+BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words", "durations"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
 ORCHESTRATION = {"pipeline", "outbox", "poller"}
 RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), **dict.fromkeys(ORCHESTRATION, 2)}
 RANKS |= {"service": 3}
-RANKS |= {"shapes": 1.5, "web": 3, "cli": 4, "__main__": 5, "__init__": 0}
+RANKS |= {"shapes": 1.5, "web": 3, "commands": 3.5, "cli": 4, "__main__": 5, "__init__": 0}
 
 
 def _top(module_path: Path) -> str:

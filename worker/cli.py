@@ -1,4 +1,6 @@
-"""The `newswatch` command (also `python -m worker`).
+"""The `newswatch` command (also `python -m worker`): the command line, parsed here; what each
+command does is in `worker.commands`, loaded once the arguments are known (`--help` and a
+bad option answer without loading the rest of newswatch).
 
 Exit status: 0 on success, 2 for bad usage or configuration, 1 for other failures.
 """
@@ -9,55 +11,14 @@ import argparse
 import json
 import logging
 import os
-import re
-import signal
 import sys
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy.engine import make_url
-
-from worker import diff
-from worker.db import create_engine, migrate, sqlite_file_missing
-from worker.errors import BadURLError, ConfigError, NewswatchError, NotFoundError, UsageError
-from worker.fetch import Fetcher
-from worker.models import (
-    Delivery,
-    NoiseRule,
-    Snapshot,
-    Source,
-    Watch,
-    WorkerState,
-    utcnow,
-    watch_state,
-)
-from worker.outbox import Dispatcher, build_channels, sample_message
-from worker.pipeline import Pipeline
-from worker.poller import Poller
-from worker.service import Progress, Service, default_worker_id, summary_line
-from worker.settings import (
-    Settings,
-    SourceSettings,
-    format_duration,
-    load_settings,
-    parse_duration,
-)
-from worker.shapes import change_json, check_json, iso, snapshot_json, watch_json
-from worker.store import DELIVERY_STATUSES, Outbox, Store, snapshot_article
-from worker.types import CheckRecord
-from worker.urls import is_http_url, normalise_url
-
-log = logging.getLogger("worker")
-
-# `check` delivers the alerts it created for at most this long; `run` delivers the rest.
-ALERT_DRAIN_SECONDS = 15.0
-_COMMENT = re.compile(r"\s#")  # an import line: URL, then an optional comment
-
-Handler = Callable[[argparse.Namespace, Settings], int]
+from worker.durations import parse_duration
+from worker.errors import ConfigError, NewswatchError, UsageError
+from worker.types import DELIVERY_STATUSES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,8 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = args.log_level or ("info" if args.command in {"run", "serve"} else "warning")
     _configure_logging(level, args.log_format)
     try:
+        # Loaded now, not above: the arguments are known to be good (see the docstring).
+        from worker.commands import HANDLERS
+        from worker.settings import load_settings
+
         settings = load_settings(args.config, args.database_url)
-        return int(args.handler(args, settings))
+        return int(HANDLERS[args.handler](args, settings))
     except (ConfigError, UsageError) as exc:
         return _fail(exc, 2)
     except NewswatchError as exc:
@@ -136,33 +101,34 @@ def _parser() -> argparse.ArgumentParser:
         help="default: info for run, warning otherwise",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add(commands, "init", cmd_init, "create or upgrade the database")
-    _add(commands, "run", cmd_run, "run the service until SIGINT/SIGTERM")
+    _add(commands, "init", "init", "create or upgrade the database")
+    _add(commands, "run", "run", "run the service until SIGINT/SIGTERM")
     _add_check(commands)
     _add_watch(commands)
     _add_history(commands)
     _add_alerts(commands)
     _add_noise(commands)
     _add_source(commands)
-    serve = _add(commands, "serve", cmd_serve, "web pages, JSON API and Atom feeds")
+    serve = _add(commands, "serve", "serve", "web pages, JSON API and Atom feeds")
     serve.add_argument("--host", help="address to bind (default [web] host, 127.0.0.1)")
     serve.add_argument("--port", type=_port, help="port (default [web] port, 8080)")
-    workers = _add(commands, "workers", cmd_workers, "live workers, their leases and throughput")
+    workers = _add(commands, "workers", "workers", "live workers, their leases and throughput")
     workers.add_argument("--json", action="store_true")
     return parser
 
 
-def _add(commands: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+def _add(commands: Any, name: str, handler: str, help_text: str) -> argparse.ArgumentParser:
+    """A command, with the key of its handler in `worker.commands.HANDLERS`."""
     sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
     sub.set_defaults(handler=handler)
     return sub
 
 
 def _add_check(commands: Any) -> None:
-    sub = _add(commands, "check", cmd_check, "check now: the URLs given, else those due")
+    sub = _add(commands, "check", "check", "check now: the URLs given, else those due")
     sub.add_argument("urls", nargs="*", metavar="URL", help="articles to check (default: due)")
     sub.add_argument("--all", action="store_true", help="check every active watch")
-    checks = _add(commands, "checks", cmd_checks, "the latest checks of one article")
+    checks = _add(commands, "checks", "checks", "the latest checks of one article")
     checks.add_argument("url", metavar="URL")
     checks.add_argument("--limit", type=_positive_int, default=20, help="how many (20)")
     checks.add_argument("--json", action="store_true", help="print JSON")
@@ -171,27 +137,27 @@ def _add_check(commands: Any) -> None:
 def _add_watch(commands: Any) -> None:
     watch = commands.add_parser("watch", help="manage watched articles")
     actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = _add(actions, "add", cmd_watch_add, "watch an article URL")
+    add = _add(actions, "add", "watch add", "watch an article URL")
     add.add_argument("url", metavar="URL")
     add.add_argument("--every", type=_duration, help="re-check interval, e.g. 15m, 2h, 1d")
     add.add_argument("--label")
-    imp = _add(actions, "import", cmd_watch_import, "watch every URL in a file ('-' = stdin)")
+    imp = _add(actions, "import", "watch import", "watch every URL in a file ('-' = stdin)")
     imp.add_argument("file", metavar="FILE")
-    listing = _add(actions, "list", cmd_watch_list, "list watched articles")
+    listing = _add(actions, "list", "watch list", "list watched articles")
     listing.add_argument("--json", action="store_true")
-    remove = _add(actions, "remove", cmd_watch_remove, "stop watching (history is kept)")
+    remove = _add(actions, "remove", "watch remove", "stop watching (history is kept)")
     remove.add_argument("url", metavar="URL")
 
 
 def _add_history(commands: Any) -> None:
-    snaps = _add(commands, "snapshots", cmd_snapshots, "stored versions of one article")
+    snaps = _add(commands, "snapshots", "snapshots", "stored versions of one article")
     snaps.add_argument("url", metavar="URL")
     snaps.add_argument("--json", action="store_true")
-    show = _add(commands, "show", cmd_show, "one stored version (default: the latest)")
+    show = _add(commands, "show", "show", "one stored version (default: the latest)")
     show.add_argument("url", metavar="URL")
     show.add_argument("--version", type=_positive_int)
     show.add_argument("--json", action="store_true")
-    diffs = _add(commands, "diff", cmd_diff, "what changed between two stored versions")
+    diffs = _add(commands, "diff", "diff", "what changed between two stored versions")
     diffs.add_argument("url", metavar="URL")
     diffs.add_argument("--from", dest="from_version", type=_positive_int)
     diffs.add_argument("--to", dest="to_version", type=_positive_int)
@@ -199,7 +165,7 @@ def _add_history(commands: Any) -> None:
     diffs.add_argument(
         "--side-by-side", action="store_true", help="HTML as two columns instead of inline"
     )
-    changes = _add(commands, "changes", cmd_changes, "detected changes, newest first")
+    changes = _add(commands, "changes", "changes", "detected changes, newest first")
     changes.add_argument("--since", type=_timestamp, help="ISO 8601, inclusive")
     changes.add_argument("--url")
     changes.add_argument("--limit", type=_positive_int)
@@ -209,21 +175,21 @@ def _add_history(commands: Any) -> None:
 def _add_alerts(commands: Any) -> None:
     alerts = commands.add_parser("alerts", help="the alert outbox")
     actions = alerts.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = _add(actions, "list", cmd_alerts_list, "deliveries, newest first")
+    listing = _add(actions, "list", "alerts list", "deliveries, newest first")
     listing.add_argument("--status", choices=DELIVERY_STATUSES)
     listing.add_argument("--limit", type=_positive_int, default=200)
     listing.add_argument("--json", action="store_true")
-    retry = _add(actions, "retry", cmd_alerts_retry, "send failed deliveries again")
+    retry = _add(actions, "retry", "alerts retry", "send failed deliveries again")
     retry.add_argument("ids", nargs="*", type=_positive_int, metavar="ID")
     retry.add_argument("--all-failed", action="store_true")
-    test = _add(actions, "test", cmd_alerts_test, "send a sample alert through one channel")
+    test = _add(actions, "test", "alerts test", "send a sample alert through one channel")
     test.add_argument("channel", metavar="CHANNEL")
 
 
 def _add_source(commands: Any) -> None:
     source = commands.add_parser("source", help="feeds, sitemaps and section pages to follow")
     actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = _add(actions, "add", cmd_source_add, "follow a feed, sitemap or section page")
+    add = _add(actions, "add", "source add", "follow a feed, sitemap or section page")
     add.add_argument("url", metavar="URL")
     add.add_argument("--kind", choices=["auto", "feed", "sitemap", "section"])
     add.add_argument("--pattern", help="section pages: regex the article links must match")
@@ -241,21 +207,21 @@ def _add_source(commands: Any) -> None:
         default=None,
         help="do not obey robots.txt (only for sites you own)",
     )
-    listing = _add(actions, "list", cmd_source_list, "sources and what they enrolled")
+    listing = _add(actions, "list", "source list", "sources and what they enrolled")
     listing.add_argument("--json", action="store_true")
-    remove = _add(actions, "remove", cmd_source_remove, "stop polling a source")
+    remove = _add(actions, "remove", "source remove", "stop polling a source")
     remove.add_argument("url", metavar="URL")
-    poll = _add(actions, "poll", cmd_source_poll, "poll sources now (all active, or these)")
+    poll = _add(actions, "poll", "source poll", "poll sources now (all active, or these)")
     poll.add_argument("urls", nargs="*", metavar="URL")
 
 
 def _add_noise(commands: Any) -> None:
     noise = commands.add_parser("noise", help="page parts learned as noise per site")
     actions = noise.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = _add(actions, "list", cmd_noise_list, "learned noise and candidates per host")
+    listing = _add(actions, "list", "noise list", "learned noise and candidates per host")
     listing.add_argument("--host")
     listing.add_argument("--json", action="store_true")
-    forget = _add(actions, "forget", cmd_noise_forget, "drop a learned rule")
+    forget = _add(actions, "forget", "noise forget", "drop a learned rule")
     forget.add_argument("host", metavar="HOST")
     forget.add_argument("key", metavar="KEY")
 
@@ -291,566 +257,3 @@ def _timestamp(text: str) -> datetime:
             f"expected an ISO 8601 time such as 2026-01-31T12:00:00Z, got {text!r}"
         ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-# -- opening the database --------------------------------------------------------------------
-
-
-def _open_store(settings: Settings, sync: bool = False, create: bool = True) -> Store:
-    """Migrate the database to the newest schema; with `sync` (init, check, run, source poll),
-    make the config's [[watch]] and [[source]] lists true in it. Other commands leave the
-    watches as they are. Without `create` (commands that only read), a SQLite file that
-    does not exist is an error, not a new empty database: the path is likely mistyped."""
-    missing = None if create else sqlite_file_missing(settings.database_url)
-    if missing is not None:
-        raise NotFoundError(
-            f"no database at {missing}: create it with 'newswatch init' "
-            "(or check --database-url / NEWSWATCH_DATABASE_URL / [database] url)"
-        )
-    engine = create_engine(settings.database_url)
-    migrate(engine)
-    store = Store(engine, noise_articles=settings.guard.noise_articles)
-    if sync:
-        store.sync_config_watches(settings.watch)
-        store.sync_config_sources(settings.source)
-    return store
-
-
-def _service(settings: Settings, store: Store) -> Service:
-    fetcher = Fetcher(settings.http)
-    worker_id = default_worker_id()
-    channels = build_channels(settings)
-    dispatcher = Dispatcher(settings, store, channels, worker_id) if channels else None
-    pipeline = Pipeline(settings, store, fetcher)
-    poller = Poller(settings, store, fetcher)
-    return Service(settings, store, pipeline, worker_id, dispatcher, poller)
-
-
-# -- commands --------------------------------------------------------------------------------
-
-
-def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings, sync=True)
-    count = len(store.list_watches())
-    print(f"database ready: {_safe_url(settings.database_url)} ({count} watches)")
-    return 0
-
-
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings, sync=True)
-    _service(settings, store).run()
-    return 0
-
-
-def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    if args.all and args.urls:
-        raise UsageError("give URLs or --all, not both")
-    store = _open_store(settings, sync=True)
-    service = _service(settings, store)
-    try:
-        problems: list[CheckRecord] = []
-        if args.urls:
-            counts = _check_urls(store, service, args.urls, _noting(problems))
-        else:
-            service.poll_sources()
-            bar = _progress_bar(sys.stderr) if args.all and sys.stderr.isatty() else None
-            claim = _claim_all(store, service) if args.all else _claim_due(store, service)
-            total = len(store.list_watches()) if bar else 0
-            counts = service.check_claiming(claim, total, _noting(problems, bar))
-        if service.dispatcher is not None:
-            sent = service.dispatcher.drain(ALERT_DRAIN_SECONDS)
-            _report_alerts(sent)
-    except KeyboardInterrupt:
-        _interrupted(service, settings)
-        return 130
-    finally:
-        service.close()
-    print(summary_line(counts))
-    _print_problems(store, problems)
-    return 0
-
-
-def _interrupted(service: Service, settings: Settings) -> None:
-    """The first Ctrl-C: say what is left to wait for; a second one quits at once."""
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-    service.stop()
-    timeout = format_duration(settings.http.timeout)
-    print(
-        f"\ninterrupted: waiting for {service.busy()} checks in flight to finish (each at most "
-        f"the fetch timeout, {timeout}); Ctrl-C again to quit at once",
-        file=sys.stderr,
-    )
-
-
-def _noting(
-    problems: list[CheckRecord], then: Callable[[int, int, CheckRecord], None] | None = None
-) -> Callable[[int, int, CheckRecord], None]:
-    """A progress callback that keeps the held and failed checks (and shows a bar, if any)."""
-
-    def note(done: int, total: int, record: CheckRecord) -> None:
-        if record.outcome in {"held", "error"}:
-            problems.append(record)
-        if then is not None:
-            then(done, total, record)
-
-    return note
-
-
-def _print_problems(store: Store, problems: list[CheckRecord]) -> None:
-    """Each held or failed article under the summary: its URL and the reason."""
-    if not problems:
-        return
-    urls = {watch.id: watch.url for watch, _ in store.list_watches()}
-    for record in sorted(problems, key=lambda r: (r.outcome, urls.get(r.watch_id, ""))):
-        url = urls.get(record.watch_id, f"watch {record.watch_id}")
-        print(f"  {record.outcome:5} {url}: {record.error or 'no reason given'}")
-
-
-def cmd_checks(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings, create=False).checks(args.url, args.limit)
-    if args.json:
-        _print_json([check_json(check) for check in rows])
-        return 0
-    if not rows:
-        print(f"no checks of {args.url} yet")
-    for check in rows:
-        status = f"HTTP {check.http_status}" if check.http_status else "no response"
-        reason = f": {check.error}" if check.error else ""
-        print(
-            f"{iso(check.started_at)}  {check.outcome:12} {status}, {check.bytes:,} bytes, "
-            f"{check.duration_ms:,} ms{reason}"
-        )
-    return 0
-
-
-def _check_urls(
-    store: Store, service: Service, urls: list[str], progress: Progress
-) -> Counter[str]:
-    """Check these watches now; one another worker is checking right now is said, not hidden."""
-    lease = service.settings.schedule.lease
-    watches = store.claim_urls(service.worker_id, urls, utcnow(), lease)
-    claimed = {watch.url for watch in watches}
-    for url in urls:
-        if normalise_url(url) not in claimed:
-            print(f"skipped {url}: another worker is checking it right now", file=sys.stderr)
-    return service.check_pass(watches, progress)
-
-
-def _claim_all(store: Store, service: Service) -> Callable[[int], list[Watch]]:
-    """Claims every active watch once, in id order, a few at a time."""
-    last_id = 0
-    lease = service.settings.schedule.lease
-
-    def claim(limit: int) -> list[Watch]:
-        nonlocal last_id
-        watches = store.claim_all(service.worker_id, utcnow(), lease, limit, after_id=last_id)
-        last_id = max((watch.id or 0 for watch in watches), default=last_id)
-        return watches
-
-    return claim
-
-
-def _claim_due(store: Store, service: Service) -> Callable[[int], list[Watch]]:
-    """Claims the watches due when the pass started, a few at a time (checked ones are
-    rescheduled into the future, so none comes round twice)."""
-    started, lease = utcnow(), service.settings.schedule.lease
-
-    def claim(limit: int) -> list[Watch]:
-        return store.claim_due(service.worker_id, limit, utcnow(), lease, due_before=started)
-
-    return claim
-
-
-def _report_alerts(sent: Counter[str]) -> None:
-    if sent:
-        parts = ", ".join(f"{count} {status}" for status, count in sorted(sent.items()))
-        print(f"alerts: {parts}", file=sys.stderr)
-
-
-def cmd_watch_add(args: argparse.Namespace, settings: Settings) -> int:
-    watch = _open_store(settings).add_watch(args.url, args.every, args.label)
-    every = f" every {format_duration(args.every)}" if args.every else ""
-    print(f"watching {watch.url}{every}")
-    return 0
-
-
-def cmd_watch_import(args: argparse.Namespace, settings: Settings) -> int:
-    urls = list(dict.fromkeys(normalise_url(url) for url in _read_url_list(args.file)))
-    store = _open_store(settings)
-    for url in urls:
-        store.add_watch(url)
-    print(f"watching {len(urls)} URLs from {args.file}")
-    return 0
-
-
-def _read_url_list(name: str) -> list[str]:
-    """URLs from a file, one a line; every bad line is reported and nothing is imported."""
-    lines = _lines(name)
-    urls, problems = [], []
-    for number, line in enumerate(lines, start=1):
-        text = _COMMENT.split(line, maxsplit=1)[0].strip()
-        if not text or text.startswith("#"):
-            continue
-        problem = _url_problem(text)
-        if problem:
-            problems.append(f"{name}:{number}: {problem}")
-        else:
-            urls.append(text)
-    if problems:
-        raise UsageError("nothing imported:\n" + "\n".join(problems))
-    return urls
-
-
-def _url_problem(text: str) -> str | None:
-    try:
-        normalise_url(text)
-    except BadURLError as exc:
-        return str(exc)
-    if not is_http_url(text):
-        return f"not an http(s) URL: {text[:200]!r}"
-    if any(char.isspace() for char in text):
-        return "text after the URL (comments start with ' #')"
-    return None
-
-
-def _lines(name: str) -> list[str]:
-    if name == "-":
-        return sys.stdin.read().splitlines()
-    try:
-        return Path(name).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {name}: {exc}") from None
-
-
-def cmd_watch_list(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings, create=False)
-    rows = store.list_watches()
-    titles = store.headlines([watch.id for watch, _ in rows if watch.id is not None])
-    if args.json:
-        _print_json([watch_json(watch, n, titles.get(watch.id or 0)) for watch, n in rows])
-        return 0
-    if not rows:
-        print("no watches yet: add one with `newswatch watch add URL`")
-    for watch, versions in rows:
-        print(_watch_line(watch, versions, titles.get(watch.id or 0)))
-    return 0
-
-
-def _watch_line(watch: Watch, versions: int, headline: str | None) -> str:
-    label = f" [{watch.label}]" if watch.label else ""
-    own = watch.every_seconds
-    every = f", every {format_duration(timedelta(seconds=own))}" if own else ""
-    plural = "version" if versions == 1 else "versions"
-    facts = [
-        watch_state(watch),
-        f"{versions} {plural}",
-        f"last checked {iso(watch.last_checked_at) or 'never'}",
-        f"next {iso(watch.next_check_at) if watch.active else '-'}",
-    ]
-    title = f"\n    {headline}" if headline else ""
-    return f"{watch.url}{label}  {', '.join(facts)}{every}{title}"
-
-
-def cmd_watch_remove(args: argparse.Namespace, settings: Settings) -> int:
-    watch = _open_store(settings, create=False).remove_watch(args.url)
-    print(f"no longer watching {watch.url} (its history is kept)")
-    return 0
-
-
-def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
-    snapshots = _open_store(settings, create=False).snapshots(args.url)
-    if args.json:
-        _print_json([snapshot_json(snapshot, body=False) for snapshot in snapshots])
-        return 0
-    for snapshot in snapshots:
-        words = len(snapshot.body.split())
-        print(f"v{snapshot.version}  {iso(snapshot.fetched_at)}  {words} words  {snapshot.title}")
-    return 0
-
-
-def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    snapshot = _open_store(settings, create=False).snapshot(args.url, args.version)
-    if args.json:
-        _print_json(snapshot_json(snapshot, body=True))
-        return 0
-    print("\n".join(_snapshot_text(snapshot)))
-    return 0
-
-
-def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings, create=False)
-    old, new = _diff_versions(store, args.url, args.from_version, args.to_version)
-    change = diff.compare(snapshot_article(old), snapshot_article(new))
-    if args.format == "json":
-        body = diff.render_json(change) if change else {"fields": []}
-        _print_json({"from_version": old.version, "to_version": new.version, **body})
-    elif change is None:
-        print(f"no difference between v{old.version} and v{new.version}")
-    elif args.format == "html":
-        print(diff.render_html(change, "side-by-side" if args.side_by_side else "inline"))
-    else:
-        print(f"v{old.version} -> v{new.version}")
-        print(diff.render_text(change))
-    return 0
-
-
-def _diff_versions(
-    store: Store, url: str, first: int | None, second: int | None
-) -> tuple[Snapshot, Snapshot]:
-    latest = store.snapshot(url)
-    to_version = second or latest.version
-    from_version = first or to_version - 1
-    if from_version < 1:
-        raise NotFoundError(f"{latest.title or url}: only one version stored, nothing to compare")
-    return store.snapshot(url, from_version), store.snapshot(url, to_version)
-
-
-def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings, create=False).changes(args.since, args.url, args.limit)
-    if args.json:
-        _print_json([change_json(change, watch) for change, watch in rows])
-        return 0
-    for change, watch in rows:
-        print(
-            f"#{change.id} {iso(change.detected_at)} {watch.url} "
-            f"v{change.from_version}->v{change.to_version} [{change.significance}] {change.summary}"
-        )
-    return 0
-
-
-def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = Outbox(_open_store(settings, create=False)).deliveries(args.status, args.limit)
-    if args.json:
-        _print_json([_delivery_json(row) for row in rows])
-        return 0
-    for row in rows:
-        error = f"  {row.last_error}" if row.last_error else ""
-        print(
-            f"#{row.id} {row.status:<8} {row.channel} {row.event} attempts={row.attempts} "
-            f"next={iso(row.next_attempt_at)}{error}"
-        )
-    return 0
-
-
-def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
-    if bool(args.ids) == bool(args.all_failed):
-        raise UsageError("give delivery IDs or --all-failed")
-    outbox = Outbox(_open_store(settings, create=False))
-    retried = outbox.retry(None if args.all_failed else args.ids)
-    print(f"{len(retried)} deliveries pending again")
-    others = sorted(set(args.ids or ()) - set(retried))
-    if others:
-        listed = ", ".join(map(str, others))
-        raise NotFoundError(f"no failed delivery with id {listed} (see 'alerts list')")
-    return 0
-
-
-def cmd_alerts_test(args: argparse.Namespace, settings: Settings) -> int:
-    configs = {config.channel_name: config for config in settings.alerts}
-    if args.channel not in configs:
-        known = ", ".join(configs) or "none configured"
-        raise UsageError(f"no alert channel {args.channel!r} (channels: {known})")
-    channel = build_channels(settings)[args.channel]
-    result = channel.send(sample_message(configs[args.channel], settings.web.base_url))
-    if not result.ok:
-        print(f"newswatch: {args.channel}: sample alert failed: {result.error}", file=sys.stderr)
-        return 1
-    print(f"{args.channel}: sample alert sent")
-    return 0
-
-
-def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
-    options = {"kind": args.kind, "pattern": args.pattern, "label": args.label}
-    options |= {"allow_private": args.allow_private, "ignore_robots": args.ignore_robots}
-    options |= {"every": args.every}
-    given = {name: value for name, value in options.items() if value is not None}
-    try:
-        config = SourceSettings.model_validate({"url": args.url, **given})
-    except ValidationError as exc:
-        raise UsageError(f"source {args.url}: {exc.errors()[0]['msg']}") from None
-    source = _open_store(settings).add_source(config, only=set(given))
-    every = timedelta(seconds=source.every_seconds)
-    print(f"following {source.url} ({source.kind}, every {every})")
-    return 0
-
-
-def cmd_source_list(args: argparse.Namespace, settings: Settings) -> int:
-    sources = _open_store(settings, create=False).list_sources()
-    if args.json:
-        _print_json([_source_json(source) for source in sources])
-        return 0
-    for source in sources:
-        state = "active" if source.active else "inactive"
-        error = f"  last error: {source.last_error}" if source.last_error else ""
-        print(
-            f"{source.url}  {source.kind} {state}, {source.enrolled} enrolled, "
-            f"next poll {iso(source.next_poll_at)}{error}"
-        )
-    return 0
-
-
-def cmd_source_remove(args: argparse.Namespace, settings: Settings) -> int:
-    source = _open_store(settings, create=False).remove_source(args.url)
-    print(f"no longer following {source.url} (its articles stay watched)")
-    return 0
-
-
-def cmd_source_poll(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings, sync=True)
-    known = {source.url for source in store.list_sources()}
-    unknown = [url for url in args.urls or () if normalise_url(url) not in known]
-    if unknown:
-        raise NotFoundError(f"not a source: {', '.join(unknown)} (add it with 'source add')")
-    service = _service(settings, store)
-    try:
-        enrolled = service.poll_sources(args.urls or sorted(known))
-    finally:
-        service.close()
-    print(f"enrolled {enrolled} new articles")
-    return 0
-
-
-def _source_json(source: Source) -> dict[str, Any]:
-    return {
-        "url": source.url,
-        "kind": source.kind,
-        "pattern": source.pattern,
-        "label": source.label,
-        "active": source.active,
-        "every": source.every_seconds,
-        "allow_private": source.allow_private,
-        "ignore_robots": source.ignore_robots,
-        "next_poll_at": iso(source.next_poll_at),
-        "last_polled_at": iso(source.last_polled_at),
-        "last_error": source.last_error,
-        "enrolled": source.enrolled,
-    }
-
-
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    store = _open_store(settings, create=False)
-    # Imported here, not above: the web stack (FastAPI, Starlette, Jinja2, uvicorn) is a third
-    # of the start-up time, and only `serve` uses it.
-    from worker import web
-
-    web.serve(settings, store, args.host or settings.web.host, args.port or settings.web.port)
-    return 0
-
-
-def cmd_workers(args: argparse.Namespace, settings: Settings) -> int:
-    alive_after = max(settings.schedule.tick * 3, timedelta(minutes=1))
-    rows = _open_store(settings, create=False).workers(utcnow() - alive_after)
-    if args.json:
-        _print_json([_worker_json(row, leases) for row, leases in rows])
-        return 0
-    for row, leases in rows:
-        data = _worker_json(row, leases)
-        print(
-            f"{row.id}  up since {data['started_at']}, last beat {data['heartbeat_at']}, "
-            f"{leases} leases, {row.checks} checks ({data['checks_per_minute']}/min), "
-            f"{row.changes} new or changed, {row.errors} errors"
-        )
-    return 0
-
-
-def _worker_json(row: WorkerState, leases: int) -> dict[str, Any]:
-    assert row.started_at is not None and row.heartbeat_at is not None  # stored NOT NULL
-    minutes = max((row.heartbeat_at - row.started_at).total_seconds() / 60, 1 / 60)
-    return {
-        "id": row.id,
-        "started_at": iso(row.started_at),
-        "heartbeat_at": iso(row.heartbeat_at),
-        "leases": leases,
-        "checks": row.checks,
-        "changes": row.changes,
-        "errors": row.errors,
-        "checks_per_minute": round(row.checks / minutes, 1),
-    }
-
-
-def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:
-    rules = _open_store(settings, create=False).noise_rules(args.host)
-    if args.json:
-        _print_json([_noise_json(rule) for rule in rules])
-        return 0
-    for rule in rules:
-        state = "learned" if rule.learned else "candidate"
-        print(
-            f"{rule.host}  {rule.key!r:<24} {state:<9} {len(set(rule.watch_ids))} articles  "
-            f"e.g. {rule.sample[:80]!r}"
-        )
-    return 0
-
-
-def cmd_noise_forget(args: argparse.Namespace, settings: Settings) -> int:
-    _open_store(settings, create=False).forget_noise(args.host, args.key)
-    print(f"forgot {args.key!r} on {args.host}")
-    return 0
-
-
-def _noise_json(rule: NoiseRule) -> dict[str, Any]:
-    return {
-        "host": rule.host,
-        "key": rule.key,
-        "learned": rule.learned,
-        "articles": len(set(rule.watch_ids)),
-        "sample": rule.sample,
-        "first_seen": iso(rule.first_seen),
-        "last_seen": iso(rule.last_seen),
-    }
-
-
-def _delivery_json(row: Delivery) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "key": row.key,
-        "channel": row.channel,
-        "event": row.event,
-        "change_id": row.change_id,
-        "status": row.status,
-        "attempts": row.attempts,
-        "created_at": iso(row.created_at),
-        "next_attempt_at": iso(row.next_attempt_at),
-        "sent_at": iso(row.sent_at),
-        "last_status": row.last_status,
-        "last_error": row.last_error,
-    }
-
-
-# -- output ----------------------------------------------------------------------------------
-
-
-def _snapshot_text(snapshot: Snapshot) -> Iterator[str]:
-    yield snapshot.title
-    if snapshot.subtitle:
-        yield snapshot.subtitle
-    facts = [f"By {', '.join(snapshot.authors)}" if snapshot.authors else ""]
-    facts += [f"published {iso(snapshot.published_at)}" if snapshot.published_at else ""]
-    facts += [f"modified {iso(snapshot.modified_at)}" if snapshot.modified_at else ""]
-    yield " · ".join(fact for fact in facts if fact)
-    yield f"version {snapshot.version}, fetched {iso(snapshot.fetched_at)}"
-    for paragraph in snapshot_article(snapshot).body:
-        yield ""
-        yield paragraph
-
-
-def _print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _progress_bar(stream: TextIO) -> Callable[[int, int, CheckRecord], None]:
-    def show(done: int, total: int, record: CheckRecord) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        stream.write(f"\r[{bar}] {done}/{total} {record.outcome:<12}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show

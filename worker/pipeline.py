@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from worker import diff, extract, guard
+from worker.durations import LONGEST_DURATION
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
 from worker.models import Watch, fit_article, utcnow
 from worker.notify.rules import wants
-from worker.settings import LONGEST_DURATION, AlertSettings, Settings
+from worker.settings import AlertSettings, Settings
 from worker.store import Store, host_of, lease_held
 from worker.types import (
     AlertRequest,

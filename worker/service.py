@@ -12,18 +12,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from datetime import UTC, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from worker.errors import LeaseLostError
 from worker.models import Source, Watch, utcnow
-from worker.outbox import Dispatcher
-from worker.pipeline import Pipeline
-from worker.poller import Poller
 from worker.settings import Settings
 from worker.store import Store, lease_held
 from worker.types import CheckRecord
+
+if TYPE_CHECKING:  # the service is handed these; `newswatch watch list` need not load them
+    from worker.outbox import Dispatcher
+    from worker.pipeline import Pipeline
+    from worker.poller import Poller
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from worker.durations import LONGEST_DURATION
 from worker.errors import LeaseLostError, NotFoundError, UsageError
 from worker.models import (
     URL_LENGTH,
@@ -34,7 +35,7 @@ from worker.models import (
     WorkerState,
     utcnow,
 )
-from worker.settings import LONGEST_DURATION, SourceSettings, WatchSettings
+from worker.settings import SourceSettings, WatchSettings
 from worker.types import (
     Article,
     CheckRecord,
@@ -50,7 +51,6 @@ from worker.urls import is_http_url, normalise_url
 PARAGRAPH_BREAK = "\n\n"
 # Alerts about a content event go out only when that event's Change row was written.
 CHANGE_EVENTS = frozenset({"article.changed", "article.removed", "article.restored"})
-DELIVERY_STATUSES = ("pending", "sent", "failed")
 
 
 log = logging.getLogger(__name__)

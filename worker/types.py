@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+DELIVERY_STATUSES = ("pending", "sent", "failed")  # of an alert delivery in the outbox
+
 
 @dataclass(frozen=True)
 class FetchResult:
