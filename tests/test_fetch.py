@@ -760,7 +760,9 @@ def test_robots_txt_disallow_is_refused_and_cached():
     )
     rules = FetchRules(respect_robots=True)
     with Fetcher(_polite_settings()) as fetcher:
-        with pytest.raises(RefusedError, match=r"disallowed by robots\.txt"):
+        with pytest.raises(
+            RefusedError, match=r"disallowed by robots\.txt: .*ignore_robots = true"
+        ):
             fetcher.get("https://site.example/private/a", rules=rules)
         assert fetcher.get("https://site.example/public/b", rules=rules).status == 200
         fetcher.get("https://site.example/public/c")  # hand-added watches ignore robots
@@ -788,7 +790,7 @@ def test_robots_txt_errors(status, allowed):
 def test_untrusted_urls_must_be_public(url):
     route = respx.get(url).mock(return_value=httpx.Response(200, html="<p>x</p>"))
     with Fetcher(_polite_settings()) as fetcher:
-        with pytest.raises(RefusedError, match="refused"):
+        with pytest.raises(RefusedError, match=r"refused .*allow_private = true"):
             fetcher.get(url, rules=FetchRules(public_only=True))
         assert fetcher.get(url).status == 200  # trusted (hand-added) URLs may point anywhere
     assert route.call_count == 1

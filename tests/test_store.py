@@ -377,3 +377,26 @@ def test_a_shorter_every_on_an_existing_watch_moves_its_next_check(store):
     store.add_watch(url, every=timedelta(hours=2))  # a longer one waits for the planned check
     [(watch, _)] = store.list_watches()
     assert watch.next_check_at <= utcnow() + timedelta(seconds=15)
+
+
+def test_changing_a_sources_rules_applies_to_the_articles_it_already_enrolled(store):
+    feed = "https://example.com/feed.xml"
+    source = store.add_source(SourceSettings(url=feed))
+    now = utcnow()
+    items = (Discovered("https://example.com/a"), Discovered("https://example.com/b"))
+    store.save_poll(PollRecord(source.id, now, now + timedelta(hours=1), items=items))
+    store.add_watch("https://example.com/b")  # the operator's own from now on
+    rules = {w.url: (w.public_only, w.respect_robots) for w, _ in store.list_watches()}
+    assert rules == {"https://example.com/a": (True, True), "https://example.com/b": (False, False)}
+    store.add_source(
+        SourceSettings(url=feed, allow_private=True, ignore_robots=True),
+        only=["allow_private", "ignore_robots"],
+    )
+    rules = {w.url: (w.public_only, w.respect_robots) for w, _ in store.list_watches()}
+    assert rules == {
+        "https://example.com/a": (False, False),
+        "https://example.com/b": (False, False),
+    }
+    store.add_source(SourceSettings(url=feed), only=["allow_private"])
+    [a] = [w for w, _ in store.list_watches() if w.url.endswith("/a")]
+    assert (a.public_only, a.respect_robots) == (True, False)

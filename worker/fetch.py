@@ -313,11 +313,16 @@ def user_agent(settings: HttpSettings) -> str:
     return f"{settings.user_agent} (contact: {settings.contact})"
 
 
+# What lifts each refusal; only the articles a source enrolled are refused these.
+LIFT_PRIVATE = "allow_private = true on its [[source]], or `source add SOURCE --allow-private`"
+LIFT_ROBOTS = "ignore_robots = true on its [[source]], for a site you own"
+
+
 def _require_public(url: str, host: str, resolver: Resolver | None) -> None:
     try:
         check_public(host, resolver)
     except DiscoverError as exc:
-        raise RefusedError(f"refused {url}: {exc}", url=url) from None
+        raise RefusedError(f"refused {url}: {exc} (to allow it: {LIFT_PRIVATE})", url=url) from None
 
 
 class _RobotsCache:
@@ -340,7 +345,9 @@ class _RobotsCache:
         """
         rules = self._parser(_origin(url), public_only)
         if rules is not None and not rules.allowed(url, agent):
-            raise RefusedError(f"disallowed by robots.txt: {url}", url=url)
+            raise RefusedError(
+                f"disallowed by robots.txt: {url} (to allow it: {LIFT_ROBOTS})", url=url
+            )
 
     def _parser(self, origin: str, public_only: bool) -> RobotsRules | None:
         with self._lock:
@@ -420,7 +427,9 @@ def _translate(exc: httpx.HTTPError, url: str) -> FetchError:
     """Map an httpx exception onto our error tree."""
     detail = str(exc) or type(exc).__name__
     if isinstance(exc.__cause__, NonPublicAddressError):
-        return RefusedError(f"refused {url}: {exc.__cause__}", url=url)
+        return RefusedError(
+            f"refused {url}: {exc.__cause__} (to allow it: {LIFT_PRIVATE})", url=url
+        )
     if isinstance(exc, httpx.TimeoutException):
         return FetchTimeoutError(f"timed out ({type(exc).__name__}) fetching {url}", url=url)
     if isinstance(exc, httpx.UnsupportedProtocol):

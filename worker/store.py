@@ -184,6 +184,7 @@ class Store:
             _apply_source_options(source, config, only)
             source.active, source.from_config = True, from_config or source.from_config
             session.add(source)
+            _apply_rules_to_enrolled(session, source)
         return source
 
     def sync_config_sources(self, sources: Sequence[SourceSettings]) -> None:
@@ -1146,6 +1147,16 @@ def _apply_source_options(
     for name, value in values.items():
         if wanted is None or name in wanted:
             setattr(source, name, value)
+
+
+def _apply_rules_to_enrolled(session: Session, source: Source) -> None:
+    """A source's address and robots.txt rules hold for the articles it already enrolled
+    (not for those the operator added by hand, which are theirs)."""
+    session.execute(
+        sa.update(Watch)
+        .where(col(Watch.source) == source.url, col(Watch.by_hand).is_(False))
+        .values(public_only=not source.allow_private, respect_robots=not source.ignore_robots)
+    )
 
 
 def _stage_seconds(stages: Sequence[tuple[timedelta, timedelta]] | None) -> list[list[int]] | None:
