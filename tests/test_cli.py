@@ -1,3 +1,4 @@
+import argparse
 import io
 import json
 import shlex
@@ -397,3 +398,46 @@ def test_the_command_line_loads_only_what_it_uses(module, unused):
     code = f"import sys, {module}; print(sorted(m for m in {unused!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    from worker.cli import EXAMPLES, _parser
+
+    def walk(parser, path=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, (*path, name))
+            elif action.dest != "help":
+                assert action.help, f"{' '.join(path)} {action.dest}: no help text"
+        handler = parser.get_default("handler")
+        if handler:
+            assert handler in EXAMPLES, f"{handler}: no example"
+            assert parser.epilog.startswith("example: newswatch")
+
+    list(walk(_parser()))
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("newswatch ")
+
+
+def test_a_diff_is_coloured_on_a_terminal_only_and_never_with_no_color(monkeypatch):
+    from worker import commands
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert commands._colour(Terminal())
+    assert not commands._colour(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not commands._colour(Terminal())
+    painted = commands._painted_diff("substantive: 1 sentence edited\nThe [-old-]{+new+} text")
+    assert "\x1b[31m[-old-]\x1b[0m" in painted and "\x1b[32m{+new+}\x1b[0m" in painted
+    assert painted.startswith("\x1b[33msubstantive\x1b[0m:")

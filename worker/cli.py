@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="default: info for run, warning otherwise",
     )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add(commands, "init", "init", "create or upgrade the database")
     _add(commands, "run", "run", "run the service until SIGINT/SIGTERM")
@@ -113,13 +114,61 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default [web] host, 127.0.0.1)")
     serve.add_argument("--port", type=_port, help="port (default [web] port, 8080)")
     workers = _add(commands, "workers", "workers", "live workers, their leases and throughput")
-    workers.add_argument("--json", action="store_true")
+    workers.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+class _Version(argparse.Action):
+    """--version: the installed package's version (read only when asked for)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("newswatch")
+        except PackageNotFoundError:
+            found = "(not installed)"
+        print(f"newswatch {found}")
+        parser.exit()
+
+
+# An example for each command's --help (keyed as the handlers are).
+EXAMPLES = {
+    "init": "newswatch init",
+    "run": "newswatch --config config/newswatch.toml run",
+    "check": "newswatch check --all",
+    "checks": "newswatch checks https://news.example/story --limit 5",
+    "watch add": "newswatch watch add https://news.example/story --every 10m --label politics",
+    "watch import": "newswatch watch import urls.txt",
+    "watch list": "newswatch watch list --json",
+    "watch remove": "newswatch watch remove https://news.example/story",
+    "snapshots": "newswatch snapshots https://news.example/story",
+    "show": "newswatch show https://news.example/story --version 2",
+    "diff": "newswatch diff https://news.example/story --from 1 --to 3",
+    "changes": "newswatch changes --since 2026-01-31T00:00:00Z --json",
+    "alerts list": "newswatch alerts list --status failed",
+    "alerts retry": "newswatch alerts retry --all-failed",
+    "alerts test": "newswatch alerts test webhook",
+    "source add": "newswatch source add https://news.example/rss.xml --every 10m",
+    "source list": "newswatch source list",
+    "source remove": "newswatch source remove https://news.example/rss.xml",
+    "source poll": "newswatch source poll",
+    "serve": "newswatch serve --port 8080",
+    "workers": "newswatch workers --json",
+    "noise list": "newswatch noise list --host news.example",
+    "noise forget": "newswatch noise forget news.example 'most read'",
+}
 
 
 def _add(commands: Any, name: str, handler: str, help_text: str) -> argparse.ArgumentParser:
     """A command, with the key of its handler in `worker.commands.HANDLERS`."""
-    sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
+    example = EXAMPLES.get(handler)
+    sub: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=f"example: {example}" if example else None,
+    )
     sub.set_defaults(handler=handler)
     return sub
 
@@ -129,7 +178,7 @@ def _add_check(commands: Any) -> None:
     sub.add_argument("urls", nargs="*", metavar="URL", help="articles to check (default: due)")
     sub.add_argument("--all", action="store_true", help="check every active watch")
     checks = _add(commands, "checks", "checks", "the latest checks of one article")
-    checks.add_argument("url", metavar="URL")
+    checks.add_argument("url", metavar="URL", help="a watched article")
     checks.add_argument("--limit", type=_positive_int, default=20, help="how many (20)")
     checks.add_argument("--json", action="store_true", help="print JSON")
 
@@ -138,60 +187,69 @@ def _add_watch(commands: Any) -> None:
     watch = commands.add_parser("watch", help="manage watched articles")
     actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = _add(actions, "add", "watch add", "watch an article URL")
-    add.add_argument("url", metavar="URL")
+    add.add_argument("url", metavar="URL", help="the article (normalised before it is stored)")
     add.add_argument("--every", type=_duration, help="re-check interval, e.g. 15m, 2h, 1d")
-    add.add_argument("--label")
+    add.add_argument("--label", help="a name of yours for it ('' clears it)")
     imp = _add(actions, "import", "watch import", "watch every URL in a file ('-' = stdin)")
-    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("file", metavar="FILE", help="one URL a line, # comments; - for stdin")
     listing = _add(actions, "list", "watch list", "list watched articles")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     remove = _add(actions, "remove", "watch remove", "stop watching (history is kept)")
-    remove.add_argument("url", metavar="URL")
+    remove.add_argument("url", metavar="URL", help="a watched article")
 
 
 def _add_history(commands: Any) -> None:
     snaps = _add(commands, "snapshots", "snapshots", "stored versions of one article")
-    snaps.add_argument("url", metavar="URL")
-    snaps.add_argument("--json", action="store_true")
+    snaps.add_argument("url", metavar="URL", help="a watched article")
+    snaps.add_argument("--json", action="store_true", help="print JSON")
     show = _add(commands, "show", "show", "one stored version (default: the latest)")
-    show.add_argument("url", metavar="URL")
-    show.add_argument("--version", type=_positive_int)
-    show.add_argument("--json", action="store_true")
+    show.add_argument("url", metavar="URL", help="a watched article")
+    show.add_argument("--version", type=_positive_int, help="which version (default: latest)")
+    show.add_argument("--json", action="store_true", help="print JSON")
     diffs = _add(commands, "diff", "diff", "what changed between two stored versions")
-    diffs.add_argument("url", metavar="URL")
-    diffs.add_argument("--from", dest="from_version", type=_positive_int)
-    diffs.add_argument("--to", dest="to_version", type=_positive_int)
-    diffs.add_argument("--format", choices=["text", "json", "html"], default="text")
+    diffs.add_argument("url", metavar="URL", help="a watched article")
+    diffs.add_argument(
+        "--from",
+        dest="from_version",
+        type=_positive_int,
+        help="old version (default: the one before)",
+    )
+    diffs.add_argument("--to", dest="to_version", type=_positive_int, help="new version (latest)")
+    diffs.add_argument(
+        "--format", choices=["text", "json", "html"], default="text", help="default: text"
+    )
     diffs.add_argument(
         "--side-by-side", action="store_true", help="HTML as two columns instead of inline"
     )
     changes = _add(commands, "changes", "changes", "detected changes, newest first")
     changes.add_argument("--since", type=_timestamp, help="ISO 8601, inclusive")
-    changes.add_argument("--url")
-    changes.add_argument("--limit", type=_positive_int)
-    changes.add_argument("--json", action="store_true")
+    changes.add_argument("--url", help="only the changes of this article")
+    changes.add_argument("--limit", type=_positive_int, help="at most this many")
+    changes.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _add_alerts(commands: Any) -> None:
     alerts = commands.add_parser("alerts", help="the alert outbox")
     actions = alerts.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = _add(actions, "list", "alerts list", "deliveries, newest first")
-    listing.add_argument("--status", choices=DELIVERY_STATUSES)
-    listing.add_argument("--limit", type=_positive_int, default=200)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--status", choices=DELIVERY_STATUSES, help="only these")
+    listing.add_argument("--limit", type=_positive_int, default=200, help="at most (200)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     retry = _add(actions, "retry", "alerts retry", "send failed deliveries again")
-    retry.add_argument("ids", nargs="*", type=_positive_int, metavar="ID")
-    retry.add_argument("--all-failed", action="store_true")
+    retry.add_argument("ids", nargs="*", type=_positive_int, metavar="ID", help="delivery ids")
+    retry.add_argument("--all-failed", action="store_true", help="every failed delivery")
     test = _add(actions, "test", "alerts test", "send a sample alert through one channel")
-    test.add_argument("channel", metavar="CHANNEL")
+    test.add_argument("channel", metavar="CHANNEL", help="an [[alerts]] name or type")
 
 
 def _add_source(commands: Any) -> None:
     source = commands.add_parser("source", help="feeds, sitemaps and section pages to follow")
     actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = _add(actions, "add", "source add", "follow a feed, sitemap or section page")
-    add.add_argument("url", metavar="URL")
-    add.add_argument("--kind", choices=["auto", "feed", "sitemap", "section"])
+    add.add_argument("url", metavar="URL", help="a feed, a sitemap or a section page")
+    add.add_argument(
+        "--kind", choices=["auto", "feed", "sitemap", "section"], help="default: auto (sniffed)"
+    )
     add.add_argument("--pattern", help="section pages: regex the article links must match")
     add.add_argument("--label", help="label given to the articles it enrols")
     add.add_argument("--every", type=_duration, help="poll interval (default 15m)")
@@ -208,22 +266,22 @@ def _add_source(commands: Any) -> None:
         help="do not obey robots.txt (only for sites you own)",
     )
     listing = _add(actions, "list", "source list", "sources and what they enrolled")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     remove = _add(actions, "remove", "source remove", "stop polling a source")
-    remove.add_argument("url", metavar="URL")
+    remove.add_argument("url", metavar="URL", help="a followed source")
     poll = _add(actions, "poll", "source poll", "poll sources now (all active, or these)")
-    poll.add_argument("urls", nargs="*", metavar="URL")
+    poll.add_argument("urls", nargs="*", metavar="URL", help="sources (default: all active)")
 
 
 def _add_noise(commands: Any) -> None:
     noise = commands.add_parser("noise", help="page parts learned as noise per site")
     actions = noise.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = _add(actions, "list", "noise list", "learned noise and candidates per host")
-    listing.add_argument("--host")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--host", help="only this site")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     forget = _add(actions, "forget", "noise forget", "drop a learned rule")
-    forget.add_argument("host", metavar="HOST")
-    forget.add_argument("key", metavar="KEY")
+    forget.add_argument("host", metavar="HOST", help="the site")
+    forget.add_argument("key", metavar="KEY", help="the rule's key, as noise list shows it")
 
 
 def _duration(text: str) -> Any:

@@ -370,7 +370,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
         print(diff.render_html(change, "side-by-side" if args.side_by_side else "inline"))
     else:
         print(f"v{old.version} -> v{new.version}")
-        print(diff.render_text(change))
+        text = diff.render_text(change)
+        print(_painted_diff(text) if _colour(sys.stdout) else text)
     return 0
 
 
@@ -390,10 +391,14 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json([change_json(change, watch) for change, watch in rows])
         return 0
+    if not rows:
+        print("no changes yet" if args.since is None else f"no changes since {iso(args.since)}")
+    colour = _colour(sys.stdout)
     for change, watch in rows:
         print(
             f"#{change.id} {iso(change.detected_at)} {watch.url} "
-            f"v{change.from_version}->v{change.to_version} [{change.significance}] {change.summary}"
+            f"v{change.from_version}->v{change.to_version} "
+            f"[{_significance(change.significance, colour)}] {change.summary}"
         )
     return 0
 
@@ -403,6 +408,8 @@ def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json([_delivery_json(row) for row in rows])
         return 0
+    if not rows:
+        print("no alert deliveries" + (f" {args.status}" if args.status else ""))
     for row in rows:
         error = f"  {row.last_error}" if row.last_error else ""
         print(
@@ -460,6 +467,8 @@ def cmd_source_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json([_source_json(source) for source in sources])
         return 0
+    if not sources:
+        print("no sources yet: follow one with `newswatch source add URL`")
     for source in sources:
         state = "active" if source.active else "inactive"
         error = f"  last error: {source.last_error}" if source.last_error else ""
@@ -524,6 +533,8 @@ def cmd_workers(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json([_worker_json(row, leases) for row, leases in rows])
         return 0
+    if not rows:
+        print("no worker is running")
     for row, leases in rows:
         data = _worker_json(row, leases)
         print(
@@ -554,6 +565,8 @@ def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json([_noise_json(rule) for rule in rules])
         return 0
+    if not rules:
+        print("no noise learned yet")
     for rule in rules:
         state = "learned" if rule.learned else "candidate"
         print(
@@ -613,6 +626,34 @@ def _snapshot_text(snapshot: Snapshot) -> Iterator[str]:
     for paragraph in snapshot_article(snapshot).body:
         yield ""
         yield paragraph
+
+
+# Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org).
+_SIGNIFICANCE_COLOURS = {"trivial": "2", "minor": "36", "substantive": "33", "major": "1;31"}
+_DIFF_COLOURS = (
+    ("[-", "\x1b[31m[-"),
+    ("-]", "-]\x1b[0m"),
+    ("{+", "\x1b[32m{+"),
+    ("+}", "+}\x1b[0m"),
+)
+
+
+def _colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _significance(name: str, colour: bool) -> str:
+    code = _SIGNIFICANCE_COLOURS.get(name)
+    return f"\x1b[{code}m{name}\x1b[0m" if colour and code else name
+
+
+def _painted_diff(text: str) -> str:
+    """A text diff with its deletions red and insertions green (plain replaces: linear)."""
+    first, _, rest = text.partition("\n")
+    significance, colon, summary = first.partition(":")
+    for marker, painted in _DIFF_COLOURS:
+        rest = rest.replace(marker, painted)
+    return f"{_significance(significance, True)}{colon}{summary}\n{rest}"
 
 
 def _print_json(data: object) -> None:
