@@ -470,3 +470,38 @@ def test_an_inline_teaser_line_is_a_related_link_not_text(label: str) -> None:
 )
 def test_teaser_headings(heading: str, teaser: bool) -> None:
     assert is_teaser_heading(heading) is teaser
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("ByTravis Haney", ("Travis Haney",)),
+        ("By Laura E. Adkins", ("Laura E. Adkins",)),
+        (
+            "Isabel Caro, Rocío Latorre y José Miguel Wilson",
+            ("Isabel Caro", "Rocío Latorre", "José Miguel Wilson"),
+        ),
+        ("Byron Smith", ("Byron Smith",)),
+    ],
+)
+def test_byline_names(byline: str, names: tuple[str, ...]) -> None:
+    html = f"<html><body><h1>Storm</h1><p class='byline'>{byline}</p></body></html>"
+    assert article(html, "https://daily.example/storm").authors == names
+
+
+def test_an_author_given_as_a_profile_url_is_named_by_the_pages_link_to_it() -> None:
+    html = (
+        "<html><head><meta name='author' content='https://daily.example/editors/jon-fingas'>"
+        "</head><body><h1>Storm</h1><div class='th-meta'>"
+        "<a href='https://daily.example/editors/jon-fingas/'>Jon Fingas</a></div></body></html>"
+    )
+    assert article(html, "https://daily.example/storm").authors == ("Jon Fingas",)
+
+
+def test_the_sites_name_in_a_byline_is_no_author() -> None:
+    html = (
+        "<html><head><meta property='og:site_name' content='The Daily Example'></head><body>"
+        "<h1>Storm</h1><div class='byline'>Sam Stein Senior Politics Editor, The Daily Example"
+        "<span class='author-name'>Sam Stein</span></div></body></html>"
+    )
+    assert article(html, "https://daily.example/storm").authors == ("Sam Stein",)

@@ -90,7 +90,9 @@ _IMAGE_KEYS = (
 )
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ", " / ", " ~ ")
 _BYLINE_PREFIX = re.compile(
-    r"^\s*((written|reported|posted|story|text|words)\s+)?(by|von|par|por|door|di|af|av)\b[:\s]*",
+    r"^\s*((written|reported|posted|story|text|words)\s+)?(by|von|par|por|door|di|af|av)"
+    # 'By Jane Doe', and 'ByJane Doe' where the markup ran the two together:
+    r"(\b[:\s]*|(?-i:(?<=[bB]y)(?=[A-Z][a-z])))",
     re.IGNORECASE,
 )
 _URL_NOTE = re.compile(r"\(?\s*(https?://|www\.)\S*\s*\)?")
@@ -101,7 +103,9 @@ _AGENCIES = frozenset(
         *("tass", "ria novosti", "bloomberg", "upi", "aap", "kyodo", "anp", "belga", "sda"),
     }
 )
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.IGNORECASE)
+# 'and' in the languages of the bylines we meet; 'y' and 'e' only as lower-case words between
+# spaces, so that the initial in 'Laura E. Adkins' stays part of her name.
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\b(?i:and|und|et)\b)\s*|\s+(?:y|e)\s+")
 _NOT_A_NAME = re.compile(
     r"\d|@|https?:|www\.|\b(updated|published|posted|staff|reporter|correspondent|editor|"
     r"minutes?|hours?|ago|read|share|follow|email)\b",
@@ -381,12 +385,27 @@ def _lead_element_text(page: _Page) -> str:
 def _authors(page: _Page, metas: dict[str, list[str]], ld: dict, site: set[str]) -> tuple[str, ...]:
     """Person names; an agency such as AFP only when nobody else is named; never the site."""
     people, orgs = _ld_authors(ld)
+    stated = _first_key(metas, _AUTHOR_KEYS)
     people = (
         people
-        or _names([v for v in _first_key(metas, _AUTHOR_KEYS) if not v.startswith("http")])
-        or _names(_visible_bylines(page))
+        or _names([v for v in stated if not v.startswith("http")])
+        or _names(_linked_names(page, [v for v in stated if v.startswith("http")]))
+        or _names(_visible_bylines(page, site))
     )
     return tuple(name for name in people or orgs if not _is_site(name, site))
+
+
+def _linked_names(page: _Page, profiles: list[str]) -> list[str]:
+    """The text of the page's links to the author pages a <meta name=author> gives as URLs."""
+    wanted = {url.rstrip("/").split("://", 1)[-1] for url in profiles[:5]}
+    if not wanted:
+        return []
+    found = []
+    for anchor in page.all("a"):
+        href = attr(anchor, "href").strip().rstrip("/").split("://", 1)[-1]
+        if href in wanted:
+            found.append(text_of(anchor))
+    return list(dict.fromkeys(name for name in found if 0 < len(name) < 100))
 
 
 def _ld_authors(ld: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -404,8 +423,9 @@ def _ld_authors(ld: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return _names(people), _names(orgs)
 
 
-def _visible_bylines(page: _Page) -> list[str]:
-    """Names from the first byline element that names a person (else an agency's)."""
+def _visible_bylines(page: _Page, site: set[str]) -> list[str]:
+    """Names from the first byline element that names a person (else an agency's); the
+    site's own name is no person ('Sam Stein, The Huffington Post' names Sam Stein)."""
     agencies: list[str] = []
     h1 = page.first("h1")
     start = _index_of(page.tags, h1) if h1 is not None else 0
@@ -416,7 +436,9 @@ def _visible_bylines(page: _Page) -> list[str]:
         text = _first_line(_name_part(tag).get_text())
         if _NOT_A_BYLINE.search(text):
             continue
-        names = _names([text]) if 0 < len(text) < 100 else ()
+        names = [
+            n for n in (_names([text]) if 0 < len(text) < 100 else ()) if not _is_site(n, site)
+        ]
         people = [name for name in names if name.lower() not in _AGENCIES]
         if people:
             return people
