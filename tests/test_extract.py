@@ -505,3 +505,27 @@ def test_the_sites_name_in_a_byline_is_no_author() -> None:
         "<span class='author-name'>Sam Stein</span></div></body></html>"
     )
     assert article(html, "https://daily.example/storm").authors == ("Sam Stein",)
+
+
+def test_a_metered_sites_paywall_paragraphs_are_article_text() -> None:
+    sentence = (
+        "The council voted on Tuesday, after a long debate, to approve the budget for next year."
+    )
+    html = (
+        "<html><body><article><h1>Budget</h1>"
+        + f"<p>{sentence}</p>" * 2
+        + f"<p class='paywall'>{sentence} More.</p>" * 3
+        + "<p class='paywall-message'>Subscribe to keep reading</p></article></body></html>"
+    )
+    body = article(html, "https://council.example/vote").body
+    assert body == (sentence, sentence, *[f"{sentence} More."] * 3)
+
+
+def test_the_articles_own_author_beats_the_sites_author_meta() -> None:
+    html = (
+        "<html><head><meta name='author' content='Condé Nast'>"
+        "<meta property='article:author' content='https://facebook.example/larry'>"
+        "<meta property='article:author' content='Larry Fitzmaurice'></head>"
+        "<body><h1>Review</h1></body></html>"
+    )
+    assert article(html, "https://music.example/review").authors == ("Larry Fitzmaurice",)

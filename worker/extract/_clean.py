@@ -106,6 +106,9 @@ def _cut(html: str, low: str, start: str, end: str) -> tuple[str, str]:
     return "".join(html[a:b] for a, b in kept), "".join(low[a:b] for a, b in kept)
 
 
+_METERED = re.compile(r"(^|\s)paywall(\s|$)", re.IGNORECASE)
+
+
 def prune(soup: BeautifulSoup, root: Tag, base_url: str) -> list[list[Link]]:
     """Drop what is never article text and put numbered markers in place of related boxes.
 
@@ -211,7 +214,10 @@ def _is_chrome(tag: Tag) -> bool:
         return not _holds_article(tag)
     if tag.name in {"html", "body", "article", "main"}:
         return False
-    return bool(_CHROME_CLASS.search(class_and_id(tag))) and len(text_of(tag)) < 400
+    hints = class_and_id(tag)
+    if tag.name == "p" and _METERED.search(attr(tag, "class")):
+        return False  # a metered site's article paragraphs: <p class="paywall">
+    return bool(_CHROME_CLASS.search(hints)) and len(text_of(tag)) < 400
 
 
 def _holds_article(tag: Tag) -> bool:

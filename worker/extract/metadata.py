@@ -50,14 +50,16 @@ _SUBTITLE_KEYS = (
     "twitter:description",
     "dc.description",
 )
+# The article's own author keys first: a plain `author` meta is often the whole site's
+# (a publisher such as 'Condé Nast' beside article:author 'Larry Fitzmaurice').
 _AUTHOR_KEYS = (
-    "dc:creator",
-    "author",
     "article:author",
     "parsely-author",
     "sailthru.author",
+    "dc:creator",
     "dc.creator",
     "citation_author",
+    "author",
     "byl",
 )
 _PUBLISHED_KEYS = (
@@ -208,11 +210,6 @@ def _meta_values(page: _Page) -> dict[str, list[str]]:
 def _values(metas: dict[str, list[str]], keys: tuple[str, ...]) -> list[str]:
     """Text values under any of `keys`, with entities that pages escape twice decoded."""
     return [clean(unescape(value)) for key in keys for value in metas.get(key, [])]
-
-
-def _first_key(metas: dict[str, list[str]], keys: tuple[str, ...]) -> list[str]:
-    """The text values of the first of `keys` that the page has."""
-    return next((_values(metas, (key,)) for key in keys if key in metas), [])
 
 
 def _json_ld_article(page: _Page) -> dict:
@@ -385,14 +382,23 @@ def _lead_element_text(page: _Page) -> str:
 def _authors(page: _Page, metas: dict[str, list[str]], ld: dict, site: set[str]) -> tuple[str, ...]:
     """Person names; an agency such as AFP only when nobody else is named; never the site."""
     people, orgs = _ld_authors(ld)
-    stated = _first_key(metas, _AUTHOR_KEYS)
+    stated = _values(metas, _AUTHOR_KEYS)
     people = (
         people
-        or _names([v for v in stated if not v.startswith("http")])
+        or _meta_names(metas)
         or _names(_linked_names(page, [v for v in stated if v.startswith("http")]))
         or _names(_visible_bylines(page, site))
     )
     return tuple(name for name in people or orgs if not _is_site(name, site))
+
+
+def _meta_names(metas: dict[str, list[str]]) -> tuple[str, ...]:
+    """The names under the first author key that holds names (profile URLs are no names)."""
+    for key in _AUTHOR_KEYS:
+        names = _names([v for v in _values(metas, (key,)) if not v.startswith("http")])
+        if names:
+            return names
+    return ()
 
 
 def _linked_names(page: _Page, profiles: list[str]) -> list[str]:
