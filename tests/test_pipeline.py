@@ -4,11 +4,12 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
+from sqlmodel import Session, select
 
 from worker import pipeline as pipeline_module
 from worker.errors import LeaseLostError
 from worker.fetch import Fetcher
-from worker.models import utcnow
+from worker.models import Snapshot, utcnow
 from worker.pipeline import Pipeline
 from worker.settings import HttpSettings, ScheduleSettings, Settings
 
@@ -305,3 +306,24 @@ def test_a_huge_stored_interval_is_capped_not_a_crash(pipe, store, watched, seed
     record = pipe.check(watch)
     assert record.outcome == "new"
     assert record.next_check_at - record.started_at <= timedelta(days=3650) * 1.2
+
+
+@respx.mock
+def test_a_new_extractor_never_reports_a_change_by_itself(pipe, store, watched, seed_v1, seed_v2):
+    """A version an older extractor stored is read again from its HTML: only what changed on
+    the page is a change, not what the new extractor reads differently."""
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    assert _check(pipe, store).outcome == "new"
+    with Session(store.engine) as session:  # as an older extractor would have read it
+        [snapshot] = session.exec(select(Snapshot)).all()
+        snapshot.extractor_version = "1"
+        snapshot.body = "Menu\n\nHome\n\n" + snapshot.body
+        session.add(snapshot)
+        session.commit()
+    noise = seed_v1.replace(b"</body>", b"<script>var nonce = 'n2';</script></body>")
+    route.mock(return_value=httpx.Response(200, content=noise, headers=_html()))
+    assert _check(pipe, store).outcome == "unchanged"
+    route.mock(return_value=httpx.Response(200, content=seed_v2, headers=_html()))
+    record = _check(pipe, store)
+    assert record.outcome == "changed"
+    assert not any(op.old in {"Menu", "Home"} for op in record.change.operations)

@@ -552,6 +552,11 @@ def _wbits(coding: str, first: bytes) -> int:
     return zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
 
 
+def decode(raw: bytes, content_type: str = "") -> str:
+    """A stored body as text, decoded as a fetch decodes it (the charset rules above)."""
+    return _decode(raw, content_type)[0]
+
+
 def _decode(raw: bytes, content_type: str) -> tuple[str, str]:
     """Decode the body to text; return (text, encoding). Never raises."""
     for bom, encoding in _BOMS:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker import diff, extract, guard
+from worker import diff, extract, fetch, guard
 from worker.durations import LONGEST_DURATION
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
@@ -95,13 +95,28 @@ class Pipeline:
         # Same bytes as last time: nothing to parse or load. Only valid once a version is stored.
         if base.raw_hash == watch.raw_hash and self.store.has_version(_id(watch)):
             return _replace(base, outcome="unchanged", raw=None)
-        stored = self.store.latest_version(_id(watch))
+        stored = self._read_now(self.store.latest_version(_id(watch)), fetched.final_url)
         with self._parse_lock:
             article = extract.article(fetched.html, fetched.final_url)
         article, dropped = fit_article(article)
         if dropped:
             log.warning("%s: values that cannot be stored dropped from %s", watch.url, dropped)
         return self._compare(watch, base, stored, article)
+
+    def _read_now(self, stored: StoredVersion | None, url: str) -> StoredVersion | None:
+        """The stored version as this extractor reads it. After an upgrade of the extractor,
+        the stored HTML is read again, so that a better extractor never reports a change by
+        itself: only what changed on the page is compared."""
+        if stored is None or stored.extractor_version == extract.EXTRACTOR_VERSION:
+            return stored
+        raw = self.store.raw_html(stored.raw_hash) if stored.raw_hash else None
+        if raw is None:
+            return stored
+        with self._parse_lock:
+            again = extract.article(fetch.decode(raw), stored.article.url or url)
+        if again.reason or not again.body:
+            return stored  # the old page reads as no article now: keep what was stored
+        return replace(stored, article=fit_article(again)[0])
 
     def _compare(
         self, watch: Watch, base: CheckRecord, stored: StoredVersion | None, article: Article

@@ -371,7 +371,13 @@ class Store:
             snapshot = _latest_snapshot(session, watch_id)
         if snapshot is None:
             return None
-        return StoredVersion(snapshot.version, snapshot.content_hash, snapshot_article(snapshot))
+        return StoredVersion(
+            snapshot.version,
+            snapshot.content_hash,
+            snapshot_article(snapshot),
+            snapshot.extractor_version,
+            snapshot.raw_hash,
+        )
 
     def has_version(self, watch_id: int) -> bool:
         """True once a version of the watch is stored."""

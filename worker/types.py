@@ -141,6 +141,8 @@ class StoredVersion:
     version: int
     content_hash: str
     article: Article
+    extractor_version: str = ""  # of the extractor that read it
+    raw_hash: str | None = None  # its stored HTML, if kept
 
 
 @dataclass(frozen=True)
