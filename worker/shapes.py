@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from worker.models import Change, Check, Snapshot, Watch, watch_state
+from worker.words import count as count_words
 from worker.store import snapshot_article
 
 
@@ -77,7 +78,8 @@ def snapshot_json(snapshot: Snapshot, body: bool) -> dict[str, Any]:
         "site_name": snapshot.site_name,
         "image": snapshot.image,
         "image_caption": snapshot.image_caption,
-        "words": len(snapshot.body.split()),
+        "words": count_words(snapshot.body),
+        "extractor_version": snapshot.extractor_version,
     }
     if body:
         data["body"] = list(snapshot_article(snapshot).body)

@@ -38,6 +38,7 @@ class SnapshotOut(BaseModel):
     image: str | None
     image_caption: str | None
     words: int
+    extractor_version: str
 
 
 class SnapshotFull(SnapshotOut):
