@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from worker.models import Change, Check, Snapshot, Watch, watch_state
-from worker.words import count as count_words
 from worker.store import snapshot_article
+from worker.words import count as count_words
 
 
 def change_json(change: Change, watch: Watch) -> dict[str, Any]:
