@@ -327,3 +327,27 @@ def test_a_new_extractor_never_reports_a_change_by_itself(pipe, store, watched, 
     record = _check(pipe, store)
     assert record.outcome == "changed"
     assert not any(op.old in {"Menu", "Home"} for op in record.change.operations)
+
+
+@respx.mock
+def test_a_page_that_changed_only_in_its_scripts_is_not_parsed_again(
+    pipe, store, watched, seed_v1, monkeypatch
+):
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    _check(pipe, store)
+    nonce = seed_v1.replace(b"</head>", b"<script>window.nonce = 'a81f';</script></head>")
+    route.mock(return_value=httpx.Response(200, content=nonce, headers=_html()))
+    calls = []
+    monkeypatch.setattr(pipeline_module.extract, "article", lambda *a: calls.append(a))
+    assert _check(pipe, store).outcome == "unchanged"
+    assert calls == []
+    monkeypatch.undo()
+    parsed = []
+    extract_article = pipeline_module.extract.article
+    monkeypatch.setattr(
+        pipeline_module.extract, "article", lambda *a: parsed.append(a) or extract_article(*a)
+    )
+    edited = nonce.replace(b"<body", b"<body data-x='1'", 1)  # markup outside any script
+    route.mock(return_value=httpx.Response(200, content=edited, headers=_html()))
+    assert _check(pipe, store).outcome == "unchanged"
+    assert len(parsed) == 1  # markup changed outside the scripts: parsed again

@@ -66,7 +66,7 @@ class Watch(SQLModel, table=True):
     lease_until: datetime | None = _when()
     etag: str | None = Field(default=None, max_length=512)
     last_modified: str | None = Field(default=None, max_length=128)
-    raw_hash: str | None = Field(default=None, max_length=64)
+    raw_hash: str | None = Field(default=None, max_length=64)  # page key of the last body seen
     consecutive_failures: int = Field(default=0)
     hold_hash: str | None = Field(default=None, max_length=64)
     hold_count: int = Field(default=0)

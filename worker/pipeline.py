@@ -92,8 +92,9 @@ class Pipeline:
         if fetched.not_modified:
             return base
         base = _with_body(base, fetched)
-        # Same bytes as last time: nothing to parse or load. Only valid once a version is stored.
-        if base.raw_hash == watch.raw_hash and self.store.has_version(_id(watch)):
+        # What the extractor reads is the same as last time (the same bytes, or the same but
+        # for scripts): nothing to parse or load. Only valid once a version is stored.
+        if base.page_key == watch.raw_hash and self.store.has_version(_id(watch)):
             return _replace(base, outcome="unchanged", raw=None)
         stored = self._read_now(self.store.latest_version(_id(watch)), fetched.final_url)
         with self._parse_lock:
@@ -336,7 +337,7 @@ def _events(
 
 
 def _extracted_fine(watch: Watch, record: CheckRecord) -> bool:
-    extracted = record.raw_hash is not None and record.raw_hash != watch.raw_hash
+    extracted = record.page_key is not None and record.page_key != watch.raw_hash
     return record.outcome in {"new", "changed", "unchanged"} and extracted
 
 
@@ -411,6 +412,7 @@ def _with_body(record: CheckRecord, fetched: FetchResult) -> CheckRecord:
         bytes=len(fetched.raw),
         raw=fetched.raw,
         raw_hash=hashlib.sha256(fetched.raw).hexdigest(),
+        page_key=extract.page_key(fetched.html),
         etag=fetched.etag,
         last_modified=fetched.last_modified,
     )

@@ -1095,7 +1095,7 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
     watch.consecutive_failures = watch.consecutive_failures + 1 if record.failed else 0
     if record.raw_hash is not None:
         watch.etag, watch.last_modified = record.etag, record.last_modified
-        watch.raw_hash = record.raw_hash
+        watch.raw_hash = record.page_key or record.raw_hash  # the key of the last body seen
     if record.canonical_url:
         watch.canonical_url = record.canonical_url
     if record.change is not None or record.event is not None:

@@ -200,6 +200,9 @@ class CheckRecord:
     etag: str | None = None
     last_modified: str | None = None
     raw_hash: str | None = None
+    # What the extractor reads of the body (extract.page_key): the same key next time means
+    # the same extraction, so the next check skips it (a nonce in a script changes no key).
+    page_key: str | None = None
     raw: bytes | None = None
     canonical_url: str | None = None
     article: Article | None = None

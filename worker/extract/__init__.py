@@ -15,6 +15,7 @@ such a page instead of storing it. The values:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from bs4 import BeautifulSoup
@@ -25,7 +26,7 @@ from worker.extract.metadata import read_metadata
 from worker.models import LANGUAGE_LENGTH, SITE_NAME_LENGTH, URL_LENGTH
 from worker.types import Article
 
-__all__ = ["EXTRACTOR_VERSION", "article"]
+__all__ = ["EXTRACTOR_VERSION", "article", "page_key"]
 
 EXTRACTOR_VERSION = "3"
 
@@ -39,6 +40,13 @@ def article(html: str, url: str) -> Article:
     except Exception as exc:  # any parser or heuristic failure must stay data, not a crash
         log.warning("extraction failed for %s: %r", url, exc)
         return Article(url=url, reason=f"extraction failed: {type(exc).__name__}")
+
+
+def page_key(html: str) -> str:
+    """SHA-256 of what the extractor reads of a page: its HTML without scripts (JSON-LD
+    kept), styles and inline SVG. Two pages with the same key extract the same, so a page
+    whose nonce or ad script changed on every request need not be parsed again."""
+    return hashlib.sha256(_clean.without_inert(html).encode("utf-8", "replace")).hexdigest()
 
 
 def _extract(html: str, url: str) -> Article:
