@@ -529,3 +529,15 @@ def test_the_articles_own_author_beats_the_sites_author_meta() -> None:
         "<body><h1>Review</h1></body></html>"
     )
     assert article(html, "https://music.example/review").authors == ("Larry Fitzmaurice",)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<div class='_ceVT'>By <span class='rlwyg'>Yomi Kazeem</span></div>",
+        "<div class='iDmZj'><span class='xTl'>By</span> <span>Yomi Kazeem and Ann Lee</span></div>",
+    ],
+)
+def test_a_by_line_without_a_telling_class_names_the_authors(byline: str) -> None:
+    html = f"<html><body><h1>Nigeria's economy</h1>{byline}<p>Text of the story.</p></body></html>"
+    assert article(html, "https://qz.example/economy").authors[0] == "Yomi Kazeem"

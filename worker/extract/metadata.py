@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import unescape
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -449,7 +450,34 @@ def _visible_bylines(page: _Page, site: set[str]) -> list[str]:
         if people:
             return people
         agencies = agencies or list(names)
-    return agencies
+    return agencies or _by_line(page.tags[start : start + _BY_LINE_REACH], site)
+
+
+_BY_LINE_REACH = 400  # elements after the headline looked at for a 'By ...' line
+_BY = re.compile(r"^\s*by\b", re.IGNORECASE)
+
+
+def _by_line(tags: list[Tag], site: set[str]) -> list[str]:
+    """Names from the first short 'By Jane Doe and John Roe' line after the headline, for
+    pages whose byline carries no telling class (generated CSS names)."""
+    for tag in tags:
+        first = next((c for c in tag.contents if isinstance(c, str) and c.strip()), None)
+        if first is None or not _BY.match(first):
+            continue
+        alone = len(first.strip()) <= 3 and len(tag.contents) == 1  # <span>By</span> <span>...
+        line = tag.parent if alone else tag
+        if line is None or not _small(line):
+            continue
+        text = re.split(r"\s[|•·—–-]\s", clean(line.get_text(" ")))[0]
+        names = [n for n in _names([text]) if not _is_site(n, site)] if len(text) < 120 else []
+        if names and not _NOT_A_BYLINE.search(text):
+            return names
+    return []
+
+
+def _small(tag: Tag, limit: int = 30) -> bool:
+    """Whether an element holds at most `limit` nodes (counted only up to the limit)."""
+    return sum(1 for _ in islice(tag.descendants, limit + 1)) <= limit
 
 
 def _first_line(text: str) -> str:
