@@ -155,3 +155,22 @@ def test_config_errors_never_repeat_credentials(tmp_path, text):
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ={})
     assert "hunter22" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (5, "5s"),
+        (0.05, "0.05s"),
+        (90, "90s"),
+        (900, "15m"),
+        (5400, "90m"),
+        (7200, "2h"),
+        (172800, "2d"),
+    ],
+)
+def test_durations_print_as_the_config_writes_them(seconds, text):
+    from worker.durations import format_duration, parse_duration
+
+    assert format_duration(timedelta(seconds=seconds)) == text
+    assert parse_duration(text) == timedelta(seconds=seconds)

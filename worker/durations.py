@@ -30,6 +30,8 @@ def parse_duration(value: object) -> timedelta:
 def format_duration(value: timedelta) -> str:
     """A duration as the config writes it: 90s, 15m, 2h, 1d (the largest exact unit)."""
     seconds = int(value.total_seconds())
+    if seconds != value.total_seconds():
+        return f"{value.total_seconds():g}s"  # a fraction of a second (tests tick fast)
     for unit in ("d", "h", "m"):
         if seconds and seconds % _UNITS[unit] == 0:
             return f"{seconds // _UNITS[unit]}{unit}"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from worker.durations import format_duration
 from worker.errors import LeaseLostError
 from worker.models import Source, Watch, utcnow
 from worker.settings import Settings
@@ -199,7 +200,8 @@ class Service:
             coalesce=True,
         )
         previous = self._install_signals()
-        log.info("worker %s started; ticking every %s", self.worker_id, self.settings.schedule.tick)
+        tick = format_duration(self.settings.schedule.tick)
+        log.info("worker %s started; ticking every %s", self.worker_id, tick)
         scheduler.start()
         try:
             self._stopping.wait()
