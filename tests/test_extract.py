@@ -541,3 +541,21 @@ def test_the_articles_own_author_beats_the_sites_author_meta() -> None:
 def test_a_by_line_without_a_telling_class_names_the_authors(byline: str) -> None:
     html = f"<html><body><h1>Nigeria's economy</h1>{byline}<p>Text of the story.</p></body></html>"
     assert article(html, "https://qz.example/economy").authors[0] == "Yomi Kazeem"
+
+
+@pytest.mark.parametrize(
+    ("meta", "visible", "names"),
+    [
+        ("Gillman, Steve", "", ("Steve Gillman",)),  # surname first
+        ("mikecason", "By Mike Cason", ("Mike Cason",)),  # a user name is no person
+        ("AFP", "By Sébastien Farcis", ("Sébastien Farcis",)),  # an agency only when alone
+        ("AFP", "", ("AFP",)),
+    ],
+)
+def test_author_sources_in_order_a_person_first(meta: str, visible: str, names: tuple) -> None:
+    byline = f"<p class='byline'>{visible}</p>" if visible else ""
+    html = (
+        f"<html><head><meta name='author' content='{meta}'></head>"
+        f"<body><h1>Storm</h1>{byline}</body></html>"
+    )
+    assert article(html, "https://daily.example/storm").authors == names

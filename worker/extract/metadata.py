@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import unescape
@@ -108,6 +108,8 @@ _AGENCIES = frozenset(
 )
 # 'and' in the languages of the bylines we meet; 'y' and 'e' only as lower-case words between
 # spaces, so that the initial in 'Laura E. Adkins' stays part of her name.
+# 'Gillman, Steve': one person written surname first (two single capitalised words).
+_LAST_FIRST = re.compile(r"^([A-Z][\w'’-]+), ([A-Z][\w'’-]+)$")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\b(?i:and|und|et)\b)\s*|\s+(?:y|e)\s+")
 _NOT_A_NAME = re.compile(
     r"\d|@|https?:|www\.|\b(updated|published|posted|staff|reporter|correspondent|editor|"
@@ -383,14 +385,20 @@ def _lead_element_text(page: _Page) -> str:
 def _authors(page: _Page, metas: dict[str, list[str]], ld: dict, site: set[str]) -> tuple[str, ...]:
     """Person names; an agency such as AFP only when nobody else is named; never the site."""
     people, orgs = _ld_authors(ld)
-    stated = _values(metas, _AUTHOR_KEYS)
-    people = (
-        people
-        or _meta_names(metas)
-        or _names(_linked_names(page, [v for v in stated if v.startswith("http")]))
-        or _names(_visible_bylines(page, site))
-    )
-    return tuple(name for name in people or orgs if not _is_site(name, site))
+    profiles = [v for v in _values(metas, _AUTHOR_KEYS) if v.startswith("http")]
+    sources: list[Callable[[], tuple[str, ...]]] = [
+        lambda: people,
+        lambda: _meta_names(metas),
+        lambda: _names(_linked_names(page, profiles)),
+        lambda: _names(_visible_bylines(page, site)),
+    ]
+    agencies: tuple[str, ...] = ()
+    for source in sources:  # the first that names a person; an agency only if none does
+        found = tuple(name for name in source() if not _is_site(name, site))
+        if any(name.lower() not in _AGENCIES for name in found):
+            return found
+        agencies = agencies or found
+    return agencies or tuple(name for name in orgs if not _is_site(name, site))
 
 
 def _meta_names(metas: dict[str, list[str]]) -> tuple[str, ...]:
@@ -509,6 +517,8 @@ def _is_byline(tag: Tag) -> bool:
 def _is_name(text: str) -> bool:
     if not text or _NOT_A_NAME.search(text) or len(text.split()) > 5:
         return False
+    if " " not in text and text.islower():
+        return False  # a user name such as 'mikecason', not how a byline writes a person
     return text.lower().replace(".", "") not in _CREDENTIALS
 
 
@@ -517,6 +527,7 @@ def _names(values: list[str]) -> tuple[str, ...]:
     names: dict[str, str] = {}
     for value in values:
         value = _URL_NOTE.sub(" ", unescape(clean(value)))
+        value = _LAST_FIRST.sub(r"\2 \1", value)
         for part in _AUTHOR_SPLIT.split(_BYLINE_PREFIX.sub("", clean(value))):
             name = _BYLINE_PREFIX.sub("", part).strip(" .|-–—:")
             if _is_name(name):
