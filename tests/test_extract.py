@@ -559,3 +559,11 @@ def test_author_sources_in_order_a_person_first(meta: str, visible: str, names: 
         f"<body><h1>Storm</h1>{byline}</body></html>"
     )
     assert article(html, "https://daily.example/storm").authors == names
+
+
+@pytest.mark.parametrize("css", ["writer", "article-reporter", "autor", "firma-autor"])
+def test_byline_classes_in_other_words(css: str) -> None:
+    html = (
+        f"<html><body><h1>地震</h1><span class='{css}'>松村太郎</span><p>本文。</p></body></html>"
+    )
+    assert article(html, "https://news.example.jp/a").authors == ("松村太郎",)

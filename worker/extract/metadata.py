@@ -129,7 +129,10 @@ _LEAD_CLASS = re.compile(
 )
 _DATELINE_CLASS = re.compile(r"date|time|posted|published|updated|byline|meta", re.IGNORECASE)
 _CREDIT = re.compile(r"credit|copyright|caption", re.IGNORECASE)
-_BYLINE_CLASS = re.compile(r"byline|author|writtenby|p-author", re.IGNORECASE)
+_BYLINE_CLASS = re.compile(
+    r"byline|author|writtenby|p-author|(^|[-_\s])(writer|reporter|autor|auteur|firma)($|[-_\s])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
