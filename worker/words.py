@@ -20,4 +20,4 @@ def units(text: str) -> list[str]:
 
 def count(text: str) -> int:
     """How many words a text has (see `units`)."""
-    return len(_UNITS.findall(text)) if CJK.search(text) else len(text.split())
+    return len(units(text))
