@@ -351,3 +351,79 @@ def test_a_page_that_changed_only_in_its_scripts_is_not_parsed_again(
     route.mock(return_value=httpx.Response(200, content=edited, headers=_html()))
     assert _check(pipe, store).outcome == "unchanged"
     assert len(parsed) == 1  # markup changed outside the scripts: parsed again
+
+
+@pytest.fixture
+def batching(settings, store):
+    fetcher = Fetcher(settings.http)
+    yield Pipeline(settings, store, fetcher, rng=random.Random(7), batch_quiet=True)
+    fetcher.close()
+
+
+def _leased_watch(store):
+    [(watch, _)] = store.list_watches()
+    return watch
+
+
+@respx.mock
+def test_quiet_checks_are_written_together_when_the_batch_is_flushed(
+    batching, store, watched, seed_v1
+):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    assert _check(batching, store).outcome == "new"  # a version: written at once
+    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    record = _check(batching, store)
+    assert record.outcome == "unchanged"
+    assert [c.outcome for c in store.checks(URL)] == ["new"]  # waiting in the batch
+    assert _leased_watch(store).lease_owner == "test"  # so no other claim takes it meanwhile
+    assert batching.flush() == 1
+    assert [c.outcome for c in store.checks(URL)] == ["unchanged", "new"]
+    watch = _leased_watch(store)
+    assert (watch.lease_owner, watch.next_check_at) == (None, record.next_check_at)
+    assert watch.last_checked_at is not None and watch.consecutive_failures == 0
+
+
+@respx.mock
+def test_a_full_batch_of_quiet_checks_is_written_without_a_flush(
+    settings, store, seed_v1, monkeypatch
+):
+    monkeypatch.setattr(pipeline_module, "QUIET_BATCH", 3)
+    urls = [f"{URL}/{n}" for n in range(3)]
+    for url in urls:
+        store.add_watch(url)
+        respx.get(url).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    with Fetcher(settings.http) as fetcher:
+        pipe = Pipeline(settings, store, fetcher, batch_quiet=True)
+        for _ in range(2):  # a first capture, then a quiet pass
+            for watch in store.claim_all("test", utcnow(), timedelta(minutes=5)):
+                pipe.check(watch)
+    assert [[c.outcome for c in store.checks(url)] for url in urls] == [["unchanged", "new"]] * 3
+
+
+@respx.mock
+def test_a_quiet_check_whose_lease_was_lost_is_dropped_at_the_flush(
+    batching, store, watched, seed_v1
+):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    _check(batching, store)
+    [slow] = store.claim_all("slow", utcnow(), timedelta(minutes=5))
+    assert batching.check(slow).outcome == "unchanged"
+    later = utcnow() + timedelta(minutes=6)
+    [_] = store.claim_all("fast", later, timedelta(minutes=5))  # the lease ran out meanwhile
+    assert batching.flush() == 0
+    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    assert _leased_watch(store).lease_owner == "fast"
+
+
+@respx.mock
+def test_a_check_that_is_not_quiet_is_written_at_once_while_batching(
+    batching, store, watched, seed_v1, seed_v2
+):
+    route = respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
+    _check(batching, store)
+    route.mock(return_value=httpx.Response(200, content=seed_v2, headers=_html()))
+    assert _check(batching, store).outcome == "changed"
+    route.mock(return_value=httpx.Response(500))
+    assert _check(batching, store).outcome == "error"
+    assert [c.outcome for c in store.checks(URL)] == ["error", "changed", "new"]
+    assert batching.flush() == 0

@@ -42,6 +42,9 @@ class FakePipeline:
     def next_check(self, watch, now, failures):
         return now + timedelta(minutes=30)
 
+    def flush(self) -> int:
+        return 0
+
 
 @pytest.fixture
 def service(store):

@@ -20,7 +20,7 @@ from worker.fetch import Fetcher, FetchRules
 from worker.models import Watch, fit_article, utcnow
 from worker.notify.rules import wants
 from worker.settings import AlertSettings, Settings
-from worker.store import Store, host_of, lease_held
+from worker.store import Lease, Store, host_of, is_quiet, lease_held
 from worker.types import (
     AlertRequest,
     Article,
@@ -34,6 +34,44 @@ from worker.types import (
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("new", "changed", "unchanged", "not_modified", "error", "held")
+QUIET_BATCH = 64  # quiet checks written in one transaction at most
+QUIET_WAIT = 1.0  # seconds a quiet check waits at most for others to join its batch
+
+
+class QuietBatch:
+    """Quiet checks (see `store.is_quiet`) waiting to be written in one transaction.
+
+    Most checks of a pass find nothing new; writing each on its own makes the threads queue
+    for the database's one writer. A batch is written when it is full, when its first check
+    has waited `QUIET_WAIT`, and at every `flush` (the service flushes each tick and at the end
+    of a pass). Until then the watches stay leased, so no other claim takes them.
+    """
+
+    def __init__(self, store: Store, size: int = 0, wait: float = QUIET_WAIT) -> None:
+        self.store, self.size, self.wait = store, size or QUIET_BATCH, wait
+        self._rows: list[tuple[CheckRecord, Lease | None]] = []
+        self._first = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, record: CheckRecord, lease: Lease | None) -> None:
+        with self._lock:
+            if not self._rows:
+                self._first = time.monotonic()
+            self._rows.append((record, lease))
+            full = len(self._rows) >= self.size or time.monotonic() - self._first >= self.wait
+        if full:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write what waits; a database failure is logged and the leases run out (the
+        watches are checked again then), as when a single check cannot be saved."""
+        with self._lock:
+            rows, self._rows = self._rows, []
+        try:
+            return self.store.save_quiet(rows)
+        except Exception:
+            log.exception("could not write %d quiet checks; they are checked again", len(rows))
+            return 0
 
 
 class Pipeline:
@@ -50,6 +88,7 @@ class Pipeline:
         fetcher: Fetcher,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        batch_quiet: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -57,6 +96,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self._parse_lock = threading.Lock()
+        self.quiet = QuietBatch(store) if batch_quiet else None
 
     def check(self, watch: Watch) -> CheckRecord:
         """Fetch, extract, compare and store one watch; a failure becomes a Check row."""
@@ -70,12 +110,19 @@ class Pipeline:
         record = self._with_alerts(watch, self._site_health(watch, record))
         record = self._rescheduled(watch, record)
         record = _with_duration(record, t0)
-        self.store.save_check(record, lease=lease_held(watch))
+        if self.quiet is not None and is_quiet(record, watch):
+            self.quiet.add(record, lease_held(watch))
+        else:
+            self.store.save_check(record, lease=lease_held(watch))
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
         else:
             log.info("%s: %s %s", record.outcome, watch.url, record.error or "")
         return record
+
+    def flush(self) -> int:
+        """Write the quiet checks that wait in the batch (none without `batch_quiet`)."""
+        return self.quiet.flush() if self.quiet is not None else 0
 
     def crashed(self, watch: Watch, exc: Exception) -> CheckRecord:
         """Record a check that a bug (or the database) broke, so that it shows among the

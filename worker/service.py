@@ -73,6 +73,7 @@ class Service:
         """Claim as many due watches as there are idle threads and start checking them."""
         if self._stopping.is_set():
             return 0
+        self.pipeline.flush()  # quiet checks of the last tick: written before claiming more
         self._beat()
         with self._lock:
             free = self.settings.schedule.workers - len(self._in_flight)
@@ -139,6 +140,7 @@ class Service:
             counts[record.outcome if record else "error"] += 1
             if progress and record:
                 progress(done, len(futures), record)
+        self.pipeline.flush()
         return counts
 
     def check_claiming(
@@ -154,7 +156,8 @@ class Service:
         room = 2 * self.settings.schedule.workers  # one queued per busy thread
         more = True
         while more or pending:
-            if more and len(pending) < room:
+            # Claimed a thread's worth at a time, not one by one: each claim is a write.
+            if more and len(pending) <= room // 2:
                 batch = claim(room - len(pending))
                 more = bool(batch)
                 pending |= {self._submit(watch) for watch in batch}
@@ -166,6 +169,7 @@ class Service:
                 counts[record.outcome if record else "error"] += 1
                 if progress and record:
                     progress(sum(counts.values()), max(total, sum(counts.values())), record)
+        self.pipeline.flush()
         return counts
 
     def run(self) -> Counter[str]:
@@ -253,6 +257,7 @@ class Service:
         """Wait for in-flight checks, release the threads, and hand back the leases of work
         that was claimed but never started, so other workers take it at once."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.pipeline.flush()  # under the leases still held: before they are handed back
         try:
             self.store.release_leases(self.worker_id)
         except Exception:

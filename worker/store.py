@@ -432,6 +432,29 @@ class Store:
             session.add(watch)
         return check
 
+    def save_quiet(self, records: Sequence[tuple[CheckRecord, Lease | None]]) -> int:
+        """Write the Check rows and schedules of quiet checks (see `is_quiet`) in one
+        transaction; returns how many were written.
+
+        A record whose lease was lost meanwhile is dropped, as `save_check` would, and logged:
+        the watch belongs to another claim now.
+        """
+        if not records:
+            return 0
+        now = utcnow()
+        written: list[CheckRecord] = []
+        with self.session() as session:
+            for record, lease in records:
+                if session.execute(_quiet_update(record, lease, now)).rowcount:
+                    written.append(record)
+                else:
+                    log.warning("watch %s: its lease was lost; a quiet check dropped",
+                                record.watch_id)  # fmt: skip
+            if written:
+                rows = [_check_row(record).model_dump(exclude={"id"}) for record in written]
+                session.execute(sa.insert(Check), rows)
+        return len(written)
+
     # -- workers -----------------------------------------------------------------------------
 
     def heartbeat(self, worker_id: str, totals: Mapping[str, int], started_at: datetime) -> None:
@@ -1105,6 +1128,48 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
     _release(watch, record.next_check_at)
     if record.retire:
         watch.active, watch.retired_at = False, now
+
+
+def is_quiet(record: CheckRecord, watch: Watch) -> bool:
+    """A check that changes nothing but the schedule and the counters: unchanged or not
+    modified, no version, event, alert, noise or retirement, the canonical URL as before.
+    Such checks are most checks, so they are written in batches (`save_quiet`)."""
+    return (
+        record.outcome in ("unchanged", "not_modified")
+        and not record.failed
+        and record.article is None
+        and record.change is None
+        and record.event is None
+        and record.site_event is None
+        and record.noise is None
+        and not record.alerts
+        and not record.retire
+        and record.canonical_url in (None, watch.canonical_url)
+    )
+
+
+def _quiet_update(record: CheckRecord, lease: Lease | None, now: datetime) -> Any:
+    """The watch's side of a quiet check, as `_update_watch` would set it, under its lease."""
+    values: dict[str, Any] = {
+        "last_checked_at": now,
+        "consecutive_failures": 0,
+        "lease_owner": None,
+        "lease_until": None,
+        "next_check_at": record.next_check_at,
+    }
+    if record.raw_hash is not None:
+        values |= {
+            "etag": record.etag,
+            "last_modified": record.last_modified,
+            "raw_hash": record.page_key or record.raw_hash,
+        }
+    if record.state is not None:
+        values |= asdict(record.state)
+    query = sa.update(Watch).where(col(Watch.id) == record.watch_id)
+    if lease is not None:
+        owner, until = lease
+        query = query.where(col(Watch.lease_owner) == owner, col(Watch.lease_until) == until)
+    return query.values(**values).execution_options(synchronize_session=False)
 
 
 def host_of(url: str) -> str:
