@@ -899,3 +899,25 @@ def test_an_untrusted_fetch_connects_to_the_address_it_checked(server, monkeypat
     with Fetcher(_polite_settings(), resolver=lambda host: ["127.0.0.1"]) as fetcher:
         result = fetcher.get(f"http://news.test:{port}/a", rules=FetchRules(public_only=True))
     assert result.status == 200 and "hello" in result.html
+
+
+def test_per_host_state_keeps_only_the_hosts_used_last():
+    from worker.fetch import Recent
+
+    recent: Recent[int] = Recent(limit=3)
+    for n, host in enumerate(["a", "b", "c"]):
+        recent[host] = n
+    assert recent["a"] == 0  # used: now the newest
+    recent["d"] = 3
+    assert list(recent) == ["c", "a", "d"]  # "b", used longest ago, is forgotten
+    for n in range(1000):
+        recent[f"host-{n}.example"] = n
+    assert len(recent) == 3
+
+
+def test_a_fetcher_meeting_many_hosts_keeps_bounded_state(make_fetcher, monkeypatch):
+    monkeypatch.setattr("worker.fetch.HOSTS_KEPT", 5)
+    fetcher = make_fetcher(lambda request: httpx.Response(200, html="<p>x</p>"))
+    for n in range(40):
+        fetcher.get(f"https://host-{n}.example/story")
+    assert len(fetcher._slots) <= 5 and len(fetcher._next_start) <= 6

@@ -32,12 +32,13 @@ import re
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import NamedTuple, Self
+from typing import NamedTuple, Self, TypeVar
 
 import charset_normalizer
 import httpx
@@ -54,15 +55,18 @@ from worker.errors import (
 from worker.headers import retry_after
 from worker.robots import DISALLOW_ALL, RobotsRules, parse_robots
 from worker.settings import HttpSettings
-from worker.types import FetchResult
-from worker.urls import (
-    DiscoverError,
+from worker.transport import (
+    DeadlineExceeded,
     NonPublicAddressError,
-    Resolver,
-    check_public,
+    deadline,
+    keep_deadlines,
     public_only_transport,
 )
+from worker.types import FetchResult
+from worker.urls import DiscoverError, Resolver, check_public
 
+HOSTS_KEPT = 10_000  # hosts whose politeness and robots.txt state a fetcher remembers
+_V = TypeVar("_V")
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _ACCEPT_ENCODING = "gzip, deflate"
 _FEED_ACCEPT = (
@@ -146,8 +150,8 @@ class Fetcher:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._next_start: dict[str, float] = {}
+        self._slots: Recent[threading.BoundedSemaphore] = Recent()
+        self._next_start: Recent[float] = Recent()
         self._robots = _RobotsCache(self, clock)
         self._client = _client(settings, transport)
         # Untrusted URLs (from feeds and sitemaps) go through connections that can only
@@ -202,7 +206,7 @@ class Fetcher:
     ) -> FetchResult | _Failure:
         """One request (redirects included) under the host's politeness rules."""
         try:
-            with self._polite(host):
+            with self._polite(host), deadline(self._settings.timeout.total_seconds()):
                 started = self._clock()
                 with closing(self._open(url, headers, rules.public_only)) as response:
                     if response.status_code >= 300 and response.status_code != 304:
@@ -336,7 +340,7 @@ class _RobotsCache:
         self._fetcher = fetcher
         self._clock = clock
         self._lock = threading.Lock()
-        self._rules: dict[str, tuple[float, RobotsRules | None]] = {}
+        self._rules: Recent[tuple[float, RobotsRules | None]] = Recent()
 
     def check(self, url: str, agent: str, public_only: bool = False) -> None:
         """Raise RefusedError when robots.txt disallows `url` for our user agent.
@@ -370,6 +374,27 @@ class _RobotsCache:
         except FetchError:
             return DISALLOW_ALL, _ROBOTS_RETRY
         return parse_robots(result.raw[:_ROBOTS_MAX].decode("utf-8", "replace")), _ROBOTS_KEEP
+
+
+class Recent(OrderedDict[str, _V]):
+    """A dict of per-host state that keeps only the `limit` hosts used last, so that hosts
+    met in strangers' feeds cannot grow a long-running fetcher without end. (A host dropped
+    while in use only loses its politeness state: it is rebuilt on its next request.)"""
+
+    def __init__(self, limit: int = 0) -> None:
+        super().__init__()
+        self.limit = limit or HOSTS_KEPT
+
+    def __getitem__(self, key: str) -> _V:
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: str, value: _V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
 
 
 def _origin(url: str) -> str:
@@ -410,7 +435,7 @@ def _not_modified(result: FetchResult, request: httpx.Request, elapsed: float) -
 
 
 def _client(settings: HttpSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
-    return httpx.Client(
+    client = httpx.Client(
         transport=transport,
         timeout=settings.timeout.total_seconds(),
         follow_redirects=False,
@@ -421,6 +446,7 @@ def _client(settings: HttpSettings, transport: httpx.BaseTransport | None) -> ht
             "Accept-Encoding": _ACCEPT_ENCODING,
         },
     )
+    return keep_deadlines(client)
 
 
 def _translate(exc: httpx.HTTPError, url: str) -> FetchError:
@@ -430,6 +456,8 @@ def _translate(exc: httpx.HTTPError, url: str) -> FetchError:
         return RefusedError(
             f"refused {url}: {exc.__cause__} (to allow it: {LIFT_PRIVATE})", url=url
         )
+    if isinstance(exc.__cause__, DeadlineExceeded):
+        return FetchTimeoutError(f"timed out (no whole answer within the timeout): {url}", url=url)
     if isinstance(exc, httpx.TimeoutException):
         return FetchTimeoutError(f"timed out ({type(exc).__name__}) fetching {url}", url=url)
     if isinstance(exc, httpx.UnsupportedProtocol):

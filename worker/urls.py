@@ -11,12 +11,9 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
-import httpcore
-import httpx
 import idna
 
 from worker.errors import BadURLError, NewswatchError
@@ -144,54 +141,6 @@ def check_public(host: str, resolver: Resolver | None = None) -> list[str]:
         if not is_public_address(address):
             raise DiscoverError(f"host {host!r} resolves to non-public address {address}")
     return addresses
-
-
-class NonPublicAddressError(httpcore.ConnectError):
-    """A connection refused because the host resolved to a non-public address."""
-
-
-class PublicOnlyBackend(httpcore.SyncBackend):
-    """Opens TCP connections to public addresses only, checking the very addresses it
-    connects to: a host whose DNS answer changes between a check and the connection (DNS
-    rebinding) cannot slip through. TLS still verifies the certificate against the host name.
-    """
-
-    def __init__(self, resolver: Resolver | None = None) -> None:
-        self._resolver = resolver
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            addresses = check_public(host, self._resolver)
-        except DiscoverError as exc:
-            raise NonPublicAddressError(str(exc)) from None
-        failure: httpcore.ConnectError | None = None
-        for address in dict.fromkeys(addresses):
-            try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                failure = exc
-        assert failure is not None  # check_public returned at least one address
-        raise failure
-
-
-def public_only_transport(resolver: Resolver | None = None) -> httpx.HTTPTransport:
-    """An httpx transport whose connections can only reach public addresses."""
-    transport = httpx.HTTPTransport()
-    transport._pool = httpcore.ConnectionPool(  # the documented pool, with our backend
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=100,
-        max_keepalive_connections=20,
-        keepalive_expiry=5.0,
-        network_backend=PublicOnlyBackend(resolver),
-    )
-    return transport
 
 
 def _addresses(host: str, resolver: Resolver) -> list[str]:

@@ -25,6 +25,7 @@ from worker.headers import retry_after
 from worker.notify._config import alert_label, resolve_secret, resolve_url
 from worker.notify._redact import safe_url, scrub, url_secrets
 from worker.settings import USER_AGENT, AlertSettings, HttpSettings
+from worker.transport import deadline, keep_deadlines
 from worker.types import Message, SendResult
 
 MAX_BODY = 256 * 1024
@@ -60,8 +61,11 @@ class WebhookChannel:
         )
         self._clock = clock
         headers = {"User-Agent": user_agent, "Accept-Encoding": "identity"}
-        self._client = httpx.Client(
-            timeout=timeout, follow_redirects=False, headers=headers, transport=transport
+        self._timeout = timeout
+        self._client = keep_deadlines(
+            httpx.Client(
+                timeout=timeout, follow_redirects=False, headers=headers, transport=transport
+            )
         )
 
     @classmethod
@@ -93,12 +97,15 @@ class WebhookChannel:
         except BodyTooLargeError as exc:
             return self._failure(str(exc))
         try:
-            with self._client.stream(
-                "POST", self._url, content=body, headers=self._headers(message.id, body)
-            ) as response:
+            with (
+                deadline(self._timeout),  # the whole delivery, not each read
+                self._client.stream(
+                    "POST", self._url, content=body, headers=self._headers(message.id, body)
+                ) as response,
+            ):
                 head = _read_head(response)
         except httpx.TimeoutException as exc:
-            return self._failure(f"timeout after {self._client.timeout.read}s ({_kind(exc)})")
+            return self._failure(f"timeout after {self._timeout}s ({_kind(exc)})")
         except httpx.HTTPError as exc:
             return self._failure(f"{_kind(exc)}: {exc}")
         return self._result(response, head)
