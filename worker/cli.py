@@ -8,14 +8,13 @@ Exit status: 0 on success, 2 for bad usage or configuration, 1 for other failure
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from worker import logs
 from worker.durations import parse_duration
 from worker.errors import ConfigError, NewswatchError, UsageError
 from worker.types import DELIVERY_STATUSES
@@ -25,13 +24,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, load settings, run one command; return the exit status."""
     args = _parser().parse_args(argv)
     level = args.log_level or ("info" if args.command in {"run", "serve"} else "warning")
-    _configure_logging(level, args.log_format)
+    logs.configure(level, args.log_format)
     try:
         # Loaded now, not above: the arguments are known to be good (see the docstring).
-        from worker.commands import HANDLERS
+        from worker.commands import HANDLERS, hide_secrets
         from worker.settings import load_settings
 
         settings = load_settings(args.config, args.database_url)
+        hide_secrets(settings)
         return int(HANDLERS[args.handler](args, settings))
     except (ConfigError, UsageError) as exc:
         return _fail(exc, 2)
@@ -57,32 +57,6 @@ def _reader_gone() -> int:
 def _fail(exc: Exception, status: int) -> int:
     print(f"newswatch: {exc}", file=sys.stderr)
     return status
-
-
-def _configure_logging(level: str, style: str = "text") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if style == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=getattr(logging, level.upper()), handlers=[handler], force=True)
-    # APScheduler reports every tick at INFO; only its warnings matter to an operator.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per log line, for log collectors."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        data = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
 
 
 # -- the parser ------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from worker import diff
+from worker import diff, logs
 from worker.db import create_engine, migrate, sqlite_file_missing
 from worker.durations import format_duration
 from worker.errors import BadURLError, NotFoundError, UsageError
@@ -659,6 +660,23 @@ def _painted_diff(text: str) -> str:
 def _print_json(data: object) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def hide_secrets(settings: Settings) -> None:
+    """Keep the configured secrets out of every log line (see `worker.logs`)."""
+    secrets = [settings.web.token or "", _password(settings.database_url)]
+    for config in settings.alerts:
+        url = config.url or os.environ.get(config.url_env or "", "")
+        secret = config.secret or os.environ.get(config.secret_env or "", "")
+        secrets += [secret, *logs.url_pieces(url)]
+    logs.hide(secrets)
+
+
+def _password(database_url: str) -> str:
+    try:
+        return make_url(database_url).password or ""
+    except ArgumentError:
+        return ""
 
 
 def _safe_url(url: str) -> str:

@@ -1,0 +1,100 @@
+"""No secret in any log line at any level: alert URLs and their tokens, signing secrets, the
+database password; libraries that log request URLs are held at WARNING."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from worker import logs
+
+ROOT = Path(__file__).resolve().parents[1]
+PATH_TOKEN = "T0KEN1n7hePath9f3a"
+QUERY_TOKEN = "q7Secret0fTheQuery2b"
+SIGNING = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SECRETS = (PATH_TOKEN, QUERY_TOKEN, SIGNING, SIGNING.removeprefix("whsec_"))
+
+
+def test_scrub_masks_hidden_secrets_and_token_query_values():
+    logs.hide(["x9Hidden0Secret"])
+    line = "POST https://hooks.example/a?x=1&access_token=abc.def-1 sent x9Hidden0Secret"
+    assert logs.scrub(line) == "POST https://hooks.example/a?x=1&access_token=*** sent ***"
+    assert logs.scrub("https://news.example/story?id=42&page=2") == (
+        "https://news.example/story?id=42&page=2"  # article parameters stay readable
+    )
+
+
+def test_url_pieces_are_the_token_like_parts_only():
+    pieces = logs.url_pieces(f"https://u:pw0rd1234@hooks.example/services/{PATH_TOKEN}?k=v")
+    assert PATH_TOKEN in pieces and "pw0rd1234" in pieces
+    assert "services" not in pieces and "hooks.example" not in pieces
+
+
+def test_libraries_that_log_urls_stay_at_warning_even_at_debug():
+    logs.configure("debug")
+    try:
+        assert logging.getLogger().level == logging.DEBUG
+        for name in ("httpx", "httpcore", "urllib3", "apprise"):
+            assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING, name
+    finally:
+        logs.configure("warning")
+
+
+def _cli(config: Path, database: Path, *args: str) -> list[str]:
+    base = [sys.executable, "-m", "worker", "--log-level", "debug", "--config", str(config)]
+    return [*base, "--database-url", f"sqlite:///{database}", *args]
+
+
+@pytest.fixture
+def secret_config(tmp_path, write_config, receiver):
+    url = f"{receiver.url}/{PATH_TOKEN}?token={QUERY_TOKEN}"
+    return write_config(
+        tmp_path / "newswatch.toml",
+        '[schedule]\nlease = "5s"\nevery = "1s"\ntick = "1s"\n'
+        f'[[alerts]]\ntype = "webhook"\nname = "hook"\nurl = "{url}"\n'
+        f'secret = "{SIGNING}"\n',
+    )
+
+
+def _assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+
+
+@pytest.mark.e2e
+def test_check_logs_no_secret_at_debug(tmp_path, secret_config, server, receiver, seed_v1, seed_v2):
+    database = tmp_path / "newswatch.db"
+    url = server.serve("/story", seed_v1)
+    run = lambda *args: subprocess.run(  # noqa: E731
+        _cli(secret_config, database, *args), capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    outputs = [run("watch", "add", url), run("check", url)]
+    server.serve("/story", seed_v2)
+    outputs.append(run("check", url))
+    assert len(receiver.received) == 1  # the change was delivered: the URL was used
+    for done in outputs:
+        _assert_no_secret(done.stdout + done.stderr)
+
+
+@pytest.mark.e2e
+def test_run_logs_no_secret_at_debug(tmp_path, secret_config, server, receiver, seed_v1, seed_v2):
+    database = tmp_path / "newswatch.db"
+    url = server.serve("/story", seed_v1)
+    argv = _cli(secret_config, database, "watch", "add", url)
+    subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, timeout=60)
+    subprocess.run(_cli(secret_config, database, "check", url), check=True, cwd=ROOT, timeout=60)
+    server.serve("/story", seed_v2)
+    worker = subprocess.Popen(
+        _cli(secret_config, database, "run"), stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert receiver.arrived.wait(60), "the service delivered no alert"
+    finally:
+        worker.send_signal(signal.SIGINT)
+        _, stderr = worker.communicate(timeout=60)
+    _assert_no_secret(stderr)
