@@ -63,3 +63,61 @@ def test_a_database_at_head_is_not_migrated_again(tmp_path) -> None:
     assert at_head(engine)
     migrate(engine)  # a no-op
     engine.dispose()
+
+
+def test_a_failing_migration_on_sqlite_leaves_no_table_behind(tmp_path, monkeypatch):
+    """The whole upgrade is one transaction: tables created before the failure vanish."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    real_upgrade = command.upgrade
+
+    def upgrade_then_fail(config, revision):
+        real_upgrade(config, revision)
+        raise sa.exc.OperationalError("upgrade", {}, Exception("killed"))
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    engine = create_engine(url)
+    with pytest.raises(Exception, match="killed"):
+        migrate(engine)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+    monkeypatch.setattr(command, "upgrade", real_upgrade)
+    engine = create_engine(url)
+    migrate(engine)
+    assert at_head(engine)
+    engine.dispose()
+
+
+@pytest.mark.e2e
+def test_init_killed_at_random_points_always_leaves_a_database_init_opens(tmp_path):
+    """kill -9 of `newswatch init` on a fresh SQLite file, 30 times at random points of its
+    run: each time the next migration finds the old schema (none) or the new one."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def start(database):
+        argv = [sys.executable, "-m", "worker", "--database-url", f"sqlite:///{database}"]
+        return subprocess.Popen([*argv, "init"], stdout=subprocess.DEVNULL)
+
+    started = time.monotonic()
+    start(tmp_path / "timing.db").wait(timeout=60)
+    whole = time.monotonic() - started
+    rng = random.Random(15)
+    for n in range(30):
+        database = tmp_path / f"{n}.db"
+        process = start(database)
+        try:
+            process.wait(timeout=rng.uniform(0.3, 1.0) * whole)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        engine = create_engine(f"sqlite:///{database}")
+        try:
+            migrate(engine)  # raises if the kill left a half-made schema
+            assert at_head(engine)
+        finally:
+            engine.dispose()

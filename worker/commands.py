@@ -113,7 +113,8 @@ def _checking_stack() -> _Stack:
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings, sync=True)
     count = len(store.list_watches())
-    print(f"database ready: {_safe_url(settings.database_url)} ({count} watches)")
+    noun = "watch" if count == 1 else "watches"
+    print(f"database ready: {_safe_url(settings.database_url)} ({count} {noun})")
     return 0
 
 

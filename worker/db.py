@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,33 @@ def at_head(engine: Engine) -> bool:
         return False  # no table yet, or no database: migrate() says which
 
 
+@contextmanager
+def _one_transaction(connection: sa.Connection) -> Iterator[None]:
+    """All of a migration in one transaction: a kill leaves the old schema or the new one.
+
+    PostgreSQL: workers starting together queue on an advisory lock; the first migrates,
+    the rest find the schema at head. SQLite has transactional DDL too, but its Python driver
+    runs each CREATE TABLE outside any transaction, so the driver's own handling is switched
+    off for this connection and the transaction is begun by hand.
+    """
+    if connection.dialect.name != "sqlite":
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            yield
+        return
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    before = driver.isolation_level
+    driver.isolation_level = None  # the driver no longer opens or closes transactions itself
+    try:
+        with connection.begin():  # its commit or rollback ends the BEGIN below
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield
+    finally:
+        driver.isolation_level = before
+
+
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest Alembic revision."""
     if at_head(engine):
@@ -102,11 +131,7 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Workers starting together queue here; the first migrates, the rest find
-                # the schema at head. The lock ends with the transaction.
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        with engine.connect() as connection, _one_transaction(connection):
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except sa.exc.OperationalError as exc:
