@@ -21,6 +21,7 @@ import logging
 from bs4 import BeautifulSoup
 
 from worker.extract import _clean, _walls
+from worker.extract._tree import flatten_deep
 from worker.extract.body import Body, extract_body
 from worker.extract.metadata import read_metadata
 from worker.models import LANGUAGE_LENGTH, SITE_NAME_LENGTH, URL_LENGTH
@@ -29,6 +30,7 @@ from worker.types import Article
 __all__ = ["EXTRACTOR_VERSION", "article", "page_key"]
 
 EXTRACTOR_VERSION = "3"
+MAX_DEPTH = 100  # element nesting kept; real articles use a few dozen levels
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ def _extract(html: str, url: str) -> Article:
     # Attributes as plain strings: bs4 otherwise splits every class into a list as it parses,
     # a tenth of the whole extraction; `_text.attr` reads both forms.
     soup = BeautifulSoup(_clean.without_inert(html), "lxml", multi_valued_attributes=None)
+    if flatten_deep(soup, MAX_DEPTH):
+        log.info("%s: elements nested deeper than %d levels were unwrapped", url, MAX_DEPTH)
     meta = read_metadata(soup, url)
     body = extract_body(soup, url, meta.title, meta.standfirst, meta.article_body)
     wall = _walls.verdict(html, meta.title, body.paragraphs)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
 from worker.extract import _panels
 from worker.extract._text import attr, class_and_id, clean, text_of
 from worker.extract._tree import elements
+from worker.models import URL_LENGTH
 from worker.types import Link
+from worker.urls import resolve
 
 RELATED_MARK = "nw-related"
 
@@ -202,9 +203,9 @@ def _links(tag: Tag, base_url: str) -> list[Link]:
     links = []
     for anchor in elements(tag, {"a"}):
         text = _RELATED_LABEL.sub("", text_of(anchor))
-        href = attr(anchor, "href").strip()
-        if text and href and not href.startswith(("#", "javascript:")):
-            links.append(Link(text=text, url=urljoin(base_url, href)))
+        url = resolve(base_url, attr(anchor, "href"))  # http(s) only: no javascript:, data:
+        if text and url and len(url) <= URL_LENGTH:
+            links.append(Link(text=text, url=url))
     return links
 
 

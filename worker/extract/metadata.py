@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -11,12 +12,12 @@ from html import unescape
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from worker.extract._dates import MAX_LENGTH as MAX_DATE
 from worker.extract._dates import Stamp, parse_stamp, settle, zone_of
 from worker.extract._text import attr, class_and_id, clean, text_of
-from worker.extract._tree import by_name, elements, first
+from worker.extract._tree import by_name, elements, first, walk
 from worker.types import DateNote
 
 ARTICLE_TYPES = frozenset(
@@ -236,17 +237,29 @@ def _load_json(text: str) -> object:
     text = re.sub(r"^\s*(<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(-->|//\s*\]\]>|\]\]>)\s*$", "", text)
     for candidate in (text, re.sub(r",\s*([}\]])", r"\1", text)):
         try:
-            return json.loads(candidate, strict=False)
-        except ValueError:
+            data = json.loads(candidate, strict=False)
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             continue
+        return _without_lone_surrogates(data) if _SURROGATE_ESCAPE.search(candidate) else data
     return None
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: object) -> object:
+    """JSON may escape half of a surrogate pair alone ("\\ud800"); such a string cannot be
+    encoded, stored or hashed. Each is replaced by U+FFFD (valid pairs are whole already)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return json.loads(_SURROGATE.sub("\ufffd", text))
 
 
 def _json_objects(data: object) -> Iterator[dict]:
     """Every dict in a JSON-LD document, breadth-first through lists and @graph."""
-    queue = [data]
+    queue = deque([data])
     while queue:
-        item = queue.pop(0)
+        item = queue.popleft()
         if isinstance(item, list):
             queue.extend(item)
         elif isinstance(item, dict):
@@ -451,7 +464,7 @@ def _visible_bylines(page: _Page, site: set[str]) -> list[str]:
     for tag in [*page.tags[start:], *page.tags[:start]]:
         if not _is_byline(tag):
             continue
-        text = _first_line(_name_part(tag).get_text())
+        text = _first_line(_head_text(_name_part(tag)))
         if _NOT_A_BYLINE.search(text):
             continue
         names = [
@@ -500,8 +513,25 @@ def _first_line(text: str) -> str:
     return ""
 
 
+_HEAD_TEXT = 1000  # characters of a byline element read: its first line is all that counts
+_HEAD_TAGS = 300  # elements of a byline element searched for its name part
+
+
+def _head_text(tag: Tag) -> str:
+    """The start of `tag`'s text, read no further than needed: bylines nest in bylines, and
+    reading each one whole would be quadratic on a hostile page."""
+    parts, size = [], 0
+    for node in walk(tag, 20 * _HEAD_TAGS):
+        if type(node) is NavigableString:  # text, not a comment or a CDATA section
+            parts.append(node)
+            size += len(node)
+            if size >= _HEAD_TEXT:
+                break
+    return "".join(parts)[:_HEAD_TEXT]
+
+
 def _name_part(byline: Tag) -> Tag:
-    inner = elements(byline)
+    inner = [node for node in walk(byline, _HEAD_TAGS) if isinstance(node, Tag)]
     for key, value in (("itemprop", "name"), ("rel", "author")):
         found = next((tag for tag in inner if value in attr(tag, key).lower().split()), None)
         if found is not None:
