@@ -127,7 +127,7 @@ def test_watch_import_bad_line_names_file_and_line(cli, capsys, tmp_path):
 def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config):
     config = write_config(tmp_path / "c.toml", '[[watch]]\nurl = "https://a.example/1"\n')
     assert main(["--config", str(config), "--database-url", database_url, "init"]) == 0
-    assert "1 watches" in capsys.readouterr().out
+    assert "(1 watch)" in capsys.readouterr().out
     write_config(config, '[[watch]]\nurl = "https://b.example/2"\nlabel = "b"\n')
     # Reading commands show the database as it is; init, check and run sync the config.
     main(["--config", str(config), "--database-url", database_url, "watch", "list", "--json"])

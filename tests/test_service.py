@@ -45,6 +45,9 @@ class FakePipeline:
     def flush(self) -> int:
         return 0
 
+    def close(self) -> None:
+        pass
+
 
 @pytest.fixture
 def service(store):

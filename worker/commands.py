@@ -80,7 +80,7 @@ def _service(settings: Settings, store: Store) -> Service:
     worker_id = default_worker_id()
     channels = stack.build_channels(settings)
     dispatcher = stack.Dispatcher(settings, store, channels, worker_id) if channels else None
-    pipeline = stack.Pipeline(settings, store, fetcher, batch_quiet=True)
+    pipeline = stack.Pipeline(settings, store, fetcher, batch_quiet=True, isolate=True)
     poller = stack.Poller(settings, store, fetcher)
     return Service(settings, store, pipeline, worker_id, dispatcher, poller)
 

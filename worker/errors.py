@@ -6,6 +6,8 @@
      │    └── BadURLError         a URL that cannot be one (port 99999, unclosed '[')
      ├── NotFoundError        no such watch / version in the database
      ├── DatabaseError        the database could not be opened, migrated or written
+ ├── LeaseLostError       a check's lease ran out before it was saved; the result is dropped
+ ├── BudgetError          reading or comparing a page overran its time budget, or failed
      └── FetchError           anything that stops a fetch; carries the URL
           ├── NetworkError        connection refused, DNS failure, reset, ...
           │    └── FetchTimeoutError       connect or read timeout
@@ -48,6 +50,11 @@ class DatabaseError(NewswatchError):
 
 class LeaseLostError(NewswatchError):
     """A worker's lease on a watch expired before it saved the check; another has it now."""
+
+
+class BudgetError(NewswatchError):
+    """Reading or comparing one page ran past `[schedule] budget` (or its process failed);
+    the check is an error, and the next one reads the page afresh."""
 
 
 class FetchError(NewswatchError):

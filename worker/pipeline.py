@@ -17,6 +17,7 @@ from worker import diff, extract, fetch, guard
 from worker.durations import LONGEST_DURATION
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
+from worker.isolate import Isolated
 from worker.models import Watch, fit_article, utcnow
 from worker.notify.rules import wants
 from worker.settings import AlertSettings, Settings
@@ -62,6 +63,12 @@ class QuietBatch:
         if full:
             self.flush()
 
+    def close(self) -> None:
+        """Write what waits and stop the reader process."""
+        self.flush()
+        if self.isolated is not None:
+            self.isolated.close()
+
     def flush(self) -> int:
         """Write what waits; a database failure is logged and the leases run out (the
         watches are checked again then), as when a single check cannot be saved."""
@@ -89,6 +96,7 @@ class Pipeline:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         batch_quiet: bool = False,
+        isolate: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -97,6 +105,8 @@ class Pipeline:
         self.rng = rng or random.Random()
         self._parse_lock = threading.Lock()
         self.quiet = QuietBatch(store) if batch_quiet else None
+        budget = settings.schedule.budget.total_seconds()
+        self.isolated = Isolated(budget) if isolate else None
 
     def check(self, watch: Watch) -> CheckRecord:
         """Fetch, extract, compare and store one watch; a failure becomes a Check row."""
@@ -119,6 +129,12 @@ class Pipeline:
         else:
             log.info("%s: %s %s", record.outcome, watch.url, record.error or "")
         return record
+
+    def close(self) -> None:
+        """Write what waits and stop the reader process."""
+        self.flush()
+        if self.isolated is not None:
+            self.isolated.close()
 
     def flush(self) -> int:
         """Write the quiet checks that wait in the batch (none without `batch_quiet`)."""
@@ -144,8 +160,7 @@ class Pipeline:
         if base.page_key == watch.raw_hash and self.store.has_version(_id(watch)):
             return _replace(base, outcome="unchanged", raw=None)
         stored = self._read_now(self.store.latest_version(_id(watch)), fetched.final_url)
-        with self._parse_lock:
-            article = extract.article(fetched.html, fetched.final_url)
+        article = self._extracted(fetched.html, fetched.final_url)
         article, dropped = fit_article(article)
         if dropped:
             log.warning("%s: values that cannot be stored dropped from %s", watch.url, dropped)
@@ -160,11 +175,24 @@ class Pipeline:
         raw = self.store.raw_html(stored.raw_hash) if stored.raw_hash else None
         if raw is None:
             return stored
-        with self._parse_lock:
-            again = extract.article(fetch.decode(raw), stored.article.url or url)
+        again = self._extracted(fetch.decode(raw), stored.article.url or url)
         if again.reason or not again.body:
             return stored  # the old page reads as no article now: keep what was stored
         return replace(stored, article=fit_article(again)[0])
+
+    def _extracted(self, html: str, url: str) -> Article:
+        """The page's article, read in the reader process within the budget when isolated
+        (BudgetError past it), else here, one page at a time."""
+        if self.isolated is not None:
+            return self.isolated.call(extract.article, html, url)
+        with self._parse_lock:
+            return extract.article(html, url)
+
+    def _compared(self, previous: Article, article: Article) -> tuple[Change | None, str]:
+        """The change between two versions and its HTML, within the budget when isolated."""
+        if self.isolated is not None:
+            return self.isolated.call(diff.compare_rendered, previous, article)
+        return diff.compare_rendered(previous, article)
 
     def _compare(
         self, watch: Watch, base: CheckRecord, stored: StoredVersion | None, article: Article
@@ -182,7 +210,7 @@ class Pipeline:
         if stored is None:
             return _version(base, "new", article, content_hash, None, canonical)
         previous = guard.without_noise(stored.article, noise)
-        change = diff.compare(previous, article)
+        change, rendered = self._compared(previous, article)
         if change is None:
             return _replace(base, outcome="unchanged", raw=None, canonical_url=canonical)
         record = _version(base, "changed", article, content_hash, change, canonical)
@@ -190,7 +218,7 @@ class Pipeline:
             record,
             reverts_to=reverts_to,
             noise=_noise(previous, article, change),
-            rendered_html=diff.render_html(change),  # once, for the web pages and feeds
+            rendered_html=rendered,  # once, for the web pages and feeds
         )
 
     def _hold(

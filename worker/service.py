@@ -257,7 +257,8 @@ class Service:
         """Wait for in-flight checks, release the threads, and hand back the leases of work
         that was claimed but never started, so other workers take it at once."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self.pipeline.flush()  # under the leases still held: before they are handed back
+        self.pipeline.close()  # quiet checks written under the leases still held, before
+        # they are handed back; the reader process stopped
         try:
             self.store.release_leases(self.worker_id)
         except Exception:

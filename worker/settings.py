@@ -127,6 +127,9 @@ class ScheduleSettings(_Section):
     max_backoff: Duration = timedelta(days=1)
     workers: int = Field(default=4, ge=1, le=64)
     lease: Duration = timedelta(minutes=5)
+    # The time one check may spend reading and comparing a page (in a child process, so a
+    # hostile page cannot stall the other checks); past it, the check is an error.
+    budget: Duration = timedelta(seconds=30)
 
     @model_validator(mode="before")
     @classmethod

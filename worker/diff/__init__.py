@@ -33,6 +33,7 @@ __all__ = [
     "apply",
     "comparable",
     "compare",
+    "compare_rendered",
     "content_hash",
     "correction_notices",
     "join_sentences",
@@ -61,6 +62,13 @@ _KINDS = ("added", "removed", "edited", "moved")
 
 
 NOTICE_REWORDED = 0.6  # similarity from which a new notice is an old one reworded
+
+
+def compare_rendered(previous: Article, new: Article) -> tuple[Change | None, str]:
+    """`compare`, with the change rendered as HTML (empty without one): one call, so that a
+    check can run both in its reader process."""
+    change = compare(previous, new)
+    return change, render_html(change) if change is not None else ""
 
 
 def compare(previous: Article | None, new: Article) -> Change | None:
