@@ -7,7 +7,7 @@ import re
 from bs4 import BeautifulSoup, Comment, NavigableString, PageElement, Tag
 
 from worker.extract import _panels
-from worker.extract._text import attr, class_and_id, clean, text_of
+from worker.extract._text import attr, class_and_id, clean, text_of, text_shorter
 from worker.extract._tree import elements
 from worker.models import URL_LENGTH
 from worker.types import Link
@@ -218,7 +218,7 @@ def _is_chrome(tag: Tag) -> bool:
     hints = class_and_id(tag)
     if tag.name == "p" and _METERED.search(attr(tag, "class")):
         return False  # a metered site's article paragraphs: <p class="paywall">
-    return bool(_CHROME_CLASS.search(hints)) and len(text_of(tag)) < 400
+    return bool(_CHROME_CLASS.search(hints)) and text_shorter(tag, 400)
 
 
 def _holds_article(tag: Tag) -> bool:

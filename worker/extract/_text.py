@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Tag
+from bs4 import NavigableString, Tag
+
+from worker.extract._tree import walk
 
 _SPACE = re.compile(r"\s+")
 # Invisible characters, and control characters other than whitespace (a terminal escape in a
@@ -20,6 +22,18 @@ def clean(text: str) -> str:
 def text_of(tag: Tag) -> str:
     """The visible text of an element, whitespace-normalised."""
     return clean(tag.get_text())
+
+
+def text_shorter(tag: Tag, limit: int) -> bool:
+    """Whether the visible text of an element is shorter than `limit` characters, reading
+    only as far as needed (elements nest: reading each one whole would be quadratic)."""
+    total = 0
+    for node in walk(tag, 1 << 62):
+        if type(node) is NavigableString:
+            total += len(clean(node[: 4 * limit]))  # a huge string: its start tells
+            if total >= limit:
+                return False
+    return total < limit
 
 
 def attr(tag: Tag, name: str) -> str:
