@@ -1,7 +1,8 @@
 """`newswatch serve`: web pages, a JSON API and Atom feeds over the stored versions.
 
 Read-only, rendered on the server (Jinja2, no scripts), bound to 127.0.0.1 by default;
-binding any other address requires an access token, checked on every request.
+binding any other address requires an access token, checked on every request. It answers
+only to the Host names it expects (loopback, its address, base_url's host, `[web] hosts`).
 """
 
 from __future__ import annotations
@@ -27,5 +28,5 @@ def serve(settings: Settings, store: Store, host: str, port: int) -> None:
             f"serving on {host} needs an access token: set [web] token or NEWSWATCH_WEB_TOKEN"
             " (or bind 127.0.0.1)"
         )
-    app = create_app(settings, store)
+    app = create_app(settings, store, host)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

@@ -13,15 +13,19 @@ from worker.errors import NotFoundError, UsageError
 from worker.settings import Settings
 from worker.store import Store
 from worker.web import api, feeds, metrics, pages
-from worker.web.access import Guard
+from worker.web.access import Guard, allowed_hosts
 from worker.web.context import Context, context, templates
 from worker.web.diffs import Diffs
 
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(settings: Settings, store: Store) -> FastAPI:
-    """The app over `store`; with `[web] token` set, every request must carry it."""
+def create_app(settings: Settings, store: Store, host: str | None = None) -> FastAPI:
+    """The app over `store`; with `[web] token` set, every request must carry it.
+
+    It answers only to the Host names `allowed_hosts` lists; `host` is the address `serve`
+    binds (default: `[web] host`).
+    """
     app = FastAPI(
         title="newswatch",
         summary="Stored versions of news articles, their changes and the checks behind them.",
@@ -45,7 +49,9 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(UsageError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_middleware(Guard, token=settings.web.token or None)
+    app.add_middleware(
+        Guard, token=settings.web.token or None, hosts=allowed_hosts(settings.web, host)
+    )
     return app
 
 
