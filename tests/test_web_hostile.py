@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from lxml import etree
 from test_web import fill_site, local_client
 
 from worker.errors import ConfigError
@@ -13,6 +14,7 @@ from worker.web import create_app
 from worker.web.access import SECURITY_HEADERS
 
 TOKEN = "s3cret-token-4711"
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
 @pytest.fixture
@@ -20,6 +22,10 @@ def filled(store: Store) -> Store:
     """The site of test_web (a story, a source's article, a hostile page), on both databases."""
     fill_site(store)
     return store
+
+
+def watch_id(store: Store, url: str) -> int:
+    return next(w.id for w, _ in store.list_watches() if w.url == url)
 
 
 def assert_secured(response: httpx.Response) -> None:
@@ -89,3 +95,31 @@ def test_hosts_are_bare_names_in_the_config(tmp_path):
         config.write_text(f'[web]\nhosts = ["{wrong}"]\n')
         with pytest.raises(ConfigError, match="not a host name"):
             load_settings(config, environ={})
+
+
+# -- 2. feeds: addresses from [web] base_url, never from a Host header ----------------------------
+
+
+def test_without_base_url_feeds_answer_only_on_loopback(filled):
+    web = WebSettings(hosts=("news.example.org",))
+    client = local_client(create_app(Settings(web=web), filled))
+    story = watch_id(filled, "https://news.example/story")
+    for path in ("/feeds/changes.atom", "/feeds/sources/1.atom", f"/feeds/articles/{story}.atom"):
+        elsewhere = client.get(path, headers={"host": "news.example.org"})
+        assert elsewhere.status_code == 404, path
+        assert "[web] base_url" in elsewhere.text
+        local = client.get(path, headers={"host": "localhost:8080"})
+        assert local.status_code == 200
+        assert b"http://localhost:8080/" in local.content
+        assert b"news.example.org" not in local.content
+    assert client.get("/", headers={"host": "news.example.org"}).status_code == 200
+
+
+def test_with_base_url_every_feed_address_comes_from_it(filled):
+    web = WebSettings(hosts=("news.example.org",), base_url="https://watch.example/nw/")
+    client = local_client(create_app(Settings(web=web), filled))
+    for host in ("news.example.org", "127.0.0.1:8080"):
+        feed = etree.fromstring(client.get("/feeds/changes.atom", headers={"host": host}).content)
+        assert feed.findtext("a:id", namespaces=ATOM) == f"{web.base_url}feeds/changes.atom"
+        ours = feed.xpath(".//a:link[@rel!='related']/@href", namespaces=ATOM)
+        assert len(ours) > 2 and all(href.startswith(web.base_url) for href in ours)
