@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 import pytest
+import uvicorn
 from lxml import etree
-from test_web import fill_site, local_client
+from test_web import LOCAL, fill_site, local_client
 
 from worker.errors import ConfigError
 from worker.settings import Settings, WebSettings, load_settings
 from worker.store import Store
-from worker.web import create_app
+from worker.web import create_app, uvicorn_options
 from worker.web.access import SECURITY_HEADERS
 
 TOKEN = "s3cret-token-4711"
@@ -123,3 +130,101 @@ def test_with_base_url_every_feed_address_comes_from_it(filled):
         assert feed.findtext("a:id", namespaces=ATOM) == f"{web.base_url}feeds/changes.atom"
         ours = feed.xpath(".//a:link[@rel!='related']/@href", namespaces=ATOM)
         assert len(ours) > 2 and all(href.startswith(web.base_url) for href in ours)
+
+
+# -- 3. tokens: out of the address after a login, and out of every log line -----------------------
+
+
+def test_a_token_login_redirects_to_the_same_address_without_it(filled):
+    client = local_client(create_app(Settings(web=WebSettings(token=TOKEN)), filled))
+    response = client.get(f"/api/changes?limit=2&token={TOKEN}&offset=0", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/api/changes?limit=2&offset=0"
+    assert "newswatch_token=" in response.headers["set-cookie"]
+    assert TOKEN not in response.headers["location"]
+    assert client.get(response.headers["location"]).json()["limit"] == 2  # by the cookie
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/", "/"), ("/search", "/search"), ("/articles/1?x=%20y", "/articles/1?x=+y"),
+     ("//evil.example/", "/evil.example/")],
+)  # fmt: skip
+def test_the_redirect_stays_on_this_server(filled, path, location):
+    client = local_client(create_app(Settings(web=WebSettings(token=TOKEN)), filled))
+    joiner = "&" if "?" in path else "?"
+    response = client.get(f"{LOCAL}{path}{joiner}token={TOKEN}", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, location)
+
+
+def test_a_wrong_token_in_the_address_is_still_refused(filled):
+    client = local_client(create_app(Settings(web=WebSettings(token=TOKEN)), filled))
+    response = client.get("/?token=wrong", follow_redirects=False)
+    assert response.status_code == 401 and "set-cookie" not in response.headers
+
+
+class Records(logging.Handler):
+    """Keeps every record it sees."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "worker")
+
+
+@contextmanager
+def captured() -> Iterator[Records]:
+    """Every record, at DEBUG, of the root logger and of uvicorn's (which do not propagate).
+
+    Entered after uvicorn's Config, whose logging set-up drops the handlers it finds.
+    """
+    handler = Records()
+    levels = {name: logging.getLogger(name).level for name in LOGGERS}
+    for name in LOGGERS:
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    yield handler
+    for name, level in levels.items():
+        logging.getLogger(name).removeHandler(handler)
+        logging.getLogger(name).setLevel(level)
+
+
+def serve_like(settings: Settings, store: Store) -> uvicorn.Server:
+    """uvicorn as `newswatch serve` configures it, but at DEBUG."""
+    options = {**uvicorn_options(settings, "127.0.0.1", 0), "log_level": "debug"}
+    return uvicorn.Server(uvicorn.Config(create_app(settings, store, "127.0.0.1"), **options))
+
+
+def test_no_log_line_holds_the_token(filled):
+    server = serve_like(Settings(web=WebSettings(token=TOKEN)), filled)
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()  # connections wait in the backlog until uvicorn accepts them
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    base = f"http://127.0.0.1:{listening.getsockname()[1]}"
+    with captured() as records:
+        thread.start()
+        try:
+            with httpx.Client(base_url=base, timeout=10) as client:
+                login = client.get(f"/api/changes?token={TOKEN}&limit=1", follow_redirects=True)
+                again = client.get(f"/?tok%65n={TOKEN}x")
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            listening.close()
+    assert login.status_code == 200 and login.url.query == b"limit=1"
+    assert again.status_code == 303  # a wrong token, but the cookie is good
+    # The test's own client (httpx, httpcore) logs the cookie it receives: it is not serve.
+    served = [r for r in records.records if not r.name.startswith(("httpx", "httpcore"))]
+    access = [r for r in served if r.name == "uvicorn.access"]
+    assert len(access) == 3, [r.getMessage() for r in served]
+    assert "token=[hidden]" in access[0].getMessage()
+    assert {r.name for r in served} >= {"uvicorn.access", "uvicorn.error"}
+    for record in served:
+        formatted = logging.Formatter("%(message)s %(args)s %(msg)s").format(record)
+        assert TOKEN not in formatted, formatted

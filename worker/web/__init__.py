@@ -7,6 +7,8 @@ only to the Host names it expects (loopback, its address, base_url's host, `[web
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
 
 from worker.errors import ConfigError
@@ -14,8 +16,9 @@ from worker.settings import Settings
 from worker.store import Store
 from worker.web.access import is_loopback
 from worker.web.app import create_app
+from worker.web.logs import log_config
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "serve", "uvicorn_options"]
 
 
 def serve(settings: Settings, store: Store, host: str, port: int) -> None:
@@ -29,4 +32,15 @@ def serve(settings: Settings, store: Store, host: str, port: int) -> None:
             " (or bind 127.0.0.1)"
         )
     app = create_app(settings, store, host)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(app, **uvicorn_options(settings, host, port))
+
+
+def uvicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """How `serve` runs uvicorn: no Server header, and no token in any log line."""
+    return {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "server_header": False,
+        "log_config": log_config(settings.web.token),
+    }

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import URL, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worker.settings import WebSettings
@@ -89,13 +89,11 @@ class Guard:
             await self.app(scope, receive, send)
             return
         send = _with_headers(send, scope["method"] == "HEAD")
-        refusal = self._refusal(Request(scope))
-        if refusal is not None:
-            await refusal(scope, receive, send)
+        request = Request(scope)
+        answer = self._refusal(request) or self._login(request)
+        if answer is not None:
+            await answer(scope, receive, send)
             return
-        presented = _query_token(scope).encode()
-        if self.token and presented and hmac.compare_digest(presented, self.token):
-            send = _setting_cookie(send, self.token.decode())
         await self.app({**scope, "method": "GET"}, receive, send)
 
     def _refusal(self, request: Request) -> Response | None:
@@ -129,6 +127,16 @@ class Guard:
         matches = [hmac.compare_digest(value.encode(), self.token) for value in offered]
         return any(matches)
 
+    def _login(self, request: Request) -> Response | None:
+        """A token given in the address goes into a cookie, and the address loses it: the
+        token stays out of the history, bookmarks and access logs of what follows."""
+        if self.token is None or "token" not in request.query_params:
+            return None
+        answer = RedirectResponse(_without_token(request.url), status_code=303)
+        if hmac.compare_digest(request.query_params["token"].encode(), self.token):
+            answer.headers.append("Set-Cookie", _cookie(self.token.decode()))
+        return answer
+
 
 def host_name(request: Request) -> str | None:
     """The name in the Host header, lower-cased, without port or brackets; None if malformed."""
@@ -154,8 +162,15 @@ def _bearer(header: str) -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-def _query_token(scope: Scope) -> str:
-    return Request(scope).query_params.get("token", "")
+def _without_token(url: URL) -> str:
+    """The path and query of `url` without its token, as a redirect to this server."""
+    kept = url.remove_query_params("token")
+    path = "/" + kept.path.lstrip("/")  # never `//host`, which would lead elsewhere
+    return f"{path}?{kept.query}" if kept.query else path
+
+
+def _cookie(token: str) -> str:
+    return f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
 
 
 def _with_headers(send: Send, head: bool) -> Send:
@@ -168,18 +183,6 @@ def _with_headers(send: Send, head: bool) -> Send:
                 headers.setdefault(name, value)
         elif message["type"] == "http.response.body" and head:
             message = {**message, "body": b""}
-        await send(message)
-
-    return wrapped
-
-
-def _setting_cookie(send: Send, token: str) -> Send:
-    """A token given in the address is kept in a cookie, so that links keep working."""
-    cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            MutableHeaders(scope=message).append("Set-Cookie", cookie)
         await send(message)
 
     return wrapped
