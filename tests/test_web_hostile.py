@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 import uvicorn
+from bs4 import BeautifulSoup
 from lxml import etree
 from test_web import LOCAL, fill_site, local_client
 
@@ -228,3 +229,26 @@ def test_no_log_line_holds_the_token(filled):
     for record in served:
         formatted = logging.Formatter("%(message)s %(args)s %(msg)s").format(record)
         assert TOKEN not in formatted, formatted
+
+
+# -- 4. a 500 carries the security headers too ----------------------------------------------------
+
+
+class BrokenStore(Store):
+    """A store whose lists of changes fail, as a lost database would."""
+
+    def recent_changes(self, *args, **kwargs):
+        raise RuntimeError("the database is gone")
+
+
+def test_a_server_error_carries_the_security_headers(filled):
+    app = create_app(Settings(), BrokenStore(filled.engine))
+    client = local_client(app, raise_server_exceptions=False)
+    page = client.get("/")
+    assert page.status_code == 500
+    assert_secured(page)
+    assert BeautifulSoup(page.text, "lxml").select_one("h1").get_text() == "Error 500"
+    api = client.get("/api/changes")
+    assert api.status_code == 500 and "internal error" in api.json()["detail"]
+    assert_secured(api)
+    assert "the database is gone" not in page.text + api.text

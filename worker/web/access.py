@@ -146,6 +146,12 @@ def host_name(request: Request) -> str | None:
     return (match["ipv6"] or match["name"]).lower()
 
 
+def add_security_headers(headers: MutableHeaders) -> None:
+    """The headers every answer carries, unless it set its own."""
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+
+
 def _bare(host: str | None) -> str:
     return (host or "").strip().lower().removeprefix("[").removesuffix("]")
 
@@ -178,9 +184,7 @@ def _with_headers(send: Send, head: bool) -> Send:
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            for name, value in SECURITY_HEADERS.items():
-                headers.setdefault(name, value)
+            add_security_headers(MutableHeaders(scope=message))
         elif message["type"] == "http.response.body" and head:
             message = {**message, "body": b""}
         await send(message)

@@ -13,7 +13,7 @@ from worker.errors import NotFoundError, UsageError
 from worker.settings import Settings
 from worker.store import Store
 from worker.web import api, feeds, metrics, pages
-from worker.web.access import Guard, allowed_hosts
+from worker.web.access import Guard, add_security_headers, allowed_hosts
 from worker.web.context import Context, context, templates
 from worker.web.diffs import Diffs
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings, store: Store, host: str | None = None) -> Fas
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(UsageError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)
     app.add_middleware(
         Guard, token=settings.web.token or None, hosts=allowed_hosts(settings.web, host)
     )
@@ -66,6 +67,13 @@ def _bad_request(request: Request, exc: Exception) -> Response:
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     return _error(request, exc.status_code, str(exc.detail))
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """Starlette answers a crash outside the Guard, so the headers are added here."""
+    answer = _error(request, 500, "internal error: the server's log has the details")
+    add_security_headers(answer.headers)
+    return answer
 
 
 def _error(request: Request, status: int, message: str) -> Response:
