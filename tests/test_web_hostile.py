@@ -20,8 +20,10 @@ from worker.settings import Settings, WebSettings, load_settings
 from worker.store import Store
 from worker.web import create_app, uvicorn_options
 from worker.web.access import SECURITY_HEADERS
+from worker.web.params import LARGEST, LARGEST_ID
 
 TOKEN = "s3cret-token-4711"
+HUGE = "99999999999999999999"  # more than 2**63
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
@@ -252,3 +254,97 @@ def test_a_server_error_carries_the_security_headers(filled):
     assert api.status_code == 500 and "internal error" in api.json()["detail"]
     assert_secured(api)
     assert "the database is gone" not in page.text + api.text
+
+
+# -- 5. query values the database cannot hold are a 400 naming the parameter ----------------------
+
+
+def bad_requests(story: int) -> list[tuple[str, str]]:
+    """(path, parameter) for every route that takes an int, a date or text."""
+    article = f"/articles/{story}"
+    api = f"/api/watches/{story}"
+    return [
+        (f"/api/watches?limit={HUGE}", "limit"),
+        (f"/api/watches?offset={HUGE}", "offset"),
+        (f"/api/watches/{HUGE}", "watch_id"),
+        (f"/api/watches/{LARGEST_ID + 1}", "watch_id"),  # PostgreSQL's INTEGER ends here
+        (f"/api/changes?watch_id={LARGEST_ID + 1}", "watch_id"),
+        (f"{api}/diff?from=1&to={LARGEST_ID + 1}", "to"),
+        (f"{api}/snapshots?offset={HUGE}", "offset"),
+        (f"/api/watches/{HUGE}/snapshots", "watch_id"),
+        (f"{api}/snapshots/{HUGE}", "version"),
+        (f"{api}/snapshots/-{HUGE}", "version"),
+        (f"{api}/diff?from={HUGE}", "from"),
+        (f"{api}/diff?to={HUGE}", "to"),
+        (f"{api}/checks?limit={HUGE}", "limit"),
+        (f"/api/watches/{HUGE}/checks", "watch_id"),
+        ("/api/changes?since=99999-01-01", "since"),
+        ("/api/changes?since=9999-12-31T23:59:59-01:00", "since"),
+        ("/api/changes?since=0001-01-01T00:00:00%2B01:00", "since"),
+        (f"/api/changes?watch_id={HUGE}", "watch_id"),
+        ("/api/changes?source=https://x.example/%00", "source"),
+        (f"/api/changes?offset={HUGE}", "offset"),
+        (f"/api/changes/{HUGE}", "change_id"),
+        ("/api/search?q=%00", "q"),
+        ("/api/search?q=minister%00plan", "q"),
+        (f"/api/search?q=plan&limit={HUGE}", "limit"),
+        (f"/?offset={HUGE}", "offset"),
+        ("/?source=%00", "source"),
+        ("/?field=%00", "field"),
+        ("/?significance=major%00", "significance"),
+        ("/?order=%00", "order"),
+        (f"/articles/{HUGE}", "watch_id"),
+        (f"{article}/versions/{HUGE}", "version"),
+        (f"{article}/versions/{HUGE}/raw", "version"),
+        (f"/articles/{HUGE}/versions/1/raw", "watch_id"),
+        (f"{article}/diff?from={HUGE}", "from"),
+        (f"{article}/diff?to={HUGE}", "to"),
+        (f"{article}/diff?mode=inline%00", "mode"),
+        (f"/changes/{HUGE}", "change_id"),
+        ("/search?q=%00", "q"),
+        ("/search?q=plan%00", "q"),
+        (f"/search?q=plan&offset={HUGE}", "offset"),
+        (f"/feeds/articles/{HUGE}.atom", "watch_id"),
+        (f"/feeds/sources/{HUGE}.atom", "source_id"),
+    ]
+
+
+def test_values_out_of_range_are_a_400_naming_the_parameter(filled):
+    client = local_client(create_app(Settings(), filled), raise_server_exceptions=False)
+    for path, parameter in bad_requests(watch_id(filled, "https://news.example/story")):
+        response = client.get(path)
+        assert response.status_code == 400, (path, response.status_code)
+        if path.startswith("/api/"):
+            problem = response.json()
+            assert f"parameter {parameter}:" in problem["detail"], path
+            assert problem["errors"][0]["loc"][-1] == parameter, path
+        else:
+            page = BeautifulSoup(response.text, "lxml")
+            assert page.select_one("h1").get_text() == "Bad request", path
+            assert f"parameter {parameter}:" in page.select_one("main p").get_text(), path
+        assert_secured(response)
+
+
+def test_values_at_the_edge_of_the_range_are_answered(filled):
+    client = local_client(create_app(Settings(), filled), raise_server_exceptions=False)
+    for path in (f"/api/watches/{LARGEST_ID}", f"/articles/{LARGEST_ID}",
+                 f"/changes/{LARGEST_ID}", f"/feeds/articles/{LARGEST_ID}.atom",
+                 f"/api/watches/1/snapshots/{LARGEST_ID}"):  # fmt: skip
+        assert client.get(path).status_code == 404, path
+    for path in (f"/api/watches?offset={LARGEST}", "/api/changes?since=9999-12-31T23:59:59Z",
+                 "/api/changes?since=0001-01-01T00:00:00Z", "/search?q=plan%01"):  # fmt: skip
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_time_without_an_offset_is_utc_as_in_the_cli(filled):
+    client = local_client(create_app(Settings(), filled))
+    everything = client.get("/api/changes?since=2000-01-01T00:00:00Z").json()["items"]
+    assert client.get("/api/changes?since=2000-01-01").json()["items"] == everything
+    assert client.get("/api/changes?since=2999-01-01T00:00:00").json()["items"] == []
+
+
+def test_openapi_documents_a_400_not_a_422(filled):
+    spec = local_client(create_app(Settings(), filled)).get("/api/openapi.json").json()
+    responses = spec["paths"]["/api/changes"]["get"]["responses"]
+    assert "422" not in responses and "Problem" in str(responses["4XX"])
+    assert "HTTPValidationError" not in spec["components"]["schemas"]

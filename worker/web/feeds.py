@@ -16,6 +16,7 @@ from worker.errors import NotFoundError
 from worker.models import Change, Watch, utcnow
 from worker.shapes import iso
 from worker.web.context import Context, context
+from worker.web.params import Id
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -36,7 +37,7 @@ def all_changes(request: Request) -> Response:
 
 
 @router.get("/sources/{source_id}.atom", response_class=AtomResponse)
-def source_changes(request: Request, source_id: int) -> Response:
+def source_changes(request: Request, source_id: Id) -> Response:
     """The changes of the articles one source enrolled."""
     web = context(request)
     source = next((s for s in web.store.list_sources() if s.id == source_id), None)
@@ -47,7 +48,7 @@ def source_changes(request: Request, source_id: int) -> Response:
 
 
 @router.get("/articles/{watch_id}.atom", response_class=AtomResponse)
-def article_changes(request: Request, watch_id: int) -> Response:
+def article_changes(request: Request, watch_id: Id) -> Response:
     """The changes of one article."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
