@@ -7,13 +7,14 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import httpx
 import pytest
 import uvicorn
 from bs4 import BeautifulSoup
 from lxml import etree
-from test_web import LOCAL, fill_site, local_client
+from test_web import LOCAL, article, fill_site, local_client, save_series
 
 from worker.errors import ConfigError
 from worker.settings import Settings, WebSettings, load_settings
@@ -348,3 +349,23 @@ def test_openapi_documents_a_400_not_a_422(filled):
     responses = spec["paths"]["/api/changes"]["get"]["responses"]
     assert "422" not in responses and "Problem" in str(responses["4XX"])
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+# -- 6. feeds stay well-formed XML whatever the page held -----------------------------------------
+
+
+FORBIDDEN = "\x01\x08\x0b\x0c\x0e\x1f\ufffe\uffff"
+
+
+def test_characters_xml_forbids_are_left_out_of_feeds(filled):
+    url = "https://news.example/controls"
+    watch = filled.add_watch(url).id
+    first = article(f"Controls{FORBIDDEN} ahead", f"Body with{FORBIDDEN} controls.", "Second one.")
+    save_series(filled, watch, first, replace(first, body=(f"Body{FORBIDDEN} changed.",)))
+    client = local_client(create_app(Settings(), filled))
+    for path in ("/feeds/changes.atom", f"/feeds/articles/{watch}.atom"):
+        body = client.get(path).content
+        feed = etree.fromstring(body, etree.XMLParser(recover=False))  # raises if ill-formed
+        titles = [title.text for title in feed.iterfind("a:entry/a:title", ATOM)]
+        assert any(title.endswith("Controls ahead") for title in titles), (path, titles)
+        assert not any(char.encode() in body for char in FORBIDDEN), path
