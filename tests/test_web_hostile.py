@@ -1,4 +1,8 @@
-"""Issue 15: a hostile page cannot stall, fool or read `newswatch serve`."""
+"""Issue 15: a hostile page cannot stall, fool or read `newswatch serve`.
+
+DNS rebinding, links and feeds built from the Host header, tokens in logs, bare 500s, query
+values the database cannot hold, characters XML cannot carry, and non-http links.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from test_web import LOCAL, article, fill_site, local_client, save_series
 from worker.errors import ConfigError
 from worker.settings import Settings, WebSettings, load_settings
 from worker.store import Store
+from worker.types import Link
 from worker.web import create_app, uvicorn_options
 from worker.web.access import SECURITY_HEADERS
 from worker.web.params import LARGEST, LARGEST_ID
@@ -369,3 +374,46 @@ def test_characters_xml_forbids_are_left_out_of_feeds(filled):
         titles = [title.text for title in feed.iterfind("a:entry/a:title", ATOM)]
         assert any(title.endswith("Controls ahead") for title in titles), (path, titles)
         assert not any(char.encode() in body for char in FORBIDDEN), path
+
+
+# -- 7. only http(s) links leave the API and the pages --------------------------------------------
+
+
+BODY_OF_LINKS = (
+    "The council met on Tuesday to discuss the new links between the two towns.",
+    "Several members asked for more time before the vote on the final plan.",
+)
+
+
+def test_only_http_links_leave_the_api(filled):
+    url = "https://news.example/links"
+    watch = filled.add_watch(url).id
+    related = (
+        Link("Evil", "javascript:alert(1)"),
+        Link("Data", "data:text/html,<script>alert(1)</script>"),
+        Link("Tabbed", "java\tscript:alert(1)"),
+        Link("Hostless", "http:/api/watches"),
+        Link("Good", "https://news.example/good"),
+    )
+    hostile = article(
+        "Links", *BODY_OF_LINKS, related=related,
+        canonical_url="data:text/html,x", image="javascript:alert(1)",
+    )  # fmt: skip
+    save_series(filled, watch, hostile)
+    client = local_client(create_app(Settings(), filled))
+    shown = client.get(f"/api/watches/{watch}/snapshots/1").json()
+    assert shown["canonical_url"] is None and shown["image"] is None
+    assert shown["related"] == [{"text": "Good", "url": "https://news.example/good"}]
+    listed = client.get(f"/api/watches/{watch}/snapshots").json()["items"][0]
+    assert listed["canonical_url"] is None and listed["image"] is None
+    page = BeautifulSoup(client.get(f"/articles/{watch}/versions/1").text, "lxml")
+    hrefs = [a["href"] for a in page.find_all("a", href=True)]
+    assert "https://news.example/good" in hrefs
+    assert all(href.startswith(("/", "https://", "http://news.")) for href in hrefs), hrefs
+    assert "Evil" in page.get_text()  # shown as text
+
+
+def test_the_hostile_page_of_test_web_has_no_links_in_the_api(filled):
+    client = local_client(create_app(Settings(), filled))
+    shown = client.get(f"/api/watches/{watch_id(filled, 'https://evil.example/x')}/snapshots/1")
+    assert shown.json()["canonical_url"] is None and shown.json()["image"] is None

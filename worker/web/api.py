@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from worker import diff, shapes
 from worker.models import Snapshot, Watch
 from worker.shapes import iso
-from worker.web.context import context
+from worker.web.context import context, http_link
 from worker.web.params import (
     LARGEST,
     Clean,
@@ -79,7 +79,7 @@ def watch(request: Request, watch_id: Id) -> Any:
 def snapshots(request: Request, watch_id: Id, limit: Limit = 50, offset: Offset = 0) -> Any:
     """Stored versions of one article, oldest first, without bodies (as `snapshots --json`)."""
     rows = context(request).store.versions_of(watch_id, limit + 1, offset)
-    return _page(rows, limit, offset, lambda row: shapes.snapshot_json(row, body=False))
+    return _page(rows, limit, offset, lambda row: _snapshot(row, body=False))
 
 
 @router.get(
@@ -87,7 +87,22 @@ def snapshots(request: Request, watch_id: Id, limit: Limit = 50, offset: Offset 
 )
 def snapshot(request: Request, watch_id: Id, version: Version) -> Any:
     """One stored version with its body (as `show --json`)."""
-    return shapes.snapshot_json(context(request).store.version_of(watch_id, version), body=True)
+    return _snapshot(context(request).store.version_of(watch_id, version), body=True)
+
+
+def _snapshot(row: Snapshot, body: bool) -> dict[str, Any]:
+    """A version as the CLI prints it, but with links only to http(s) addresses: a scraped
+    `javascript:` or `data:` URL becomes null, and such a related link is left out."""
+    data = shapes.snapshot_json(row, body)
+    data["canonical_url"] = http_link(data["canonical_url"])
+    data["image"] = http_link(data["image"])
+    if body:
+        data["related"] = [
+            {**link, "url": href}
+            for link in data["related"]
+            if (href := http_link(link.get("url"))) is not None
+        ]
+    return data
 
 
 @router.get("/watches/{watch_id}/diff", response_model=DiffOut, tags=["changes"])

@@ -77,11 +77,15 @@ def when(value: datetime | None) -> str:
 
 
 def http_link(url: str | None) -> str | None:
-    """`url` if it is an http(s) address, else None: a scraped `javascript:` is never a link."""
+    """`url` if it is an http(s) address with a host, else None: a scraped `javascript:` or
+    `data:` URL is never a link."""
     if not url:
         return None
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return url.strip() if scheme in {"http", "https"} else None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unclosed IPv6 bracket
+        return None
+    return url.strip() if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
 
 
 def query(**values: object) -> str:

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from worker.errors import NotFoundError
 from worker.models import Change, Watch, utcnow
 from worker.shapes import iso
-from worker.web.context import Context, context
+from worker.web.context import Context, context, http_link
 from worker.web.params import Id
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
@@ -87,7 +87,9 @@ def _entry(
     _text(entry, "updated", _stamp(change.detected_at))
     link = f"/articles/{watch.id}/diff?from={change.from_version}&to={change.to_version}"
     ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=web.absolute(request, link))
-    ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_xml_safe(watch.url))
+    original = http_link(watch.url)
+    if original is not None:
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_xml_safe(original))
     _text(entry, "summary", change.summary)
     content = _text(entry, "content", web.diffs.of_change(change))
     content.set("type", "html")
