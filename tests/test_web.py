@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from worker import cli, diff, shapes
@@ -26,6 +27,7 @@ from worker.web import create_app, serve
 from worker.web.access import CSP, is_loopback
 
 SOURCE = "https://news.example/rss"
+LOCAL = "http://127.0.0.1:8080"
 BODY = (
     "The minister announced the plan on Monday morning in the capital.",
     "Officials said the budget would be about two billion dollars over five years.",
@@ -146,7 +148,7 @@ def site_store(database_url: str) -> Store:
 @pytest.fixture
 def site(site_store: Store) -> Site:
     ids = {w.url: w.id for w, _ in site_store.list_watches()}
-    client = TestClient(create_app(Settings(), site_store))
+    client = local_client(create_app(Settings(), site_store))
     return Site(
         site_store,
         client,
@@ -154,6 +156,11 @@ def site(site_store: Store) -> Site:
         ids["https://wire.example/other"],
         ids["https://evil.example/x"],
     )
+
+
+def local_client(app: FastAPI, **options) -> TestClient:
+    """A client that asks for the server by its loopback address, as a local browser does."""
+    return TestClient(app, base_url=LOCAL, **options)
 
 
 def soup(response) -> BeautifulSoup:
@@ -395,7 +402,7 @@ def test_api_changes_in_the_cli_shape_with_filters(site):
     assert since["items"] == []
     one = site.client.get(f"/api/changes/{rows[0][0].id}").json()
     assert one == data["items"][0]
-    assert site.client.get("/api/changes?significance=huge").status_code == 422
+    assert site.client.get("/api/changes?significance=huge").status_code == 400
 
 
 def test_api_diff_matches_the_cli(site, capsys, database_url):
@@ -413,7 +420,7 @@ def test_api_checks_and_errors(site):
     assert {item["outcome"] for item in checks["items"]} == {"changed"}
     missing = site.client.get("/api/watches/999/checks")
     assert missing.status_code == 404 and "no watch 999" in missing.json()["detail"]
-    assert site.client.get("/api/watches?limit=0").status_code == 422
+    assert site.client.get("/api/watches?limit=0").status_code == 400
 
 
 def test_api_search(site):
@@ -454,7 +461,7 @@ def test_feeds_per_source_and_per_article(site):
 
 def test_feed_uses_the_configured_base_url(site_store):
     settings = Settings(web=WebSettings(base_url="https://watch.example/nw"))
-    client = TestClient(create_app(settings, site_store))
+    client = local_client(create_app(settings, site_store))
     feed = feedparser.parse(client.get("/feeds/changes.atom").content)
     assert feed.entries[0].link.startswith("https://watch.example/nw/articles/")
 
@@ -523,7 +530,7 @@ def test_head_answers_without_a_body(site):
 
 
 def test_token_is_checked_on_every_request(site_store):
-    client = TestClient(create_app(Settings(web=WebSettings(token="s3cret")), site_store))
+    client = local_client(create_app(Settings(web=WebSettings(token="s3cret")), site_store))
     for path in ("/", "/api/changes", "/static/style.css", "/feeds/changes.atom", "/nowhere"):
         assert client.get(path).status_code == 401, path
     assert client.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -596,7 +603,7 @@ def test_metrics_in_the_prometheus_text_format(site):
 
 
 def test_metrics_need_the_token_like_everything_else(site_store):
-    client = TestClient(create_app(Settings(web=WebSettings(token="s3cret")), site_store))
+    client = local_client(create_app(Settings(web=WebSettings(token="s3cret")), site_store))
     assert client.get("/metrics").status_code == 401
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 200

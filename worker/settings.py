@@ -5,6 +5,7 @@ Durations are written `90s`, `15m`, `2h` or `1d` (a bare number means seconds).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -47,6 +48,7 @@ def _positive(value: timedelta) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_positive)]
 Delay = Annotated[timedelta, BeforeValidator(parse_duration)]
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")  # as a Host header carries it
 
 
 class _Section(BaseModel):
@@ -195,12 +197,35 @@ class WebSettings(_Section):
     """`newswatch serve`: where it listens, its access token, and the address alerts link to.
 
     Binding to anything but a loopback address requires the token (or NEWSWATCH_WEB_TOKEN).
+    `hosts` are the names, beyond loopback, the bound host and base_url's, that requests may
+    carry in their Host header: any other is refused, so a page cannot rebind its name to us.
     """
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     token: str | None = Field(default=None, repr=False)
     base_url: str | None = None
+    hosts: tuple[str, ...] = ()
+
+    @field_validator("hosts")
+    @classmethod
+    def _bare_names(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(host.strip().lower().removeprefix("[").removesuffix("]") for host in hosts)
+        for given, name in zip(hosts, names, strict=True):
+            if not _HOST_NAME.fullmatch(name) and not _is_ip_address(name):
+                raise ValueError(
+                    f"{given!r} is not a host name: write it as news.example.org or an IP"
+                    " address, without scheme, port or path"
+                )
+        return names
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class SourceSettings(_Section):

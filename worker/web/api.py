@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
@@ -11,21 +10,34 @@ from fastapi import APIRouter, Query, Request
 from worker import diff, shapes
 from worker.models import Snapshot, Watch
 from worker.shapes import iso
-from worker.web.context import context
+from worker.web.context import context, http_link
+from worker.web.params import (
+    LARGEST,
+    Clean,
+    FromVersion,
+    Id,
+    IdFilter,
+    Instant,
+    ToVersion,
+    Version,
+)
 from worker.web.schemas import (
     ChangeOut,
     CheckOut,
     DiffOut,
     Page,
+    Problem,
     SearchHit,
     SnapshotFull,
     SnapshotOut,
     WatchOut,
 )
 
-router = APIRouter(prefix="/api")
+# "4XX" rather than FastAPI's 422: a bad parameter is a 400, an unknown id a 404.
+PROBLEM = {"model": Problem, "description": "A bad parameter (400) or an unknown id (404)"}
+router = APIRouter(prefix="/api", responses={"4XX": PROBLEM})
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
-Offset = Annotated[int, Query(ge=0, description="items to skip")]
+Offset = Annotated[int, Query(ge=0, le=LARGEST, description="items to skip")]
 Significance = Literal["trivial", "minor", "substantive", "major"]
 Field = Literal[
     "title", "subtitle", "authors", "published", "modified", "body", "canonical_url", "image",
@@ -56,7 +68,7 @@ def watches(request: Request, limit: Limit = 50, offset: Offset = 0) -> Any:
 
 
 @router.get("/watches/{watch_id}", response_model=WatchOut, tags=["watches"])
-def watch(request: Request, watch_id: int) -> Any:
+def watch(request: Request, watch_id: Id) -> Any:
     """One watched article."""
     store = context(request).store
     titles = store.headlines([watch_id])
@@ -64,26 +76,41 @@ def watch(request: Request, watch_id: int) -> Any:
 
 
 @router.get("/watches/{watch_id}/snapshots", response_model=Page[SnapshotOut], tags=["snapshots"])
-def snapshots(request: Request, watch_id: int, limit: Limit = 50, offset: Offset = 0) -> Any:
+def snapshots(request: Request, watch_id: Id, limit: Limit = 50, offset: Offset = 0) -> Any:
     """Stored versions of one article, oldest first, without bodies (as `snapshots --json`)."""
     rows = context(request).store.versions_of(watch_id, limit + 1, offset)
-    return _page(rows, limit, offset, lambda row: shapes.snapshot_json(row, body=False))
+    return _page(rows, limit, offset, lambda row: _snapshot(row, body=False))
 
 
 @router.get(
     "/watches/{watch_id}/snapshots/{version}", response_model=SnapshotFull, tags=["snapshots"]
 )
-def snapshot(request: Request, watch_id: int, version: int) -> Any:
+def snapshot(request: Request, watch_id: Id, version: Version) -> Any:
     """One stored version with its body (as `show --json`)."""
-    return shapes.snapshot_json(context(request).store.version_of(watch_id, version), body=True)
+    return _snapshot(context(request).store.version_of(watch_id, version), body=True)
+
+
+def _snapshot(row: Snapshot, body: bool) -> dict[str, Any]:
+    """A version as the CLI prints it, but with links only to http(s) addresses: a scraped
+    `javascript:` or `data:` URL becomes null, and such a related link is left out."""
+    data = shapes.snapshot_json(row, body)
+    data["canonical_url"] = http_link(data["canonical_url"])
+    data["image"] = http_link(data["image"])
+    if body:
+        data["related"] = [
+            {**link, "url": href}
+            for link in data["related"]
+            if (href := http_link(link.get("url"))) is not None
+        ]
+    return data
 
 
 @router.get("/watches/{watch_id}/diff", response_model=DiffOut, tags=["changes"])
 def diff_versions(
     request: Request,
-    watch_id: int,
-    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    watch_id: Id,
+    from_version: FromVersion = None,
+    to_version: ToVersion = None,
 ) -> Any:
     """What changed between two versions (default: the last two), as `diff --format json`."""
     web = context(request)
@@ -96,7 +123,7 @@ def diff_versions(
 
 
 @router.get("/watches/{watch_id}/checks", response_model=Page[CheckOut], tags=["checks"])
-def checks(request: Request, watch_id: int, limit: Limit = 50, offset: Offset = 0) -> Any:
+def checks(request: Request, watch_id: Id, limit: Limit = 50, offset: Offset = 0) -> Any:
     """The checks of one article, newest first."""
     rows = context(request).store.checks_of(watch_id, limit + 1, offset)
     return _page(rows, limit, offset, shapes.check_json)
@@ -105,9 +132,9 @@ def checks(request: Request, watch_id: int, limit: Limit = 50, offset: Offset = 
 @router.get("/changes", response_model=Page[ChangeOut], tags=["changes"])
 def changes(
     request: Request,
-    since: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
-    watch_id: int | None = None,
-    source: Annotated[str | None, Query(description="the URL of the source")] = None,
+    since: Annotated[Instant | None, Query(description="ISO 8601, inclusive")] = None,
+    watch_id: IdFilter = None,
+    source: Annotated[Clean | None, Query(description="the URL of the source")] = None,
     field: Field | None = None,
     significance: Annotated[Significance | None, Query(description="at least")] = None,
     order: Literal["time", "significance"] = "time",
@@ -129,7 +156,7 @@ def changes(
 
 
 @router.get("/changes/{change_id}", response_model=ChangeOut, tags=["changes"])
-def change(request: Request, change_id: int) -> Any:
+def change(request: Request, change_id: Id) -> Any:
     """One detected change."""
     return shapes.change_out(*context(request).store.change_by_id(change_id))
 
@@ -137,7 +164,7 @@ def change(request: Request, change_id: int) -> Any:
 @router.get("/search", response_model=Page[SearchHit], tags=["snapshots"])
 def search(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=500)],
+    q: Annotated[Clean, Query(min_length=1, max_length=500)],
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Any:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -13,15 +15,19 @@ from worker.errors import NotFoundError, UsageError
 from worker.settings import Settings
 from worker.store import Store
 from worker.web import api, feeds, metrics, pages
-from worker.web.access import Guard
+from worker.web.access import Guard, add_security_headers, allowed_hosts
 from worker.web.context import Context, context, templates
 from worker.web.diffs import Diffs
 
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(settings: Settings, store: Store) -> FastAPI:
-    """The app over `store`; with `[web] token` set, every request must carry it."""
+def create_app(settings: Settings, store: Store, host: str | None = None) -> FastAPI:
+    """The app over `store`; with `[web] token` set, every request must carry it.
+
+    It answers only to the Host names `allowed_hosts` lists; `host` is the address `serve`
+    binds (default: `[web] host`).
+    """
     app = FastAPI(
         title="newswatch",
         summary="Stored versions of news articles, their changes and the checks behind them.",
@@ -45,7 +51,11 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(UsageError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_middleware(Guard, token=settings.web.token or None)
+    app.add_exception_handler(RequestValidationError, _bad_parameter)
+    app.add_exception_handler(Exception, _server_error)
+    app.add_middleware(
+        Guard, token=settings.web.token or None, hosts=allowed_hosts(settings.web, host)
+    )
     return app
 
 
@@ -62,8 +72,30 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return _error(request, exc.status_code, str(exc.detail))
 
 
-def _error(request: Request, status: int, message: str) -> Response:
+def _bad_parameter(request: Request, exc: Exception) -> Response:
+    """A 400 that names the parameter, never a 500 (or FastAPI's 422)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return _error(request, 400, "; ".join(map(_described, errors)), errors)
+
+
+def _described(error: dict[str, Any]) -> str:
+    where, *names = error["loc"]
+    return f"{where} parameter {'.'.join(map(str, names))}: {error['msg']}"
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """Starlette answers a crash outside the Guard, so the headers are added here."""
+    answer = _error(request, 500, "internal error: the server's log has the details")
+    add_security_headers(answer.headers)
+    return answer
+
+
+def _error(
+    request: Request, status: int, message: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
     """JSON under /api, a page elsewhere."""
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status)
+        extra = {} if errors is None else {"errors": errors}
+        return JSONResponse({"detail": message, **extra}, status_code=status)
     return context(request).page("error.html", status, status=status, message=message)

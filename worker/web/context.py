@@ -11,8 +11,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from worker.errors import NotFoundError
 from worker.shapes import iso
 from worker.store import Store
+from worker.web.access import host_name, is_loopback
 from worker.web.diffs import Diffs
 
 
@@ -32,9 +34,18 @@ class Context:
         return HTMLResponse(html, status_code=status_code)
 
     def absolute(self, request: Request, path: str) -> str:
-        """A link to this server for feeds: the configured base URL, else the request's."""
-        base = self.base_url or str(request.base_url)
-        return base.rstrip("/") + path
+        """A link to this server for feeds, from `[web] base_url`.
+
+        Without it, only a request to a loopback name may supply the address: any other Host
+        header could be a name that a subscriber's feed reader should never be sent to.
+        """
+        if self.base_url:
+            return self.base_url.rstrip("/") + path
+        if not is_loopback(host_name(request) or ""):
+            raise NotFoundError(
+                "feeds served beyond localhost need [web] base_url, the address subscribers use"
+            )
+        return str(request.base_url).rstrip("/") + path
 
 
 def context(request: Request) -> Context:
@@ -66,11 +77,15 @@ def when(value: datetime | None) -> str:
 
 
 def http_link(url: str | None) -> str | None:
-    """`url` if it is an http(s) address, else None: a scraped `javascript:` is never a link."""
+    """`url` if it is an http(s) address with a host, else None: a scraped `javascript:` or
+    `data:` URL is never a link."""
     if not url:
         return None
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return url.strip() if scheme in {"http", "https"} else None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unclosed IPv6 bracket
+        return None
+    return url.strip() if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
 
 
 def query(**values: object) -> str:

@@ -1,11 +1,14 @@
 """Atom feeds of changes: all of them, one source's, one article's.
 
 Each entry carries the diff rendered when the change was stored (see `Diffs.of_change`).
-Built with ElementTree, so every scraped string is escaped as XML text.
+Built with ElementTree, so every scraped string is escaped as XML text; characters XML 1.0
+cannot carry at all (most C0 controls, U+FFFE, U+FFFF, lone surrogates) are dropped, since
+one of them would make the whole feed unreadable to every subscriber.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
@@ -15,11 +18,13 @@ from fastapi.responses import Response
 from worker.errors import NotFoundError
 from worker.models import Change, Watch, utcnow
 from worker.shapes import iso
-from worker.web.context import Context, context
+from worker.web.context import Context, context, http_link
+from worker.web.params import Id
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ET.register_namespace("", ATOM)
 
 
@@ -36,7 +41,7 @@ def all_changes(request: Request) -> Response:
 
 
 @router.get("/sources/{source_id}.atom", response_class=AtomResponse)
-def source_changes(request: Request, source_id: int) -> Response:
+def source_changes(request: Request, source_id: Id) -> Response:
     """The changes of the articles one source enrolled."""
     web = context(request)
     source = next((s for s in web.store.list_sources() if s.id == source_id), None)
@@ -47,7 +52,7 @@ def source_changes(request: Request, source_id: int) -> Response:
 
 
 @router.get("/articles/{watch_id}.atom", response_class=AtomResponse)
-def article_changes(request: Request, watch_id: int) -> Response:
+def article_changes(request: Request, watch_id: Id) -> Response:
     """The changes of one article."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
@@ -82,18 +87,25 @@ def _entry(
     _text(entry, "updated", _stamp(change.detected_at))
     link = f"/articles/{watch.id}/diff?from={change.from_version}&to={change.to_version}"
     ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=web.absolute(request, link))
-    ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=watch.url)
+    original = http_link(watch.url)
+    if original is not None:
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_xml_safe(original))
     _text(entry, "summary", change.summary)
     content = _text(entry, "content", web.diffs.of_change(change))
     content.set("type", "html")
     for name in change.fields:
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=name)
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=_xml_safe(name))
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    element.text = text
+    element.text = _xml_safe(text)
     return element
+
+
+def _xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids."""
+    return NOT_XML.sub("", text)
 
 
 def _stamp(value: datetime | None) -> str:

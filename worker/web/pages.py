@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from worker.models import Change, Snapshot, Watch
 from worker.settings import CHANGE_FIELDS, SIGNIFICANCE
 from worker.web.context import Context, context, query
+from worker.web.params import Clean, FromVersion, Id, ToVersion, Version
 from worker.web.search import snippet
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 MODES = ("inline", "side-by-side")
-Text = Annotated[str | None, Query(max_length=2048)]
+Text = Annotated[Clean | None, Query(max_length=2048)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
@@ -77,7 +78,7 @@ def _with_titles(web: Context, rows: list[tuple[Change, Watch]]) -> list[dict[st
 
 
 @router.get("/articles/{watch_id}", response_class=HTMLResponse)
-def article(request: Request, watch_id: int) -> HTMLResponse:
+def article(request: Request, watch_id: Id) -> HTMLResponse:
     """One article: its versions as a timeline, the changes between them, its latest checks."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
@@ -105,7 +106,7 @@ def _timeline(versions: list[Snapshot], changes: list[Change]) -> list[dict[str,
 
 
 @router.get("/articles/{watch_id}/versions/{version}", response_class=HTMLResponse)
-def version(request: Request, watch_id: int, version: int) -> HTMLResponse:
+def version(request: Request, watch_id: Id, version: Version) -> HTMLResponse:
     """One stored version: metadata and body as stored, the original's address."""
     web = context(request)
     watch, count = web.store.watch_by_id(watch_id)
@@ -122,7 +123,7 @@ def version(request: Request, watch_id: int, version: int) -> HTMLResponse:
 
 
 @router.get("/articles/{watch_id}/versions/{version}/raw", response_class=HTMLResponse)
-def raw(request: Request, watch_id: int, version: int) -> HTMLResponse:
+def raw(request: Request, watch_id: Id, version: Version) -> HTMLResponse:
     """The HTML the version was extracted from, shown as text (never as a page)."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
@@ -149,9 +150,9 @@ def _decoded(raw: bytes) -> str:
 @router.get("/articles/{watch_id}/diff", response_class=HTMLResponse)
 def diff_page(
     request: Request,
-    watch_id: int,
-    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    watch_id: Id,
+    from_version: FromVersion = None,
+    to_version: ToVersion = None,
     mode: Text = "inline",
 ) -> HTMLResponse:
     """What changed between any two versions, inline or side by side."""
@@ -175,7 +176,7 @@ def diff_page(
 
 
 @router.get("/changes/{change_id}")
-def change_page(request: Request, change_id: int) -> RedirectResponse:
+def change_page(request: Request, change_id: Id) -> RedirectResponse:
     """Where alerts link: the diff of one change, or the article page for a removal or a
     return, which compare a version with itself."""
     change, watch = context(request).store.change_by_id(change_id)

@@ -100,6 +100,13 @@ class SearchHit(BaseModel):
     title: str
 
 
+class Problem(BaseModel):
+    """Why a request failed; for a bad parameter, `errors` says which and why."""
+
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
 Item = TypeVar("Item", bound=BaseModel)
 
 
