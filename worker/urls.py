@@ -51,6 +51,16 @@ _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _NOT_LINKS = ("mailto:", "javascript:", "data:", "tel:", "#")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Never public, whatever this Python's `is_global` says (its tables differ between releases).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24",
+        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+        "::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20",
+        "5f00::/16", "fc00::/7", "fec0::/10",
+    )
+)  # fmt: skip
 
 Resolver = Callable[[str], list[str]]
 
@@ -111,14 +121,17 @@ def is_public_address(ip: str) -> bool:
     """True when an IP address is on the public internet, so fetching it is no SSRF risk.
 
     Refuses loopback, private (RFC 1918, IPv6 ULA), link-local (including the 169.254.169.254
-    cloud metadata address), shared CGNAT, multicast, reserved and unspecified addresses, and
-    IPv6 forms that carry one of those (IPv4-mapped, 6to4, NAT64). Unreadable text is refused.
+    cloud metadata address), shared CGNAT, multicast, reserved and unspecified addresses, the
+    special ranges of `_NOT_PUBLIC`, and IPv6 forms that carry one of those (IPv4-mapped, 6to4,
+    NAT64). Unreadable text is refused.
     """
     try:
         address = ipaddress.ip_address(ip.strip().strip("[]"))
     except ValueError:
         return False
     address = _embedded_ipv4(address) or address
+    if any(address in network for network in _NOT_PUBLIC):
+        return False
     return address.is_global and not (
         address.is_multicast
         or address.is_reserved
