@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from worker.errors import NewswatchError
+from worker.errors import BadURLError, NewswatchError
 from worker.urls import (
     DiscoverError,
     check_public,
@@ -65,6 +65,53 @@ def test_normalise_url(url, expected):
 @pytest.mark.parametrize("url", [case[2] for case in NORMALISED], ids=[c[0] for c in NORMALISED])
 def test_normalise_url_is_idempotent(url):
     assert normalise_url(url) == url
+
+
+UNSAFE_HOSTS = [
+    ("escape", "https://ev\x1bil.example/a"),
+    ("csi-c1", "https://ev\x9b31mil.example/a"),
+    ("nul", "https://a\x00b.example/"),
+    ("del", "https://a\x7fb.example/"),
+    ("bell-before-port", "https://a.example\x07:8080/"),
+    ("newline", "https://ev\nil.example/"),
+    ("tab", "https://ev\til.example/"),
+    ("space", "https://ev il.example/"),
+    ("no-break-space", "https://ev\u00a0il.example/"),
+    ("ideographic-space", "https://ev\u3000il.example/"),
+    ("line-separator", "https://ev\u2028il.example/"),
+    ("in-user-name", "https://us\x1ber@news.example/"),
+    ("bidi-override", "https://ev\u202eil.example/"),
+]
+
+
+@pytest.mark.parametrize(
+    "url", [case[1] for case in UNSAFE_HOSTS], ids=[c[0] for c in UNSAFE_HOSTS]
+)
+def test_control_characters_or_whitespace_in_the_host_are_refused(url):
+    with pytest.raises(BadURLError, match="not a valid URL"):
+        normalise_url(url)
+    if not {"\t", "\n"} & set(url):  # those `resolve` drops first, as browsers do (below)
+        assert resolve("https://feed.example/", url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://e.com/a\x1b[31mb", "https://e.com/a%1B%5B31mb"),
+        ("https://e.com/a\x9bb\x7f", "https://e.com/a%C2%9Bb%7F"),
+        ("https://e.com/s?q=\x00x\x85y", "https://e.com/s?q=%00x%C2%85y"),
+        ("https://e.com/a\u2028b", "https://e.com/a%E2%80%A8b"),
+    ],
+    ids=["escape-in-path", "c1-and-del-in-path", "nul-and-nel-in-query", "separator-in-path"],
+)
+def test_control_characters_elsewhere_are_percent_escaped(url, expected):
+    assert normalise_url(url) == expected
+    assert normalise_url(expected) == expected
+
+
+def test_a_feed_link_with_a_newline_in_its_host_resolves_as_a_browser_would():
+    """Browsers drop tabs and newlines in an href before parsing it; so does `resolve`."""
+    assert resolve("https://feed.example/", "https://news.\nexample/a") == "https://news.example/a"
 
 
 RESOLVED = [

@@ -61,6 +61,8 @@ _NOT_PUBLIC = tuple(
         "5f00::/16", "fc00::/7", "fec0::/10",
     )
 )  # fmt: skip
+_AUTHORITY = re.compile(r"^[^:/?#]*://([^/?#]*)")
+_CONTROLS = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))  # C0, DEL and C1
 
 Resolver = Callable[[str], list[str]]
 
@@ -70,16 +72,21 @@ def normalise_url(url: str) -> str:
 
     Lower-cases scheme and host, encodes an IDN host as punycode, drops default ports, the
     fragment and tracking parameters, resolves `.` and `..` segments and normalises percent
-    escapes. Path case and the order of the kept parameters are preserved. An invalid port
-    or IPv6 literal raises BadURLError (a ValueError).
+    escapes; control characters in the path and query are percent-escaped. Path case and the
+    order of the kept parameters are preserved. An invalid port or IPv6 literal, and a host
+    (or user name) with control characters or whitespace, or one that IDNA cannot encode,
+    raise BadURLError (a ValueError): such hosts would reach terminals and logs as they are.
     """
+    text = url.strip()
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise BadURLError(f"not a valid URL: {url.strip()[:200]!r} ({exc})") from None
+        raise BadURLError(f"not a valid URL: {text[:200]!r} ({exc})") from None
     scheme = parts.scheme.lower()
-    netloc = _netloc(scheme, parts.hostname or "", port)
+    host = _ascii_host((parts.hostname or "").lower().rstrip("."))
+    _refuse_unsafe_host(text, host)
+    netloc = _netloc(scheme, host, port)
     if parts.username:
         netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
     path = _escapes(quote(_remove_dot_segments(parts.path), safe=_PATH_SAFE)) or "/"
@@ -179,8 +186,25 @@ def _embedded_ipv4(
     return address.ipv4_mapped or address.sixtofour
 
 
+def _refuse_unsafe_host(url: str, host: str) -> None:
+    """Raise BadURLError for control characters or whitespace in the authority of `url` as
+    written (urlsplit would drop tabs and newlines silently) or in its encoded `host`, and for
+    a host left non-ASCII because IDNA cannot encode it."""
+    authority = _AUTHORITY.match(url)
+    if _has_unsafe(authority.group(1) if authority else "") or _has_unsafe(host):
+        raise BadURLError(
+            f"not a valid URL: {url[:200]!r} (control character or space in the host)"
+        )
+    if not host.isascii():
+        raise BadURLError(f"not a valid URL: {url[:200]!r} (a host IDNA cannot encode)")
+
+
+def _has_unsafe(text: str) -> bool:
+    """True if `text` holds a C0 or C1 control character, DEL or any whitespace."""
+    return any(char in _CONTROLS or char.isspace() for char in text)
+
+
 def _netloc(scheme: str, host: str, port: int | None) -> str:
-    host = _ascii_host(host.lower().rstrip("."))
     if ":" in host:
         host = f"[{host}]"  # urlsplit drops the brackets of an IPv6 literal
     return host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
