@@ -291,6 +291,32 @@ def test_prune_deletes_old_checks_and_sent_alerts_only(store):
     assert store.prune(now, timedelta(0), timedelta(0))["checks"] == 0  # zero keeps everything
 
 
+def _held_check(store: Store, url: str) -> int:
+    watch = store.add_watch(url)
+    store.save_check(_record(store, watch.id, outcome="held"))
+    return watch.id
+
+
+def test_held_share_counts_only_the_watches_on_that_very_host(store):
+    """`_` and `%` in a host are no LIKE wildcards, and a URL that only names the host in
+    its query is not on it."""
+    mine = _held_check(store, "https://a_b.example/one")
+    _held_check(store, "https://a_b.example:8443/two")
+    _held_check(store, "https://axb.example/three")
+    _held_check(store, "https://a%b.example/four")
+    _held_check(store, "https://other.example/go?to=https://a_b.example/five")
+    since = utcnow() - timedelta(hours=1)
+    assert store.held_share("a_b.example", since, exclude=mine) == (1, 1)
+    assert store.held_share("axb.example", since, exclude=0) == (1, 1)
+    assert store.held_share("a%b.example", since, exclude=0) == (1, 1)
+
+
+def test_held_share_on_an_ipv6_host(store):
+    _held_check(store, "http://[::1]:8080/a")
+    _held_check(store, "http://[::12]:8080/a")
+    assert store.held_share("::1", utcnow() - timedelta(hours=1), exclude=0) == (1, 1)
+
+
 def _enrol(store: Store, *urls: str) -> None:
     source = store.add_source(SourceSettings(url="https://example.com/feed.xml"))
     now = utcnow()

@@ -1178,8 +1178,21 @@ def host_of(url: str) -> str:
 
 
 def _on_host(host: str) -> Any:
-    url = col(Watch.url)
-    return sa.or_(url.like(f"%://{host}/%"), url.like(f"%://{host}:%"))
+    """Watches whose stored (normalised) URL is on `host`: anchored at the scheme, with LIKE
+    wildcards in the host escaped, so `a_b.example` is not `axb.example` and a URL that
+    merely mentions the host in its query is not on it; an IPv6 host is bracketed."""
+    url, escaped = col(Watch.url), _like_escaped(f"[{host}]" if ":" in host else host)
+    return sa.or_(
+        *(
+            url.like(f"{scheme}://{escaped}{end}%", escape="\\")
+            for scheme in ("http", "https")
+            for end in ("/", ":")
+        )
+    )
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _merge_duplicate(session: Session, watch: Watch) -> None:
