@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from worker.discover import (
+    MAX_FEED_ENTRIES,
+    MAX_SITEMAP_ENTRIES,
     DiscoverError,
     FeedItem,
     SitemapEntry,
@@ -289,14 +291,26 @@ def test_truncated_sitemap_keeps_entries_and_says_why():
     assert sitemap.error
 
 
+def _packed(*pieces: tuple[bytes, int]) -> bytes:
+    """Gzip of each piece repeated so many times, without building the whole text."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = []
+    for piece, times in pieces:
+        block = piece * max(1, 1_000_000 // len(piece))
+        whole, rest = divmod(times * len(piece), len(block))
+        parts += [packer.compress(block) for _ in range(whole)]
+        parts.append(packer.compress(block[:rest]))
+    return b"".join(parts) + packer.flush()
+
+
 @pytest.fixture(scope="module")
 def gzip_bomb() -> bytes:
     """A valid sitemap padded to 60 MB of spaces, about 60 KB compressed."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    parts = [packer.compress(b"<urlset><url><loc>https://e.example/a</loc></url>")]
-    parts += [packer.compress(b" " * 1_000_000) for _ in range(60)]
-    parts.append(packer.compress(b"</urlset>") + packer.flush())
-    return b"".join(parts)
+    return _packed(
+        (b"<urlset><url><loc>https://e.example/a</loc></url>", 1),
+        (b" ", 60_000_000),
+        (b"</urlset>", 1),
+    )
 
 
 def test_gzip_bomb_is_refused_at_the_default_cap(gzip_bomb):
@@ -329,6 +343,162 @@ _CORRUPT_GZIP = _GOOD_GZIP[:10] + b"\xff" * 8 + _GOOD_GZIP[18:]
 def test_unusable_sitemaps_raise(data, message):
     with _within(5), pytest.raises(DiscoverError, match=message):
         parse_sitemap(data, BASE)
+
+
+# Hostile sizes: each is read within its caps in about a second; the code before the caps took
+# from many seconds to a minute, and up to a gigabyte of memory, on the same input.
+
+SITEMAP_NS = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+
+
+def test_a_sitemap_streams_as_it_inflates_and_stops_at_the_entry_cap():
+    """1.2 million entries (52 MB inflated, 150 KB of gzip): reading stops after the first
+    50,000, before the rest is ever inflated, so the size cap is never reached."""
+    entry = b"<url><loc>https://e.example/a</loc></url>"
+    data = _packed((SITEMAP_NS, 1), (entry, 1_200_000), (b"</urlset>", 1))
+    assert len(data) < 200_000
+    with _within(20):
+        sitemap = parse_sitemap(data, BASE)
+    assert sitemap.urls == [SitemapEntry("https://e.example/a")]
+    assert sitemap.error == f"read the first {MAX_SITEMAP_ENTRIES} entries only"
+
+
+def test_a_sitemap_of_empty_elements_is_given_up_at_the_element_cap():
+    """The 45 kB gzip of 11.5 million empty elements that once took a gigabyte and a minute."""
+    data = _packed((SITEMAP_NS, 1), (b"<x/>", 11_500_000), (b"</urlset>", 1))
+    assert len(data) < 60_000
+    with _within(20), pytest.raises(DiscoverError, match=r"no usable entry.*1000000 elements"):
+        parse_sitemap(data, BASE)
+
+
+def test_entries_beyond_the_cap_are_not_read():
+    data = SITEMAP_NS + b"".join(
+        b"<url><loc>https://e.example/%d</loc></url>" % number for number in range(10)
+    )
+    sitemap = parse_sitemap(data + b"</urlset>", BASE, max_entries=3)
+    assert [entry.url for entry in sitemap.urls] == [f"https://e.example/{n}" for n in range(3)]
+    assert sitemap.error == "read the first 3 entries only"
+    assert parse_sitemap(data + b"</urlset>", BASE, max_entries=10).error is None
+
+
+def test_a_sitemap_nested_too_deep_is_refused():
+    data = SITEMAP_NS + b"<url>" * 100_000
+    with _within(5), pytest.raises(DiscoverError, match="nested 32 deep"):
+        parse_sitemap(data, BASE)
+
+
+def test_a_text_sitemap_of_endless_blank_lines_stops_at_the_line_cap():
+    data = _packed((b"https://e.example/a\n", 1), (b"\n", 45_000_000), (b"https://e.example/b", 1))
+    with _within(20):
+        sitemap = parse_sitemap(data, BASE)
+    assert [entry.url for entry in sitemap.urls] == ["https://e.example/a"]
+    assert "entries (1000000 lines)" in sitemap.error
+
+
+def test_a_text_sitemap_stops_at_the_entry_cap_and_skips_overlong_lines():
+    lines = [
+        b"https://e.example/" + b"x" * 20_000,
+        *(b"https://e.example/%d" % n for n in range(9)),
+    ]
+    sitemap = parse_sitemap(b"\n".join(lines), BASE, max_entries=4)
+    assert [entry.url for entry in sitemap.urls] == [f"https://e.example/{n}" for n in range(4)]
+    assert sitemap.error
+
+
+def test_the_entity_check_holds_while_streaming():
+    laughs = gzip.compress(_fixture("billion-laughs.xml").replace(b"rss", b"urlset"))
+    with _within(5), pytest.raises(DiscoverError, match="entity"):
+        parse_sitemap(laughs, BASE)
+
+
+def _items(count: int, description: str = "&lt;p&gt;Some &lt;b&gt;bold&lt;/b&gt; text.&lt;/p&gt;"):
+    return "".join(
+        f"<item><title>Story {n}</title><link>https://e.example/s/{n}</link>"
+        f"<pubDate>Wed, 01 May 2024 10:00:00 GMT</pubDate>"
+        f"<description>{description}</description></item>"
+        for n in range(count)
+    )
+
+
+def _rss_of(items: str, head: str = "<title>t</title>") -> bytes:
+    return f'<rss version="2.0"><channel>{head}{items}</channel></rss>'.encode()
+
+
+def test_a_huge_feed_gives_its_first_entries_only():
+    """40,000 items, 8 MB: feedparser once spent half a minute on it."""
+    feed = _rss_of(_items(40_000))
+    assert len(feed) > 5_000_000
+    with _within(20):
+        items = parse_feed(feed, "https://e.example/rss")
+    assert [item.url for item in items] == [
+        f"https://e.example/s/{n}" for n in range(MAX_FEED_ENTRIES)
+    ]
+    assert items[-1].published == datetime(2024, 5, 1, 10, tzinfo=UTC)
+
+
+def test_a_huge_malformed_feed_is_cut_at_its_entries_too():
+    """A bare `&` breaks the feed for expat: it is cut at its end tags as text instead."""
+    feed = _rss_of(_items(40_000), head="<title>Smith & Sons</title>")[: -len("</channel></rss>")]
+    with _within(20):
+        items = parse_feed(feed, "https://e.example/rss")
+    assert len(items) == MAX_FEED_ENTRIES
+    assert items[0].url == "https://e.example/s/0"
+
+
+def test_a_feed_is_cut_before_the_entry_that_crosses_the_byte_cap():
+    feed = _rss_of(_items(2) + _items(1, description="x" * 3_000_000).replace("/s/0", "/big"))
+    with _within(20):
+        items = parse_feed(feed, "https://e.example/rss")
+    assert [item.url for item in items] == ["https://e.example/s/0", "https://e.example/s/1"]
+
+
+def test_a_feed_whose_first_entry_crosses_the_byte_cap_is_refused():
+    feed = _rss_of(_items(3, description="x" * 1_000))
+    with pytest.raises(DiscoverError, match="no feed entry ends within 500 bytes"):
+        parse_feed(feed, "https://e.example/rss", max_bytes=500)
+
+
+@pytest.mark.parametrize(
+    ("feed", "prefix"),
+    [
+        (
+            '<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>t</a:title>{}</a:feed>',
+            '<a:entry><a:id>x{0}</a:id><a:link href="https://e.example/{0}"/></a:entry>',
+        ),
+        (
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+            ' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="c"><title>t</title>'
+            "</channel>{}</rdf:RDF>",
+            '<item rdf:about="https://e.example/{0}"><link>https://e.example/{0}</link></item>',
+        ),
+        (
+            "<rss><channel><title>t</title>{}</channel></rss>",
+            "<item><guid>https://e.example/{0}</guid></item>",
+        ),
+    ],
+    ids=["prefixed-atom", "rdf", "rss-guid"],
+)
+def test_a_cut_feed_is_closed_again_whatever_its_kind(feed, prefix):
+    entries = "".join(prefix.format(n) for n in range(8))
+    items = parse_feed(feed.format(entries).encode(), "https://e.example/", max_entries=5)
+    assert [item.url for item in items] == [f"https://e.example/{n}" for n in range(5)]
+
+
+def test_listed_urls_with_a_control_character_or_space_in_the_host_are_skipped():
+    sitemap = (
+        SITEMAP_NS
+        + (
+            "<url><loc>https://ev\u009b2Jil.example/a</loc></url>"
+            "<url><loc>https://e\u3000vil.example/b</loc></url>"
+            "<url><loc>https://e.example/c</loc></url></urlset>"
+        ).encode()
+    )
+    assert [entry.url for entry in parse_sitemap(sitemap, BASE).urls] == ["https://e.example/c"]
+    feed = _rss_of(
+        "<item><link>https://e\u2028vil.example/b</link></item>"
+        "<item><link>https://e.example/c</link></item>"
+    )
+    assert [item.url for item in parse_feed(feed, BASE)] == ["https://e.example/c"]
 
 
 # Section pages and autodiscovery

@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from worker import poller
 from worker.fetch import Fetcher
 from worker.models import utcnow
 from worker.pipeline import Pipeline
@@ -132,6 +133,48 @@ def test_a_sitemap_index_enrols_recent_articles_of_its_children(store, poll):
     record, enrolled = poll(f"{SITE}/sitemap.xml")
     assert [item.url for item in record.items] == [f"{SITE}/fresh"]
     assert enrolled == 1
+
+
+def _index(*children: str) -> str:
+    sitemaps = "".join(f"<sitemap><loc>{SITE}/{child}</loc></sitemap>" for child in children)
+    return (
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+        f'sitemap/0.9">{sitemaps}</sitemapindex>'
+    )
+
+
+@respx.mock
+def test_one_poll_reads_a_bounded_number_of_sitemap_entries(store, poll, monkeypatch):
+    """The index's entries count too: 6 in all are its 3 child URLs, then 3 entries of the
+    first child; the other children wait for a later poll."""
+    monkeypatch.setattr(poller, "SITEMAP_ENTRIES_PER_POLL", 6)
+    _robots_allow_all()
+    now = datetime.now(UTC)
+    respx.get(f"{SITE}/sitemap.xml").mock(
+        return_value=httpx.Response(200, text=_index("one.xml", "two.xml", "three.xml"))
+    )
+    for name in ("one", "two", "three"):
+        entries = [(f"{SITE}/{name}/{n}", now - timedelta(minutes=n)) for n in range(3)]
+        respx.get(f"{SITE}/{name}.xml").mock(
+            return_value=httpx.Response(200, content=_sitemap(*entries))
+        )
+    record, _ = poll(f"{SITE}/sitemap.xml")
+    assert sorted(item.url for item in record.items) == [f"{SITE}/one/{n}" for n in range(3)]
+    assert [route.called for route in respx.routes][-3:] == [True, False, False]
+
+
+@respx.mock
+def test_an_unreadable_child_sitemap_is_skipped(store, poll):
+    _robots_allow_all()
+    respx.get(f"{SITE}/sitemap.xml").mock(
+        return_value=httpx.Response(200, text=_index("junk.xml", "news.xml"))
+    )
+    junk = gzip.compress(b"<urlset>" + b"<x/>" * 1000 + b"<rss>")
+    respx.get(f"{SITE}/junk.xml").mock(return_value=httpx.Response(200, content=junk))
+    news = _sitemap((f"{SITE}/fresh", datetime.now(UTC)))
+    respx.get(f"{SITE}/news.xml").mock(return_value=httpx.Response(200, content=news))
+    record, enrolled = poll(f"{SITE}/sitemap.xml")
+    assert (record.error, enrolled) == (None, 1)
 
 
 @respx.mock

@@ -5,6 +5,10 @@ Fetching, the SSRF check of each host (`worker.urls.check_public`) and enrolment
 
 XML from the web is parsed without entity expansion and without external entities: a feed or
 sitemap that declares entities is refused with a DiscoverError (billion laughs, XXE).
+
+The work per document is bounded, whatever a hostile server sends: sitemaps stream through
+expat (no tree is built) with caps on the inflated size, the entries and the elements read;
+a feed is cut after its first entries, within a byte cap, before feedparser sees it.
 """
 
 from __future__ import annotations
@@ -12,25 +16,27 @@ from __future__ import annotations
 import codecs
 import functools
 import io
+import itertools
 import re
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from xml.etree.ElementTree import Element, ParseError
+from xml.parsers import expat
 
 import feedparser
 from bs4 import BeautifulSoup
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from worker.urls import DiscoverError, is_http_url, normalise_url, resolve
 
 __all__ = [
     "FEED_TYPES",
+    "MAX_FEED_BYTES",
+    "MAX_FEED_ENTRIES",
     "MAX_SITEMAP_BYTES",
+    "MAX_SITEMAP_ENTRIES",
     "DiscoverError",
     "FeedItem",
     "Sitemap",
@@ -44,10 +50,19 @@ __all__ = [
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 MAX_SITEMAP_BYTES = 50_000_000  # the sitemaps.org limit for one uncompressed file
+MAX_SITEMAP_ENTRIES = 50_000  # the sitemaps.org limit of entries in one file
+MAX_SITEMAP_ELEMENTS = 1_000_000  # elements of any kind read from one sitemap
+MAX_FEED_BYTES = 2_000_000  # of a feed handed to feedparser (about a second of its time)
+MAX_FEED_ENTRIES = 500  # feed entries read, the first ones (feeds list the newest first)
 GZIP_MAGIC = b"\x1f\x8b"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 _SNIFF_BYTES = 65_536
+_CHUNK = 65_536  # bytes fed to expat at a time
+_MAX_DEPTH = 32  # sitemaps nest four deep; deeper is junk
+_MAX_TEXT = 8_192  # characters kept of one <loc>, <lastmod>, title or text-sitemap line
+_NEWS_FIELDS = ((NEWS_NS, "title"), (NEWS_NS, "publication_date"))
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -102,12 +117,14 @@ class SitemapEntry:
 class Sitemap:
     """A parsed sitemap: article entries (urlset) or child sitemap URLs (sitemapindex).
 
-    `error` says why parsing stopped early when a broken file still gave some entries.
+    `error` says why parsing stopped early when a broken file still gave some entries or a
+    cap was reached; `read` counts the entries read, duplicates and unusable ones too.
     """
 
     urls: list[SitemapEntry] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     error: str | None = None
+    read: int = 0
 
 
 _Entry = TypeVar("_Entry", FeedItem, SitemapEntry)
@@ -116,20 +133,27 @@ _Entry = TypeVar("_Entry", FeedItem, SitemapEntry)
 # Feeds
 
 
-def parse_feed(data: bytes, base_url: str) -> list[FeedItem]:
+def parse_feed(
+    data: bytes,
+    base_url: str,
+    *,
+    max_bytes: int = MAX_FEED_BYTES,
+    max_entries: int = MAX_FEED_ENTRIES,
+) -> list[FeedItem]:
     """The items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in feed order, without duplicates.
 
-    Relative links resolve against `base_url` (and xml:base). A malformed feed gives what
-    could be read; input that is no feed at all, or that declares XML entities, raises
-    DiscoverError.
+    Relative links resolve against `base_url` (and xml:base). Only the first `max_entries`
+    entries that end within `max_bytes` are read. A malformed feed gives what could be read;
+    input that is no feed at all, or that declares XML entities, raises DiscoverError.
     """
-    xml = _as_utf8(data)
-    _refuse_entities(xml, base_url)
+    xml = _first_entries(_as_utf8(data), base_url, max_bytes, max_entries)
     # A BytesIO, never bytes: feedparser treats a bytes argument as a file name or URL to open.
+    # Not sanitised: only links, titles (made plain text) and dates are read.
     parsed = feedparser.parse(
         io.BytesIO(xml),
         response_headers={"content-location": base_url, "content-type": "application/xml"},
         resolve_relative_uris=False,
+        sanitize_html=False,
     )
     if not parsed.entries and not parsed.get("version"):
         problem = parsed.get("bozo_exception") or "no RSS, Atom or RDF root element"
@@ -168,26 +192,96 @@ def _struct_time(value: time.struct_time | None) -> datetime | None:
         return None
 
 
-def _refuse_entities(xml: bytes, where: str) -> None:
-    """Raise DiscoverError if the document declares XML entities.
+def _first_entries(xml: bytes, where: str, max_bytes: int, max_entries: int) -> bytes:
+    """The feed up to the end of its `max_entries`-th entry or its last entry within
+    `max_bytes`, closed again so that it stays well-formed; the whole feed if it is within both.
 
-    expat (through defusedxml) decides for a well-formed document, so a post quoting
-    `<!ENTITY` inside CDATA is fine; a document expat cannot parse is refused on any
-    `<!ENTITY` at all, since feedparser's lenient fallbacks would then see it.
+    expat decides for a well-formed document (and refuses entity declarations), so a post
+    quoting `<!ENTITY` inside CDATA is fine; a document expat cannot parse is cut at its
+    entries' end tags as text and refused on any `<!ENTITY` at all, since feedparser's
+    lenient fallbacks would then see it.
     """
+    scan = _FeedScan(xml, where, max_bytes, max_entries)
     try:
-        parser = DefusedXMLParser(target=_NoTree())
-        parser.feed(xml)
-        parser.close()
-    except DefusedXmlException as exc:
-        raise DiscoverError(f"refused {where}: XML entity declarations ({exc})") from exc
-    except ParseError:
-        if _ENTITY.search(xml):
-            raise DiscoverError(f"refused {where}: XML entity declarations") from None
+        if scan.read():
+            return xml
+    except expat.ExpatError:
+        return _cut_as_text(xml, where, max_bytes, max_entries)
+    if scan.cut is None:
+        raise DiscoverError(f"refused {where}: no feed entry ends within {max_bytes} bytes")
+    end, still_open = scan.cut
+    return xml[:end] + "".join(f"</{name}>" for name in reversed(still_open)).encode()
 
 
-class _NoTree:
-    """A parser target without callbacks: expat checks the document, nothing is built."""
+class _FeedScan:
+    """Walks a feed with expat, noting where each top-level entry ends and which elements
+    are still open there; no tree is built."""
+
+    def __init__(self, xml: bytes, where: str, max_bytes: int, max_entries: int) -> None:
+        self.xml, self.max_bytes, self.max_entries = xml, max_bytes, max_entries
+        self.cut: tuple[int, tuple[str, ...]] | None = None
+        self._entries = 0
+        self._open: list[str] = []
+        self._parser = _expat_parser(where)
+        self._parser.StartElementHandler = self._start
+        self._parser.EndElementHandler = self._end
+
+    def read(self) -> bool:
+        """True if the whole feed is within the caps; False once `cut` says where to stop."""
+        try:
+            for start in range(0, len(self.xml), _CHUNK):
+                if start >= self.max_bytes:
+                    return False
+                self._parser.Parse(self.xml[start : start + _CHUNK], False)
+            self._parser.Parse(b"", True)
+        except _CapReachedError:
+            return False
+        return True
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        self._open.append(name)
+
+    def _end(self, name: str) -> None:
+        self._open.pop()
+        if name.rpartition(":")[2] not in ("item", "entry") or len(self._open) > 2:
+            return  # channel/item, feed/entry and rdf:RDF/item only, not nested ones
+        end = self.xml.find(b">", self._parser.CurrentByteIndex) + 1
+        if end > self.max_bytes:
+            raise _CapReachedError
+        self.cut, self._entries = (end, tuple(self._open)), self._entries + 1
+        if self._entries >= self.max_entries:
+            raise _CapReachedError
+
+
+def _cut_as_text(xml: bytes, where: str, max_bytes: int, max_entries: int) -> bytes:
+    """A malformed feed up to the end tag of its `max_entries`-th entry, or of its last one
+    within `max_bytes`; the whole feed if it is within both."""
+    head = xml[:max_bytes]
+    ends = [match.end() for match in itertools.islice(_ENTRY_END.finditer(head), max_entries)]
+    if ends and (len(ends) == max_entries or len(head) < len(xml)):
+        head = head[: ends[-1]]
+    if _ENTITY.search(head):
+        raise DiscoverError(f"refused {where}: XML entity declarations")
+    return head
+
+
+class _CapReachedError(Exception):
+    """Raised inside an expat handler to stop reading: a cap was reached."""
+
+
+def _expat_parser(where: str, namespace_separator: str | None = None) -> Any:
+    """An expat parser that refuses entity declarations and external entities (as
+    defusedxml does) with a DiscoverError naming `where`."""
+    parser = expat.ParserCreate(namespace_separator=namespace_separator)
+    parser.buffer_text = True
+
+    def refuse(*_: Any) -> None:
+        raise DiscoverError(f"refused {where}: XML entity declarations")
+
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
 
 
 def _as_utf8(data: bytes) -> bytes:
@@ -226,75 +320,133 @@ def _encodings(data: bytes) -> list[str]:
 # Sitemaps
 
 
-def parse_sitemap(data: bytes, base_url: str, *, max_bytes: int = MAX_SITEMAP_BYTES) -> Sitemap:
+def parse_sitemap(
+    data: bytes,
+    base_url: str,
+    *,
+    max_bytes: int = MAX_SITEMAP_BYTES,
+    max_entries: int = MAX_SITEMAP_ENTRIES,
+) -> Sitemap:
     """Entries of a urlset, child sitemaps of a sitemapindex, or the URLs of a text sitemap.
 
-    Gzip input is inflated up to `max_bytes`; more raises DiscoverError (a gzip bomb), as do
-    entity declarations and input that is not a sitemap. A file broken part way gives the
-    entries before the break, with `error` set.
+    The document streams through the parser as it is inflated, so memory stays flat. Gzip
+    input is inflated up to `max_bytes`; more raises DiscoverError (a gzip bomb), as do
+    entity declarations and input that is not a sitemap. Reading stops after `max_entries`
+    entries (or MAX_SITEMAP_ELEMENTS elements), and a file broken part way gives the entries
+    before the break; either way `error` says why.
     """
-    raw = _gunzip(data, max_bytes, base_url) if data.startswith(GZIP_MAGIC) else data
-    if _is_text_sitemap(raw):
-        return Sitemap(urls=[SitemapEntry(url) for url in _text_urls(raw, base_url)])
-    urls: list[SitemapEntry] = []
-    sitemaps: list[str] = []
+    chunks = _inflated(data, max_bytes, base_url) if data.startswith(GZIP_MAGIC) else _slices(data)
+    head = next(chunks, b"")
+    chunks = itertools.chain([head], chunks)
+    if _is_text_sitemap(head):
+        return _text_sitemap(chunks, base_url, max_entries)
+    reader = _SitemapReader(base_url, max_entries)
     try:
-        _walk_sitemap(raw, base_url, urls, sitemaps)
-    except DefusedXmlException as exc:
-        raise DiscoverError(f"refused sitemap {base_url}: XML entity declarations") from exc
-    except ParseError as exc:
-        if not urls and not sitemaps:
+        reader.read(chunks)
+    except expat.ExpatError as exc:
+        if not reader.urls and not reader.sitemaps:
             raise DiscoverError(f"not a readable sitemap: {base_url} ({exc})") from exc
-        return Sitemap(_first_per_url(urls), _unique(sitemaps), error=str(exc))
-    return Sitemap(_first_per_url(urls), _unique(sitemaps))
-
-
-def _walk_sitemap(raw: bytes, base_url: str, urls: list[SitemapEntry], sitemaps: list[str]) -> None:
-    """Stream the XML, appending to `urls` and `sitemaps` as elements close."""
-    namespace = None
-    for event, element in iterparse(io.BytesIO(raw), events=("start", "end")):
-        ns, name = _split_tag(element.tag)
-        if namespace is None:
-            if name not in ("urlset", "sitemapindex"):
-                raise DiscoverError(f"not a sitemap: {base_url} (root element <{name}>)")
-            namespace = ns
-        elif event == "end" and ns == namespace and name in ("url", "sitemap"):
-            if name == "url" and (entry := _sitemap_entry(element, ns, base_url)):
-                urls.append(entry)
-            elif name == "sitemap" and (loc := _loc(element, ns, base_url)):
-                sitemaps.append(loc)
-            element.clear()  # keep memory flat on 50,000-entry files
-
-
-def _sitemap_entry(element: Element, ns: str, base_url: str) -> SitemapEntry | None:
-    url = _loc(element, ns, base_url)
-    if url is None:
-        return None
-    news = element.find(f"{{{NEWS_NS}}}news")
-    title = news.findtext(f"{{{NEWS_NS}}}title") if news is not None else None
-    published = news.findtext(f"{{{NEWS_NS}}}publication_date") if news is not None else None
-    return SitemapEntry(
-        url=url,
-        lastmod=_w3c_datetime(element.findtext(_tag(ns, "lastmod"))),
-        title=(" ".join(title.split()) or None) if title else None,
-        published=_w3c_datetime(published),
+        reader.stopped = str(exc)
+    if reader.stopped and not reader.urls and not reader.sitemaps:
+        raise DiscoverError(f"no usable entry in sitemap {base_url} ({reader.stopped})")
+    return Sitemap(
+        _first_per_url(reader.urls), _unique(reader.sitemaps), reader.stopped, reader.entries
     )
 
 
-def _loc(element: Element, ns: str, base_url: str) -> str | None:
-    """The element's own <loc> (not image:loc, which sits one level deeper)."""
-    return resolve(base_url, element.findtext(_tag(ns, "loc")) or "")
+class _SitemapReader:
+    """Reads <url> and <sitemap> entries as expat streams the document: no tree is built, and
+    only the text of <loc>, <lastmod> and the Google News title and date is kept."""
 
+    def __init__(self, base_url: str, max_entries: int) -> None:
+        self.base_url, self.max_entries = base_url, max_entries
+        self.urls: list[SitemapEntry] = []
+        self.sitemaps: list[str] = []
+        self.stopped: str | None = None  # why reading ended before the document did
+        self.entries = self._elements = 0  # <url> and <sitemap> entries, elements of any kind
+        self._open: list[tuple[str, str]] = []  # (namespace, name) of the open elements
+        self._namespace: str | None = None
+        self._in_entry = False
+        self._fields: dict[str, str] = {}
+        self._text: list[str] | None = None  # the text of the field being read
+        self._parser = _expat_parser(f"sitemap {base_url}", namespace_separator=" ")
+        self._parser.StartElementHandler = self._start
+        self._parser.EndElementHandler = self._end
+        self._parser.CharacterDataHandler = self._data
 
-def _split_tag(tag: str) -> tuple[str, str]:
-    if tag.startswith("{"):
-        ns, _, name = tag[1:].partition("}")
-        return ns, name
-    return "", tag
+    def read(self, chunks: Iterable[bytes]) -> None:
+        """Feed the document through; stops early (setting `stopped`) at a cap."""
+        try:
+            for chunk in chunks:
+                self._parser.Parse(chunk, False)
+            self._parser.Parse(b"", True)
+        except _CapReachedError as enough:
+            self.stopped = str(enough)
 
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        self._elements += 1
+        if self._elements > MAX_SITEMAP_ELEMENTS:
+            raise _CapReachedError(f"read the first {MAX_SITEMAP_ELEMENTS} elements only")
+        if len(self._open) >= _MAX_DEPTH:
+            raise DiscoverError(f"not a sitemap: {self.base_url} (nested {_MAX_DEPTH} deep)")
+        ns, _, local = name.rpartition(" ")
+        self._open.append((ns, local))
+        if len(self._open) == 1:
+            self._root(ns, local)
+        elif len(self._open) == 2:
+            self._enter(ns, local)
+        elif self._in_entry and self._is_field():
+            self._text = []
 
-def _tag(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}" if ns else name
+    def _root(self, ns: str, local: str) -> None:
+        if local not in ("urlset", "sitemapindex"):
+            raise DiscoverError(f"not a sitemap: {self.base_url} (root element <{local}>)")
+        self._namespace = ns
+
+    def _enter(self, ns: str, local: str) -> None:
+        self._in_entry = ns == self._namespace and local in ("url", "sitemap")
+        if self._in_entry and self.entries >= self.max_entries:
+            raise _CapReachedError(f"read the first {self.max_entries} entries only")
+
+    def _is_field(self) -> bool:
+        """Whether the element just opened is <loc> or <lastmod> of the entry, or the title
+        or publication date of its <news:news>."""
+        path = self._open[2:]
+        if len(path) == 1:
+            return path[0] in ((self._namespace, "loc"), (self._namespace, "lastmod"))
+        return len(path) == 2 and path[0] == (NEWS_NS, "news") and path[1] in _NEWS_FIELDS
+
+    def _data(self, text: str) -> None:
+        if self._text is not None and sum(map(len, self._text)) < _MAX_TEXT:
+            self._text.append(text)
+
+    def _end(self, name: str) -> None:
+        if self._text is not None:
+            self._fields[self._open[-1][1]] = "".join(self._text)[:_MAX_TEXT]
+            self._text = None
+        _, local = self._open.pop()
+        if len(self._open) == 1 and self._in_entry:
+            self._in_entry = False
+            self.entries += 1
+            self._add(local, self._fields)
+            self._fields = {}
+
+    def _add(self, kind: str, fields: dict[str, str]) -> None:
+        url = resolve(self.base_url, fields.get("loc", ""))
+        if url is None:
+            return
+        if kind == "sitemap":
+            self.sitemaps.append(url)
+            return
+        title = " ".join(fields.get("title", "").split())
+        self.urls.append(
+            SitemapEntry(
+                url=url,
+                lastmod=_w3c_datetime(fields.get("lastmod")),
+                title=title or None,
+                published=_w3c_datetime(fields.get("publication_date")),
+            )
+        )
 
 
 def _w3c_datetime(text: str | None) -> datetime | None:
@@ -308,22 +460,29 @@ def _w3c_datetime(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _gunzip(data: bytes, max_bytes: int, where: str) -> bytes:
-    """Inflate gzip (all members) but never past `max_bytes`; a truncated file gives its start."""
-    out = bytearray()
-    pending = data
+def _inflated(data: bytes, max_bytes: int, where: str) -> Iterator[bytes]:
+    """Gzip (all members) inflated a chunk at a time, never past `max_bytes`; a truncated
+    file gives its start."""
+    size, pending = 0, data
     try:
         while pending.startswith(GZIP_MAGIC):
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            while pending and not inflater.eof:
-                out += inflater.decompress(pending, max_bytes + 1 - len(out))
-                if len(out) > max_bytes:
-                    raise DiscoverError(f"{where} inflates past {max_bytes} bytes; refused")
+            while not inflater.eof:
+                chunk = inflater.decompress(pending, _CHUNK)
                 pending = inflater.unconsumed_tail
+                size += len(chunk)
+                if size > max_bytes:
+                    raise DiscoverError(f"{where} inflates past {max_bytes} bytes; refused")
+                if not chunk and not pending:
+                    break  # truncated: no more input
+                yield chunk
             pending = inflater.unused_data
     except zlib.error as exc:
         raise DiscoverError(f"corrupt gzip data from {where}: {exc}") from exc
-    return bytes(out)
+
+
+def _slices(data: bytes) -> Iterator[bytes]:
+    return (data[start : start + _CHUNK] for start in range(0, len(data), _CHUNK))
 
 
 def _is_text_sitemap(raw: bytes) -> bool:
@@ -332,9 +491,33 @@ def _is_text_sitemap(raw: bytes) -> bool:
     return bool(head) and is_http_url(head.split(b"\n", 1)[0].decode("utf-8", "replace"))
 
 
-def _text_urls(raw: bytes, base_url: str) -> list[str]:
-    lines = raw.decode("utf-8", "replace").splitlines()
-    return _unique(url for line in lines if is_http_url(line) and (url := resolve(base_url, line)))
+def _text_sitemap(chunks: Iterable[bytes], base_url: str, max_entries: int) -> Sitemap:
+    """A sitemap of one URL a line; at most `max_entries` URLs of MAX_SITEMAP_ELEMENTS lines."""
+    urls: list[str] = []
+    stopped = None
+    for number, line in enumerate(_lines(chunks)):
+        if len(urls) >= max_entries or number >= MAX_SITEMAP_ELEMENTS:
+            stopped = f"read the first {len(urls)} entries ({number} lines) only"
+            break
+        if is_http_url(line) and (url := resolve(base_url, line)):
+            urls.append(url)
+    return Sitemap([SitemapEntry(url) for url in _unique(urls)], error=stopped, read=len(urls))
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a text document arriving in chunks; a line longer than _MAX_TEXT is
+    passed over."""
+    rest, too_long = b"", False
+    for chunk in chunks:
+        *lines, rest = (rest + chunk).split(b"\n")
+        for line in lines:
+            if not too_long and len(line) <= _MAX_TEXT:
+                yield line.decode("utf-8", "replace")
+            too_long = False
+        if len(rest) > _MAX_TEXT:
+            rest, too_long = b"", True
+    if rest and not too_long:
+        yield rest.decode("utf-8", "replace")
 
 
 def _first_per_url(entries: Iterable[_Entry | None]) -> list[_Entry]:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = 1000  # articles enrolled from one poll at most
 MAX_CHILD_SITEMAPS = 20  # child sitemaps of an index read per poll (newest first)
+SITEMAP_ENTRIES_PER_POLL = 100_000  # entries read from an index and its children together
 SITEMAP_MAX_AGE = timedelta(days=7)  # older sitemap entries are archives, not news
 
 
@@ -89,15 +90,26 @@ class Poller:
     ) -> list[Discovered]:
         sitemap = discover.parse_sitemap(fetched.raw, fetched.final_url)
         items = _recent(sitemap.urls, now)
-        rules = self._untrusted(source, feed=True)
+        budget = SITEMAP_ENTRIES_PER_POLL - sitemap.read
         for child in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
-            try:
-                data = self.fetcher.get(child, rules=rules)
-            except NewswatchError as exc:
-                log.warning("source %s: child sitemap %s: %s", source.url, child, exc)
-                continue
-            items += _recent(discover.parse_sitemap(data.raw, data.final_url).urls, now)
+            if budget <= 0:
+                log.warning("source %s: sitemap entry budget spent; more next poll", source.url)
+                break
+            child_map = self._child_sitemap(
+                source, child, min(budget, discover.MAX_SITEMAP_ENTRIES)
+            )
+            items += _recent(child_map.urls, now)
+            budget -= child_map.read
         return items
+
+    def _child_sitemap(self, source: Source, url: str, max_entries: int) -> discover.Sitemap:
+        """A child sitemap of an index; one that cannot be fetched or read is logged and empty."""
+        try:
+            data = self.fetcher.get(url, rules=self._untrusted(source, feed=True))
+            return discover.parse_sitemap(data.raw, data.final_url, max_entries=max_entries)
+        except NewswatchError as exc:
+            log.warning("source %s: child sitemap %s: %s", source.url, url, exc)
+            return discover.Sitemap()
 
     def _page_items(self, source: Source, fetched: FetchResult) -> list[Discovered]:
         html = fetched.raw.decode("utf-8", "replace")
