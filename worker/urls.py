@@ -62,7 +62,7 @@ _NOT_PUBLIC = tuple(
     )
 )  # fmt: skip
 _AUTHORITY = re.compile(r"^[^:/?#]*://([^/?#]*)")
-_CONTROLS = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))  # C0, DEL and C1
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]")  # C0, DEL, C1 and any Unicode whitespace
 
 Resolver = Callable[[str], list[str]]
 
@@ -201,7 +201,7 @@ def _refuse_unsafe_host(url: str, host: str) -> None:
 
 def _has_unsafe(text: str) -> bool:
     """True if `text` holds a C0 or C1 control character, DEL or any whitespace."""
-    return any(char in _CONTROLS or char.isspace() for char in text)
+    return _UNSAFE.search(text) is not None
 
 
 def _netloc(scheme: str, host: str, port: int | None) -> str:
