@@ -317,11 +317,15 @@ def test_held_share_on_an_ipv6_host(store):
     assert store.held_share("::1", utcnow() - timedelta(hours=1), exclude=0) == (1, 1)
 
 
-def _enrol(store: Store, *urls: str) -> None:
-    source = store.add_source(SourceSettings(url="https://example.com/feed.xml"))
+def _enrol(store: Store, *urls: str, source: str = "https://example.com/feed.xml") -> int:
+    row = store.add_source(SourceSettings(url=source))
     now = utcnow()
     items = tuple(Discovered(url) for url in urls)
-    store.save_poll(PollRecord(source.id, now, now + timedelta(hours=1), items=items))
+    return store.save_poll(PollRecord(row.id, now, now + timedelta(hours=1), items=items))
+
+
+def _watches(store: Store) -> dict[str, Watch]:
+    return {watch.url: watch for watch, _ in store.list_watches()}
 
 
 def _active(store: Store) -> dict[str, bool]:
@@ -361,6 +365,92 @@ def test_a_watch_added_by_hand_is_never_merged_away(store):
     store.save_check(_record(store, watches[first].id, canonical_url=canonical))
     assert _active(store) == {first: False, second: True}  # the feed's copy gives way
     assert {w.source for w, _ in store.list_watches()} == {"https://example.com/feed.xml"}
+
+
+HOSTILE_FEED = "https://hostile.example/feed.xml"
+
+
+def test_a_page_naming_another_sites_article_as_canonical_cannot_stop_its_enrolment(store):
+    article = "https://news.example/2024/05/story"
+    _enrol(store, "https://hostile.example/copy", source=HOSTILE_FEED)
+    copy = _watches(store)["https://hostile.example/copy"]
+    store.save_check(_record(store, copy.id, canonical_url=article))
+    assert _enrol(store, article, source="https://news.example/rss") == 1
+    assert _active(store) == {"https://hostile.example/copy": True, article: True}
+
+
+def test_a_page_naming_another_sites_article_as_canonical_cannot_retire_its_watch(store):
+    """The news site's own watch shares its canonical URL with a hostile copy checked first:
+    it stays, and so does the copy (on another site, it stands for nothing here)."""
+    canonical = "https://news.example/story"
+    legit = "https://news.example/story?page=1"
+    _enrol(store, "https://hostile.example/copy", source=HOSTILE_FEED)
+    _enrol(store, legit, source="https://news.example/rss")
+    watches = _watches(store)
+    store.save_check(
+        _record(store, watches["https://hostile.example/copy"].id, canonical_url=canonical)
+    )
+    store.save_check(_record(store, watches[legit].id, canonical_url=canonical))
+    assert _active(store) == {"https://hostile.example/copy": True, legit: True}
+
+
+def test_a_canonical_url_on_another_site_merges_nothing(store):
+    """Even into a watch added by hand: the page's claim holds on its own site only."""
+    store.add_watch("https://news.example/story")
+    _enrol(store, "https://hostile.example/copy", source=HOSTILE_FEED)
+    copy = _watches(store)["https://hostile.example/copy"]
+    store.save_check(_record(store, copy.id, canonical_url="https://news.example/story"))
+    assert _active(store) == {
+        "https://news.example/story": True,
+        "https://hostile.example/copy": True,
+    }
+
+
+def test_another_sources_watch_is_never_merged_away(store):
+    canonical = "https://example.com/story"
+    ours, theirs = "https://example.com/story?ref=a", "https://example.com/story?ref=b"
+    _enrol(store, ours)
+    _enrol(store, theirs, source="https://example.com/other-feed.xml")
+    watches = _watches(store)
+    store.save_check(_record(store, watches[theirs].id, canonical_url=canonical))
+    store.save_check(_record(store, watches[ours].id, canonical_url=canonical))
+    assert _active(store) == {ours: True, theirs: True}
+
+
+SITES = [
+    ("subdomain-under-a-public-suffix", "https://www.news.example.co.uk/a?ref=rss",
+     "https://news.example.co.uk/a", True),
+    ("sibling-subdomains", "https://amp.paper.example/a", "https://www.paper.example/a", True),
+    ("private-suffix", "https://alice.blogspot.com/a?ref=rss", "https://bob.blogspot.com/a", False),
+    ("icann-suffix", "https://news.example.co.uk/a?ref=rss", "https://other.co.uk/a", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("watched", "canonical", "merged"), [case[1:] for case in SITES], ids=[c[0] for c in SITES]
+)
+def test_a_canonical_url_merges_only_within_one_registrable_domain(
+    store, watched, canonical, merged
+):
+    """The Public Suffix List draws the line: blogspot.com and co.uk hold many sites."""
+    store.add_watch(canonical)
+    _enrol(store, watched)
+    store.save_check(_record(store, _watches(store)[watched].id, canonical_url=canonical))
+    assert _active(store) == {canonical: True, watched: not merged}
+
+
+def test_the_same_source_does_not_enrol_an_article_it_already_watches_by_canonical(store):
+    canonical, listed = "https://example.com/story", "https://example.com/story?ref=feed"
+    _enrol(store, listed)
+    store.save_check(_record(store, _watches(store)[listed].id, canonical_url=canonical))
+    assert _enrol(store, canonical) == 0
+
+
+def test_an_unusable_canonical_url_is_ignored(store):
+    _enrol(store, "https://example.com/a")
+    watch = _watches(store)["https://example.com/a"]
+    store.save_check(_record(store, watch.id, canonical_url="https://ev\x9bil.example.com/a"))
+    assert _active(store) == {"https://example.com/a": True}
 
 
 def test_values_no_column_takes_are_fitted_not_fatal(store):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 import uuid
 import zlib
@@ -14,12 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from publicsuffixlist import PublicSuffixList
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from worker.durations import LONGEST_DURATION
-from worker.errors import LeaseLostError, NotFoundError, UsageError
+from worker.errors import BadURLError, LeaseLostError, NotFoundError, UsageError
 from worker.models import (
     URL_LENGTH,
     Change,
@@ -1198,20 +1201,57 @@ def _like_escaped(text: str) -> str:
 def _merge_duplicate(session: Session, watch: Watch) -> None:
     """One watch per article: a source-enrolled watch whose canonical URL is another watch's
     article, or another watch's canonical URL too, is deactivated in favour of that one
-    (history kept). A watch the operator added by hand is never merged away."""
-    if watch.by_hand or not watch.canonical_url or not is_http_url(watch.canonical_url):
+    (history kept). The canonical URL is the page's word, so it counts only within the page's
+    own site (`_site_of`), and only for a watch the operator added or the same source enrolled:
+    no page can retire another site's watch or another source's. A watch the operator added
+    by hand is never merged away."""
+    canonical = _canonical_key(watch.canonical_url)
+    if watch.by_hand or canonical is None or canonical == watch.url:
         return
-    canonical = normalise_url(watch.canonical_url)
-    if canonical == watch.url:
+    if _site_of(canonical) != _site_of(watch.url):
         return
     query = select(Watch).where(
         sa.or_(Watch.url == canonical, Watch.canonical_url == watch.canonical_url),
         Watch.id != watch.id,
         col(Watch.active),
     )
-    if session.exec(query).first() is not None:
+    if any(_may_stand_for(other, watch.url, watch.source) for other in session.exec(query)):
         watch.active = False
         session.add(watch)
+
+
+def _canonical_key(canonical_url: str | None) -> str | None:
+    """A page's canonical URL normalised, or None if it is no usable http(s) URL."""
+    if not canonical_url or not is_http_url(canonical_url):
+        return None
+    try:
+        return normalise_url(canonical_url)
+    except BadURLError:
+        return None
+
+
+def _may_stand_for(other: Watch, url: str, source: str | None) -> bool:
+    """Whether `other` may be the one watch of the article at `url` a source listed: it is on
+    the same site, and the operator added it or that same source enrolled it."""
+    return _site_of(other.url) == _site_of(url) and (other.by_hand or other.source == source)
+
+
+def _site_of(url: str) -> str:
+    """The registrable domain of a URL's host by the Public Suffix List (`news.bbc.co.uk` is
+    `bbc.co.uk`, `a.blogspot.com` its own site); an IP address, a single-label host or a
+    public suffix is a site by itself."""
+    host = host_of(url)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return _public_suffixes().privatesuffix(host) or host
+    return host
+
+
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    """The list the package bundles (read once, on first use); it is never downloaded."""
+    return PublicSuffixList()
 
 
 def _apply_source_options(
@@ -1255,10 +1295,7 @@ def _enrol(session: Session, source: Source, item: Discovered, now: datetime) ->
     if len(url) > URL_LENGTH:
         log.info("source %s lists a URL too long to watch: %s...", source.url, url[:100])
         return False
-    watch = (
-        _watch_by_url(session, url)
-        or session.exec(select(Watch).where(Watch.canonical_url == url)).first()
-    )
+    watch = _watch_by_url(session, url) or _watch_standing_for(session, url, source.url)
     if watch is not None:
         checked = watch.last_checked_at
         if watch.active and item.updated and checked and item.updated > checked:
@@ -1277,6 +1314,12 @@ def _enrol(session: Session, source: Source, item: Discovered, now: datetime) ->
             next_check_at=now,
         ),
     )
+
+
+def _watch_standing_for(session: Session, url: str, source: str) -> Watch | None:
+    """A watch whose page names `url` as its canonical URL and may stand for it."""
+    pages = session.exec(select(Watch).where(Watch.canonical_url == url))
+    return next((watch for watch in pages if _may_stand_for(watch, url, source)), None)
 
 
 def _update_source(source: Source, record: PollRecord, enrolled: int) -> None:
