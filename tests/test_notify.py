@@ -69,6 +69,14 @@ def message(**overrides: object) -> Message:
     return change_message("delivery-7", "article.changed", change_data(**overrides), None, NOW)
 
 
+def test_the_article_shown_is_the_watched_url_whatever_the_page_declares():
+    article = {"title": "Minister resigns", "url": "https://hostile.example/", "canonical_url": "x"}
+    shown = message(article=article)
+    assert "https://news.example/a/1" in shown.text
+    assert "hostile.example" not in shown.text
+    assert shown.link == "https://news.example/a/1"
+
+
 # --- a real local HTTP receiver ---------------------------------------------------------------
 
 

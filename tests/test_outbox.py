@@ -167,6 +167,24 @@ def test_dispatch_sends_and_marks_sent(store, run_checks):
     assert _dispatcher(store, settings, channel).dispatch_pending() == {}
 
 
+def test_an_alert_shows_the_watched_url_not_the_canonical_url_the_page_declares(store, run_checks):
+    declared = "https://elsewhere.example/the-real-story"
+    pages = [
+        page.replace(b"</head>", f'<link rel="canonical" href="{declared}"></head>'.encode())
+        for page in (V1, V2)
+    ]
+    settings = _settings(AlertSettings(type="log", name="hook", events=["new", "changed"]))
+    run_checks(settings, *pages)
+    channel = FakeChannel("hook")
+    _dispatcher(store, settings, channel).dispatch_pending()
+    assert channel.sent
+    for message in channel.sent:
+        for data in message.data.get("items", [message.data]):
+            assert (data["url"], data["article"]["url"]) == (URL, URL)
+            assert data["article"]["canonical_url"] == declared
+        assert URL in message.text and declared not in message.text
+
+
 def test_failures_follow_the_retry_schedule_under_one_id(store, run_checks):
     settings = _settings(AlertSettings(type="log", name="hook"))
     run_checks(settings, V1, V2)

@@ -314,7 +314,9 @@ def _article_json(snapshot: Any, watch: Watch) -> dict[str, Any]:
         "subtitle": snapshot.subtitle,
         "authors": snapshot.authors,
         "published": iso(snapshot.published_at),
-        "url": snapshot.canonical_url or watch.url,
+        # The watched URL is the article; the page's own claim is only reported beside it.
+        "url": watch.url,
+        "canonical_url": snapshot.canonical_url,
     }
 
 

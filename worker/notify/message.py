@@ -28,7 +28,8 @@ def change_message(
     delivery_key: str, event: str, data: dict[str, Any], base_url: str | None, now: datetime
 ) -> Message:
     """The alert for one article event; `data` is the change as `changes --json` prints it,
-    plus `article` and `diff` when available."""
+    plus `article` and `diff` when available. The article shown is the watched URL (`url`),
+    never the canonical URL the page declares, which any page can set."""
     headline = _headline(data)
     label = "new" if event == "article.new" else str(data.get("significance") or "minor")
     link = _change_link(data, base_url)
@@ -104,7 +105,7 @@ def _change_phrase(event: str, data: Mapping[str, Any]) -> str:
 
 def _about(headline: str, data: Mapping[str, Any]) -> str:
     article = data.get("article") or {}
-    lines = [headline, str(article.get("url") or data.get("url") or "")]
+    lines = [headline, str(data.get("url") or article.get("url") or "")]
     if article.get("authors"):
         lines.append("By " + ", ".join(map(str, article["authors"])))
     return "\n".join(line for line in lines if line)
@@ -138,8 +139,7 @@ def _diff_excerpt(data: Mapping[str, Any]) -> str:
 def _change_link(data: Mapping[str, Any], base_url: str | None) -> str | None:
     if base_url and data.get("id") is not None:
         return f"{base_url.rstrip('/')}/changes/{data['id']}"
-    article = data.get("article") or {}
-    url = article.get("url") or data.get("url")
+    url = data.get("url") or (data.get("article") or {}).get("url")
     return str(url) if url else None
 
 
