@@ -8,6 +8,7 @@ import pytest
 import respx
 
 from worker import poller
+from worker.cli import main
 from worker.fetch import Fetcher
 from worker.models import utcnow
 from worker.pipeline import Pipeline
@@ -48,7 +49,9 @@ def poll(store):
     poller = Poller(settings, store, fetcher)
 
     def run(url: str, **config):
-        store.add_source(SourceSettings(url=url, **config))
+        entry = SourceSettings(url=url, **config)
+        poller.settings = settings.model_copy(update={"source": [entry]})  # as the config says
+        store.add_source(entry)
         [source] = store.claim_sources("t", 10, utcnow(), timedelta(minutes=5), [url])
         return poller.poll(source)
 
@@ -175,6 +178,61 @@ def test_an_unreadable_child_sitemap_is_skipped(store, poll):
     respx.get(f"{SITE}/news.xml").mock(return_value=httpx.Response(200, content=news))
     record, enrolled = poll(f"{SITE}/sitemap.xml")
     assert (record.error, enrolled) == (None, 1)
+
+
+def _feed_of(*paths: str) -> httpx.Response:
+    return httpx.Response(200, content=_rss(*((f"{SITE}{path}", None) for path in paths)))
+
+
+@respx.mock
+def test_a_source_at_max_articles_is_polled_but_enrols_nothing_new(store, poll, capsys, tmp_path):
+    _robots_allow_all()
+    feed = respx.get(f"{SITE}/rss").mock(return_value=_feed_of("/1", "/2", "/3", "/4", "/5"))
+    _, enrolled = poll(f"{SITE}/rss", max_articles=3)
+    assert enrolled == 3
+    [source] = store.list_sources()
+    assert source.last_error == (
+        "enrolling nothing new: 3 active articles, the source's max_articles, "
+        "2 listed URLs left out"
+    )
+    assert source.consecutive_failures == 0  # a cap is no failure: no back-off
+
+    feed.mock(return_value=_feed_of("/6"))
+    assert poll(f"{SITE}/rss", max_articles=3)[1] == 0
+    store.remove_watch(f"{SITE}/1")  # a watch gone makes room
+    assert poll(f"{SITE}/rss", max_articles=3)[1] == 1
+    assert len([w for w, _ in store.list_watches() if w.active]) == 3
+
+    config = tmp_path / "newswatch.toml"
+    config.write_text("")
+    database = store.engine.url.render_as_string(hide_password=False)
+    assert main(["--config", str(config), "--database-url", database, "source", "list"]) == 0
+    assert "last error: enrolling nothing new: 3 active articles" in capsys.readouterr().out
+
+
+@respx.mock
+def test_one_poll_enrols_on_at_most_max_new_hosts_new_hosts(store, poll, caplog):
+    _robots_allow_all()
+    hosts = [f"https://site{n:02}.example" for n in range(30)]
+    listing = [(f"{host}/a", None) for host in hosts] + [(f"{SITE}/own", None)]
+    respx.get(f"{SITE}/rss").mock(return_value=httpx.Response(200, content=_rss(*listing)))
+    _, enrolled = poll(f"{SITE}/rss", max_new_hosts=5)
+    assert enrolled == 5
+    message = "26 listed URLs left out: more than 5 new hosts in one poll (max_new_hosts)"
+    assert store.list_sources()[0].last_error == message
+    assert message in caplog.text
+    _, enrolled = poll(f"{SITE}/rss", max_new_hosts=5)  # five more hosts each poll
+    assert enrolled == 5
+
+
+@respx.mock
+def test_hosts_a_source_enrolled_on_before_are_not_new(store, poll):
+    _robots_allow_all()
+    feed = respx.get(f"{SITE}/rss").mock(return_value=_feed_of("/1"))
+    poll(f"{SITE}/rss", max_new_hosts=1)
+    feed.mock(return_value=_feed_of("/2", "/3"))
+    assert poll(f"{SITE}/rss", max_new_hosts=1)[1] == 2
+    assert store.list_sources()[0].last_error is None
 
 
 @respx.mock

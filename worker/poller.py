@@ -15,9 +15,10 @@ from worker import discover
 from worker.errors import NewswatchError
 from worker.fetch import Fetcher, FetchRules
 from worker.models import Source, utcnow
-from worker.settings import Settings
+from worker.settings import Settings, SourceSettings
 from worker.store import Store
 from worker.types import Discovered, FetchResult, PollRecord
+from worker.urls import normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,19 @@ class Poller:
             )
             record = PollRecord(_id(source), started, later, error=str(exc))
             log.warning("source %s: %s", source.url, exc)
-        enrolled = self.store.save_poll(record)
+        caps = self._config(source)
+        enrolled = self.store.save_poll(
+            record, max_articles=caps.max_articles, max_new_hosts=caps.max_new_hosts
+        )
         log.info("source %s: %d listed, %d enrolled", source.url, len(record.items), enrolled)
         return record, enrolled
+
+    def _config(self, source: Source) -> SourceSettings:
+        """The source's [[source]] entry; the defaults for one added on the command line."""
+        for config in self.settings.source:
+            if normalise_url(str(config.url)) == source.url:
+                return config
+        return SourceSettings(url=source.url)
 
     def _poll(self, source: Source, started: datetime, next_poll: datetime) -> PollRecord:
         rules = FetchRules(feed=True, respect_robots=not source.ignore_robots)

@@ -229,7 +229,14 @@ def _is_ip_address(text: str) -> bool:
 
 
 class SourceSettings(_Section):
-    """A feed, sitemap or section page whose articles are watched as they appear."""
+    """A feed, sitemap or section page whose articles are watched as they appear.
+
+    Caps on what one source may enrol, whatever it lists: `max_articles` (default 5000)
+    active watches in all, and `max_new_hosts` (default 20) hosts it never enrolled on before
+    in one poll. At a cap the source is still polled (known articles still get their
+    re-check hints) but enrols nothing more, and `source list` says why; a watch retiring or
+    removed makes room again. A source added with `source add` has the defaults.
+    """
 
     url: AnyHttpUrl
     kind: Literal["auto", "feed", "sitemap", "section"] = "auto"
@@ -239,6 +246,8 @@ class SourceSettings(_Section):
     stages: Stages | None = None
     allow_private: bool = False
     ignore_robots: bool = False
+    max_articles: int = Field(default=5000, ge=1)
+    max_new_hosts: int = Field(default=20, ge=1)
 
     @field_validator("pattern")
     @classmethod

@@ -238,20 +238,33 @@ class Store:
         with self.session() as session:
             return _claim_rows(session, Source, query, owner, now + lease)
 
-    def save_poll(self, record: PollRecord) -> int:
+    def save_poll(
+        self,
+        record: PollRecord,
+        *,
+        max_articles: int | None = None,
+        max_new_hosts: int | None = None,
+    ) -> int:
         """Write one poll: enrol new article URLs, hint known ones, schedule the next poll.
 
-        Returns how many watches were enrolled.
+        A source keeps at most `max_articles` active watches, and one poll enrols on at most
+        `max_new_hosts` hosts the source never enrolled on before; what the caps leave out is
+        logged and said in the source's `last_error` (the poll itself succeeded). Returns how
+        many watches were enrolled.
         """
         with self.session() as session:
             source = session.get(Source, record.source_id)
             if source is None:
                 raise NotFoundError(f"source {record.source_id} vanished during its poll")
+            quota = _Quota(session, source.url, max_articles, max_new_hosts)
             # In URL order: two polls enrolling the same new URLs then take their unique-key
             # locks in the same order, and never deadlock (PostgreSQL would abort one).
             items = sorted(record.items, key=lambda item: normalise_url(item.url))
-            enrolled = sum(_enrol(session, source, item, record.started_at) for item in items)
-            _update_source(source, record, enrolled)
+            now = record.started_at
+            enrolled = sum(_enrol(session, source, item, now, quota) for item in items)
+            if (note := quota.note()) is not None:
+                log.warning("source %s: %s", source.url, note)
+            _update_source(source, record, enrolled, note)
             session.add(source)
         return enrolled
 
@@ -1289,8 +1302,81 @@ def _stage_seconds(stages: Sequence[tuple[timedelta, timedelta]] | None) -> list
     return [[int(age.total_seconds()), int(every.total_seconds())] for age, every in stages]
 
 
-def _enrol(session: Session, source: Source, item: Discovered, now: datetime) -> bool:
-    """Watch a URL a source listed; a known article updated since its last check is due now."""
+class _Quota:
+    """What one poll may still enrol for its source: `max_articles` active watches in all, on
+    at most `max_new_hosts` hosts the source has not enrolled on before (None: no cap)."""
+
+    def __init__(
+        self, session: Session, source: str, max_articles: int | None, max_new_hosts: int | None
+    ) -> None:
+        self._session, self._source = session, source
+        self.max_articles, self.max_new_hosts = max_articles, max_new_hosts
+        self.room = (
+            None if max_articles is None else max_articles - _active_enrolled(session, source)
+        )
+        self._hosts: dict[str, bool] = {}  # host -> may enrol on it
+        self._new_hosts = 0
+        self.over_articles = self.over_hosts = 0  # listed URLs the caps left out
+
+    def admits(self, url: str) -> bool:
+        """Whether the source may enrol `url` now; counts what it refuses."""
+        if self.room is not None and self.room <= 0:
+            self.over_articles += 1
+            return False
+        if not self._on_admitted_host(host_of(url)):
+            self.over_hosts += 1
+            return False
+        return True
+
+    def took(self) -> None:
+        if self.room is not None:
+            self.room -= 1
+
+    def note(self) -> str | None:
+        """Why the source enrols less than it lists, if it does."""
+        notes = []
+        if self.room is not None and self.room <= 0:
+            left_out = f", {self.over_articles} listed URLs left out" if self.over_articles else ""
+            notes.append(
+                f"enrolling nothing new: {self.max_articles} active articles, the source's "
+                f"max_articles{left_out}"
+            )
+        if self.over_hosts:
+            notes.append(
+                f"{self.over_hosts} listed URLs left out: more than {self.max_new_hosts} new "
+                "hosts in one poll (max_new_hosts)"
+            )
+        return "; ".join(notes) or None
+
+    def _on_admitted_host(self, host: str) -> bool:
+        if host not in self._hosts:
+            admitted = _has_enrolled_on(self._session, self._source, host)
+            if not admitted and (
+                self.max_new_hosts is None or self._new_hosts < self.max_new_hosts
+            ):
+                self._new_hosts += 1
+                admitted = True
+            self._hosts[host] = admitted
+        return self._hosts[host]
+
+
+def _active_enrolled(session: Session, source: str) -> int:
+    """The active watches `source` enrolled (those the operator took over by hand aside)."""
+    query = select(sa.func.count()).select_from(Watch)
+    query = query.where(Watch.source == source, col(Watch.active), col(Watch.by_hand).is_(False))
+    return int(session.exec(query).one())
+
+
+def _has_enrolled_on(session: Session, source: str, host: str) -> bool:
+    query = select(Watch.id).where(Watch.source == source, _on_host(host)).limit(1)
+    return session.exec(query).first() is not None
+
+
+def _enrol(
+    session: Session, source: Source, item: Discovered, now: datetime, quota: _Quota
+) -> bool:
+    """Watch a URL a source listed, as its quota allows; a known article updated since its
+    last check is due now."""
     url = normalise_url(item.url)
     if len(url) > URL_LENGTH:
         log.info("source %s lists a URL too long to watch: %s...", source.url, url[:100])
@@ -1302,7 +1388,9 @@ def _enrol(session: Session, source: Source, item: Discovered, now: datetime) ->
             watch.next_check_at = min(watch.next_check_at or now, now)
             session.add(watch)
         return False
-    return _insert_new(
+    if not quota.admits(url):
+        return False
+    inserted = _insert_new(
         session,
         Watch(
             url=url,
@@ -1314,6 +1402,9 @@ def _enrol(session: Session, source: Source, item: Discovered, now: datetime) ->
             next_check_at=now,
         ),
     )
+    if inserted:
+        quota.took()
+    return inserted
 
 
 def _watch_standing_for(session: Session, url: str, source: str) -> Watch | None:
@@ -1322,11 +1413,15 @@ def _watch_standing_for(session: Session, url: str, source: str) -> Watch | None
     return next((watch for watch in pages if _may_stand_for(watch, url, source)), None)
 
 
-def _update_source(source: Source, record: PollRecord, enrolled: int) -> None:
+def _update_source(
+    source: Source, record: PollRecord, enrolled: int, note: str | None = None
+) -> None:
     source.last_polled_at = record.started_at
     source.next_poll_at = record.next_poll_at
     source.lease_owner = source.lease_until = None
-    source.last_error = record.error and record.error[:1000]
+    # A cap's note is shown where `source list` shows a poll's outcome; it is no failure.
+    reason = record.error or note
+    source.last_error = reason and reason[:1000]
     source.consecutive_failures = source.consecutive_failures + 1 if record.error else 0
     source.enrolled += enrolled
     if record.error is None and not record.not_modified:
