@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = 1000  # articles enrolled from one poll at most
 MAX_CHILD_SITEMAPS = 20  # child sitemaps of an index read per poll (newest first)
-SITEMAP_ENTRIES_PER_POLL = 100_000  # entries read from an index and its children together
+SITEMAP_ENTRIES_PER_POLL = 50_000  # entries read from an index and its children together
 SITEMAP_MAX_AGE = timedelta(days=7)  # older sitemap entries are archives, not news
 
 
