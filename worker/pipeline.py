@@ -34,7 +34,6 @@ from worker.types import (
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("new", "changed", "unchanged", "not_modified", "error", "held")
 QUIET_BATCH = 64  # quiet checks written in one transaction at most
 QUIET_WAIT = 1.0  # seconds a quiet check waits at most for others to join its batch
 

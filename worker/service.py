@@ -21,7 +21,7 @@ from worker.errors import LeaseLostError
 from worker.models import Source, Watch, utcnow
 from worker.settings import Settings
 from worker.store import Store, lease_held
-from worker.types import CheckRecord
+from worker.types import OUTCOMES, CheckRecord
 
 if TYPE_CHECKING:  # the service is handed these; `newswatch watch list` need not load them
     from worker.outbox import Dispatcher
@@ -350,7 +350,7 @@ def _restore_signals(previous: dict[int, object]) -> None:
 
 def summary_line(counts: Counter[str] | dict[str, int], names: Iterable[str] = ()) -> str:
     """checked 3: 1 new, 1 changed, 0 unchanged, 0 not modified, 0 held, 1 error."""
-    order = names or ("new", "changed", "unchanged", "not_modified", "held", "error")
+    order = names or OUTCOMES
     parts = [f"{counts.get(name, 0)} {_label(name, counts.get(name, 0))}" for name in order]
     return f"checked {sum(counts.values())}: " + ", ".join(parts)
 

@@ -27,6 +27,7 @@ from pydantic import (
 
 from worker.durations import LONGEST_DURATION, parse_duration
 from worker.errors import ConfigError
+from worker.types import ChangeField, Significance
 
 DEFAULT_CONFIG = Path("config/newswatch.toml")
 
@@ -266,19 +267,7 @@ class WatchSettings(_Section):
     label: str | None = None
 
 
-SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
 EVENTS = ("changed", "new", "removed", "restored", "operator")
-CHANGE_FIELDS = (
-    "title",
-    "subtitle",
-    "authors",
-    "published",
-    "modified",
-    "body",
-    "canonical_url",
-    "image",
-    "language",
-)
 
 
 class AlertSettings(_Section):
@@ -294,8 +283,8 @@ class AlertSettings(_Section):
     secret: str | None = Field(default=None, repr=False)
     secret_env: str | None = None
     timeout: Duration = timedelta(seconds=10)
-    min_significance: Literal["trivial", "minor", "substantive", "major"] = "minor"
-    fields: list[Literal[CHANGE_FIELDS]] = []  # type: ignore[valid-type]
+    min_significance: Significance = "minor"
+    fields: list[ChangeField] = []
     labels: list[str] = []
     sources: list[str] = []
     keywords: list[str] = []

@@ -40,6 +40,8 @@ from worker.models import (
 )
 from worker.settings import SourceSettings, WatchSettings
 from worker.types import (
+    QUIET_OUTCOMES,
+    SIGNIFICANCE,
     Article,
     CheckRecord,
     DateNote,
@@ -1151,7 +1153,7 @@ def is_quiet(record: CheckRecord, watch: Watch) -> bool:
     modified, no version, event, alert, noise or retirement, the canonical URL as before.
     Such checks are most checks, so they are written in batches (`save_quiet`)."""
     return (
-        record.outcome in ("unchanged", "not_modified")
+        record.outcome in QUIET_OUTCOMES
         and not record.failed
         and record.article is None
         and record.change is None
@@ -1605,9 +1607,6 @@ def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckR
 
 # -- web queries: helpers -----------------------------------------------------------------------
 
-# The order of worker.settings.SIGNIFICANCE (not imported: this section only appends).
-_SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
-
 
 def _watches_with_versions() -> Any:
     versions = (
@@ -1629,13 +1628,13 @@ def _like_safe(text: str) -> str:
 
 
 def _at_least(significance: str) -> list[str]:
-    if significance not in _SIGNIFICANCE:
+    if significance not in SIGNIFICANCE:
         raise UsageError(f"unknown significance {significance!r}")
-    return list(_SIGNIFICANCE[_SIGNIFICANCE.index(significance) :])
+    return list(SIGNIFICANCE[SIGNIFICANCE.index(significance) :])
 
 
 def _significance_rank() -> Any:
-    ranks = {name: rank for rank, name in enumerate(_SIGNIFICANCE)}
+    ranks = {name: rank for rank, name in enumerate(SIGNIFICANCE)}
     return sa.case(ranks, value=col(Change.significance), else_=-1)
 
 

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal, get_args
 
-DELIVERY_STATUSES = ("pending", "sent", "failed")  # of an alert delivery in the outbox
+# The domain's words, defined here once and imported wherever they are used.
+Significance = Literal["trivial", "minor", "substantive", "major"]
+SIGNIFICANCE: tuple[Significance, ...] = get_args(Significance)  # least to most significant
+Outcome = Literal["new", "changed", "unchanged", "not_modified", "held", "error"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)  # of one check
+QUIET_OUTCOMES: tuple[Outcome, ...] = ("unchanged", "not_modified")  # nothing new was stored
+# The fields of an article a change can touch, in the order diffs show them.
+ChangeField = Literal[
+    "title", "subtitle", "authors", "published", "modified", "canonical_url", "image",
+    "language", "body",
+]  # fmt: skip
+CHANGE_FIELDS: tuple[ChangeField, ...] = get_args(ChangeField)
+DeliveryStatus = Literal["pending", "sent", "failed"]
+DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = get_args(DeliveryStatus)  # of an alert delivery
 
 
 @dataclass(frozen=True)

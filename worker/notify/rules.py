@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from worker.settings import SIGNIFICANCE, AlertSettings
+from worker.settings import AlertSettings
+from worker.types import SIGNIFICANCE
 
 EVENT_GROUPS = {
     "article.changed": "changed",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from worker import diff, shapes
 from worker.models import Snapshot, Watch
 from worker.shapes import iso
+from worker.types import ChangeField, Significance
 from worker.web.context import context, http_link
 from worker.web.params import (
     LARGEST,
@@ -38,11 +39,6 @@ PROBLEM = {"model": Problem, "description": "A bad parameter (400) or an unknown
 router = APIRouter(prefix="/api", responses={"4XX": PROBLEM})
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Offset = Annotated[int, Query(ge=0, le=LARGEST, description="items to skip")]
-Significance = Literal["trivial", "minor", "substantive", "major"]
-Field = Literal[
-    "title", "subtitle", "authors", "published", "modified", "body", "canonical_url", "image",
-    "language",
-]  # fmt: skip
 Row = TypeVar("Row")
 
 
@@ -135,7 +131,7 @@ def changes(
     since: Annotated[Instant | None, Query(description="ISO 8601, inclusive")] = None,
     watch_id: IdFilter = None,
     source: Annotated[Clean | None, Query(description="the URL of the source")] = None,
-    field: Field | None = None,
+    field: ChangeField | None = None,
     significance: Annotated[Significance | None, Query(description="at least")] = None,
     order: Literal["time", "significance"] = "time",
     limit: Limit = 50,

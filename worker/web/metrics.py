@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from worker.models import utcnow
+from worker.types import OUTCOMES
 from worker.web.context import context
 
 router = APIRouter()
 
-OUTCOMES = ("new", "changed", "unchanged", "not_modified", "error", "held")
 STATUSES = ("pending", "sent", "failed")
 
 

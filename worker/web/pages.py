@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from worker.models import Change, Snapshot, Watch
-from worker.settings import CHANGE_FIELDS, SIGNIFICANCE
+from worker.types import CHANGE_FIELDS, SIGNIFICANCE
 from worker.web.context import Context, context, query
 from worker.web.params import Clean, FromVersion, Id, ToVersion, Version
 from worker.web.search import snippet
