@@ -13,15 +13,15 @@ from worker.errors import NotFoundError
 from worker.models import Change, Check, NoiseRule, RawPage, Snapshot, Watch, utcnow
 from worker.store._base import StoreBase
 from worker.store._rows import (
-    PARAGRAPH_BREAK,
     _insert_new,
     _latest_snapshot,
     _require_watch,
     _snapshot_by_version,
+    _snapshot_row,
     snapshot_article,
 )
 from worker.store.sites import host_of
-from worker.types import Article, CheckRecord, StoredVersion
+from worker.types import CheckRecord, StoredVersion
 
 NOISE_SIGHTINGS = 200  # rotations remembered per noise rule
 EVENT_SUMMARIES = {
@@ -188,33 +188,6 @@ def _store_version(session: Session, watch: Watch, record: CheckRecord) -> Chang
 def _store_raw(session: Session, raw_hash: str, raw: bytes) -> None:
     if session.get(RawPage, raw_hash) is None:
         session.add(RawPage(hash=raw_hash, size=len(raw), data=zlib.compress(raw, 6)))
-
-
-def _snapshot_row(watch: Watch, version: int, record: CheckRecord, article: Article) -> Snapshot:
-    return Snapshot(
-        watch_id=watch.id,
-        version=version,
-        fetched_at=record.started_at,
-        content_hash=record.content_hash or "",
-        title=article.title,
-        subtitle=article.subtitle,
-        authors=list(article.authors),
-        published_at=article.published,
-        modified_at=article.modified,
-        canonical_url=article.canonical_url,
-        language=article.language,
-        site_name=article.site_name,
-        image=article.image,
-        image_caption=article.image_caption,
-        body=PARAGRAPH_BREAK.join(article.body),
-        extra={
-            "url": article.url,
-            "related": [asdict(link) for link in article.related],
-            "dates": {name: asdict(note) for name, note in article.dates},
-        },
-        raw_hash=record.raw_hash if record.raw is not None else None,
-        extractor_version=record.extractor_version,
-    )
 
 
 def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckRecord) -> Change:
