@@ -21,7 +21,7 @@ from worker.store._rows import PARAGRAPH_BREAK, _insert_new, snapshot_article
 from worker.store.browse import BrowseQueries
 from worker.store.checks import CheckQueries, is_quiet
 from worker.store.claims import ClaimQueries, _lease_free
-from worker.store.deliveries import Outbox
+from worker.store.deliveries import Deliveries
 from worker.store.history import HistoryQueries
 from worker.store.retention import RetentionQueries
 from worker.store.search import SearchQueries
@@ -32,6 +32,7 @@ from worker.store.workers import WorkerQueries
 
 __all__ = [
     "PARAGRAPH_BREAK",
+    "Deliveries",
     "Lease",
     "Outbox",
     "Store",
@@ -59,3 +60,6 @@ class Store(
     StoreBase,
 ):
     """The database behind newswatch; one instance per process, safe to share across threads."""
+
+
+Outbox = Deliveries  # the name the outbox queries had before `worker.outbox` (the sender) took it

@@ -15,7 +15,7 @@ from worker.store._leases import _claim_rows
 from worker.store._rows import _aware
 
 
-class Outbox:
+class Deliveries:
     """The alert outbox: Delivery rows claimed, attempted and settled like checks."""
 
     def __init__(self, store: StoreBase) -> None:
