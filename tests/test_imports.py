@@ -64,9 +64,15 @@ def test_every_module_has_a_layer():
         ("fetch.py", "from worker.pipeline import Pipeline"),
         ("diff.py", "from worker import extract"),
         ("store.py", "import worker.fetch"),
+        ("store/checks.py", "from worker.fetch import Fetcher"),
         ("pipeline.py", "from worker.service import Service"),
         ("types.py", "from worker.store import Store"),
     ],
 )
 def test_rule_catches_wrong_imports(module, source):
     assert _violations(PACKAGE / module, source) != []
+
+
+def test_a_package_may_import_its_own_submodules():
+    source = "from worker.store._rows import _insert_new\nfrom worker.store import history"
+    assert _violations(PACKAGE / "store" / "checks.py", source) == []

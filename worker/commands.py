@@ -41,7 +41,7 @@ from worker.models import (
 from worker.service import Progress, Service, default_worker_id, summary_line
 from worker.settings import Settings, SourceSettings
 from worker.shapes import change_json, check_json, iso, snapshot_json, watch_json
-from worker.store import Outbox, Store, snapshot_article
+from worker.store import Deliveries, Store, snapshot_article
 from worker.types import CheckRecord
 from worker.urls import is_http_url, normalise_url
 
@@ -406,7 +406,7 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = Outbox(_open_store(settings, create=False)).deliveries(args.status, args.limit)
+    rows = Deliveries(_open_store(settings, create=False)).deliveries(args.status, args.limit)
     if args.json:
         _print_json([_delivery_json(row) for row in rows])
         return 0
@@ -424,7 +424,7 @@ def cmd_alerts_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.ids) == bool(args.all_failed):
         raise UsageError("give delivery IDs or --all-failed")
-    outbox = Outbox(_open_store(settings, create=False))
+    outbox = Deliveries(_open_store(settings, create=False))
     retried = outbox.retry(None if args.all_failed else args.ids)
     print(f"{len(retried)} deliveries pending again")
     others = sorted(set(args.ids or ()) - set(retried))

@@ -22,7 +22,7 @@ from worker.models import Change, Delivery, Snapshot, Watch, utcnow
 from worker.notify import message as messages
 from worker.settings import AlertSettings, Settings
 from worker.shapes import change_json, iso
-from worker.store import PARAGRAPH_BREAK, Outbox, Store, snapshot_article
+from worker.store import PARAGRAPH_BREAK, Deliveries, Store, snapshot_article
 from worker.types import Message, SendResult
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Dispatcher:
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
-        self.outbox = Outbox(store)
+        self.outbox = Deliveries(store)
         self.store = store
         self.channels = dict(channels)
         self.configs = {config.channel_name: config for config in settings.alerts}
@@ -208,7 +208,7 @@ class Dispatcher:
         return self.settings.schedule.lease
 
 
-def change_payload(outbox: Outbox, change_id: int) -> dict[str, Any]:
+def change_payload(outbox: Deliveries, change_id: int) -> dict[str, Any]:
     """The `data` of a change alert: the change as `changes --json` shows it, the article, the
     diff."""
     change, watch = outbox.change(change_id)

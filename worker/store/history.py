@@ -1,0 +1,227 @@
+"""What was seen: stored versions, changes, raw pages and the noise learned per site."""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from worker.errors import NotFoundError
+from worker.models import Change, Check, NoiseRule, RawPage, Snapshot, Watch, utcnow
+from worker.store._base import StoreBase
+from worker.store._rows import (
+    _insert_new,
+    _latest_snapshot,
+    _require_watch,
+    _snapshot_by_version,
+    _snapshot_row,
+    snapshot_article,
+)
+from worker.store.sites import host_of
+from worker.types import CheckRecord, StoredVersion
+
+NOISE_SIGHTINGS = 200  # rotations remembered per noise rule
+EVENT_SUMMARIES = {
+    "removed": "article removed: the page answers 404/410, and has for several checks",
+    "restored": "article restored: the page answers again after its removal",
+}
+
+
+class HistoryQueries(StoreBase):
+    """Reading the stored versions, changes and checks of a watch."""
+
+    def latest_version(self, watch_id: int) -> StoredVersion | None:
+        """The newest stored version of a watch, as an Article, or None before the first."""
+        with self.session() as session:
+            snapshot = _latest_snapshot(session, watch_id)
+        if snapshot is None:
+            return None
+        return StoredVersion(
+            snapshot.version,
+            snapshot.content_hash,
+            snapshot_article(snapshot),
+            snapshot.extractor_version,
+            snapshot.raw_hash,
+        )
+
+    def has_version(self, watch_id: int) -> bool:
+        """True once a version of the watch is stored."""
+        query = select(Snapshot.id).where(Snapshot.watch_id == watch_id).limit(1)
+        with self.session() as session:
+            return session.exec(query).first() is not None
+
+    def version_with_hash(self, watch_id: int, content_hash: str) -> int | None:
+        """The newest stored version of a watch with this content, if any."""
+        query = select(Snapshot.version).where(
+            Snapshot.watch_id == watch_id, Snapshot.content_hash == content_hash
+        )
+        with self.session() as session:
+            return session.exec(query.order_by(col(Snapshot.version).desc()).limit(1)).first()
+
+    def snapshots(self, url: str) -> list[Snapshot]:
+        """Stored versions of one article, oldest first."""
+        with self.session() as session:
+            watch = _require_watch(session, url)
+            query = select(Snapshot).where(Snapshot.watch_id == watch.id)
+            return list(session.exec(query.order_by(col(Snapshot.version))))
+
+    def snapshot(self, url: str, version: int | None = None) -> Snapshot:
+        """One stored version (the latest when `version` is None), or NotFoundError."""
+        with self.session() as session:
+            watch = _require_watch(session, url)
+            found = (
+                _latest_snapshot(session, watch.id)
+                if version is None
+                else _snapshot_by_version(session, watch.id, version)
+            )
+        if found is None:
+            which = "no version yet" if version is None else f"no version {version}"
+            raise NotFoundError(f"{watch.url}: {which}")
+        return found
+
+    def raw_html(self, raw_hash: str) -> bytes | None:
+        """The stored HTML body with this hash, decompressed."""
+        with self.session() as session:
+            page = session.get(RawPage, raw_hash)
+        return zlib.decompress(page.data) if page else None
+
+    def changes(
+        self, since: datetime | None = None, url: str | None = None, limit: int | None = None
+    ) -> list[tuple[Change, Watch]]:
+        """Detected changes, newest first; `since` is inclusive."""
+        query = select(Change, Watch).join(Watch, col(Watch.id) == Change.watch_id)
+        if since is not None:
+            query = query.where(col(Change.detected_at) >= since)
+        with self.session() as session:
+            if url is not None:
+                query = query.where(Change.watch_id == _require_watch(session, url).id)
+            query = query.order_by(col(Change.detected_at).desc(), col(Change.id).desc())
+            return list(session.exec(query.limit(limit) if limit else query))
+
+    def checks(self, url: str, limit: int = 50) -> list[Check]:
+        """The latest checks of one watch, newest first."""
+        with self.session() as session:
+            watch = _require_watch(session, url)
+            query = select(Check).where(Check.watch_id == watch.id)
+            query = query.order_by(col(Check.started_at).desc(), col(Check.id).desc())
+            return list(session.exec(query.limit(limit)))
+
+    def learned_noise(self, url: str) -> frozenset[str]:
+        """The paragraph keys learned as noise on the host of `url`."""
+        query = select(NoiseRule.key).where(NoiseRule.host == host_of(url), col(NoiseRule.learned))
+        with self.session() as session:
+            return frozenset(session.exec(query))
+
+    def noise_rules(self, host: str | None = None) -> list[NoiseRule]:
+        """Learned noise and candidates, by host then key."""
+        query = select(NoiseRule)
+        if host:
+            query = query.where(NoiseRule.host == host.lower())
+        with self.session() as session:
+            return list(session.exec(query.order_by(col(NoiseRule.host), col(NoiseRule.key))))
+
+    def forget_noise(self, host: str, key: str) -> None:
+        """Drop a learned rule; it is learned again only from new evidence."""
+        query = select(NoiseRule).where(NoiseRule.host == host.lower(), NoiseRule.key == key)
+        with self.session() as session:
+            rule = session.exec(query).first()
+            if rule is None:
+                raise NotFoundError(f"no noise rule {key!r} on {host}")
+            session.delete(rule)
+
+
+def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: int) -> None:
+    key, sample = noise
+    host = host_of(watch.url)
+    query = select(NoiseRule).where(NoiseRule.host == host, NoiseRule.key == key)
+    now = utcnow()
+    if session.exec(query).first() is None:
+        _insert_new(session, NoiseRule(host=host, key=key, first_seen=now, last_seen=now))
+    rule = session.exec(query.with_for_update()).one()
+    # One id per sighting: a block that rotates does so on every fetch, so an article counts
+    # once it showed the rotation twice; a paragraph rewritten once is an edit, not noise.
+    rule.watch_ids = [*rule.watch_ids, watch.id][-NOISE_SIGHTINGS:]
+    rule.sample, rule.last_seen = sample[:500], now
+    rotating = [n for n, seen in Counter(rule.watch_ids).items() if seen >= 2]
+    rule.learned = rule.learned or len(rotating) >= needed
+    session.add(rule)
+
+
+def _store_event(session: Session, watch: Watch, event: str) -> Change | None:
+    """A removal or a return: its own kind of change, between the same stored versions."""
+    latest = _latest_snapshot(session, watch.id)
+    if latest is None:
+        return None  # nothing was ever captured, so nothing was removed
+    change = Change(
+        watch_id=watch.id,
+        from_version=latest.version,
+        to_version=latest.version,
+        detected_at=utcnow(),
+        kind=event,
+        fields=[],
+        significance="major",
+        summary=EVENT_SUMMARIES[event],
+    )
+    session.add(change)
+    return change
+
+
+def _store_version(session: Session, watch: Watch, record: CheckRecord) -> Change | None:
+    article = record.article
+    assert article is not None  # the caller checked
+    previous = _latest_snapshot(session, watch.id)
+    version = previous.version + 1 if previous else 1
+    if record.raw is not None and record.raw_hash is not None:
+        _store_raw(session, record.raw_hash, record.raw)
+    session.add(_snapshot_row(watch, version, record, article))
+    session.flush()
+    if record.change is None or previous is None:
+        return None
+    change = _change_row(watch, previous.version, version, record)
+    session.add(change)
+    return change
+
+
+def _store_raw(session: Session, raw_hash: str, raw: bytes) -> None:
+    if session.get(RawPage, raw_hash) is None:
+        session.add(RawPage(hash=raw_hash, size=len(raw), data=zlib.compress(raw, 6)))
+
+
+def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckRecord) -> Change:
+    change = record.change
+    assert change is not None  # the caller checked
+    summary = change.summary
+    if record.reverts_to is not None:
+        summary = f"reverted to the content of version {record.reverts_to}; {summary}"
+    return Change(
+        watch_id=watch.id,
+        from_version=from_version,
+        to_version=to_version,
+        detected_at=utcnow(),
+        rendered_html=record.rendered_html,
+        kind="revert" if record.reverts_to is not None else "edit",
+        reverts_to=record.reverts_to,
+        fields=list(change.fields),
+        significance=change.significance,
+        stats={
+            "added": change.added,
+            "removed": change.removed,
+            "edited": change.edited,
+            "moved": change.moved,
+            "reasons": list(change.reasons),
+            "events": list(change.events),
+            "notices": list(change.notices),
+            "paragraphs": {
+                "added": change.paragraphs_added,
+                "removed": change.paragraphs_removed,
+                "edited": change.paragraphs_edited,
+                "moved": change.paragraphs_moved,
+            },
+            "field_changes": [asdict(field) for field in change.field_changes],
+        },
+        operations=[asdict(op) for op in change.operations],
+        summary=summary,
+    )
