@@ -1,0 +1,56 @@
+"""worker.diff on hostile pages: each input below stalled the process for tens of seconds.
+
+Every hostile call runs under a liveness bound (SIGALRM interrupts a regex or difflib where it
+is): the fixed code takes a fraction of a second, the old one many times the bound. Each test
+also checks that the result still makes sense.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import pytest
+
+from worker.diff import compare, content_hash
+from worker.types import Article
+
+LIVENESS = 5.0  # seconds
+
+BODY = (
+    "The city council voted on Tuesday to close the old bridge for repairs next spring.",
+    "Engineers said the steel deck had corroded faster than expected after two wet winters.",
+)
+
+
+@contextmanager
+def finishes_within(seconds: float = LIVENESS) -> Iterator[None]:
+    """Fail the test if its block is still running after `seconds`."""
+
+    def stalled(signum: int, frame: FrameType | None) -> None:
+        pytest.fail(f"still running after {seconds} s", pytrace=False)
+
+    previous = signal.signal(signal.SIGALRM, stalled)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def article(*body: str, title: str = "Council closes old bridge") -> Article:
+    return Article(url="https://evil.example/story", title=title, body=body)
+
+
+def test_a_run_of_counts_is_captured_and_compared_in_time() -> None:
+    """20 kB of '1,1,1,...': the counter regex tried it from every digit (old: ~20 s each)."""
+    run = "1," * 10_000
+    with finishes_within():
+        content_hash(article(*BODY, run))
+        edited = compare(article(*BODY, run), article(*BODY, run + "2"))
+        counter = compare(article(*BODY, run + "1 views"), article(*BODY, run + "2 views"))
+    assert edited is not None and edited.fields == ("body",)
+    assert counter is None  # a view counter, however long, is still noise
