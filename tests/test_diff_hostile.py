@@ -7,14 +7,19 @@ also checks that the result still makes sense.
 
 from __future__ import annotations
 
+import random
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from difflib import SequenceMatcher
 from types import FrameType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from worker.diff import compare, content_hash, join_sentences, split_sentences
+from worker.diff import compare, content_hash, join_sentences, render_html, split_sentences
+from worker.diff._budget import Budget, opcodes
 from worker.types import Article
 
 LIVENESS = 5.0  # seconds
@@ -72,3 +77,48 @@ def test_many_sentences_join_in_time() -> None:
     paragraph = " ".join(["It rained."] * 20_000) + " " + "雨だ。" * 20_000
     with finishes_within():
         assert join_sentences(split_sentences(paragraph)) == paragraph
+
+
+def repetitive(words: int) -> list[str]:
+    """`words` words of four kinds: difflib's worst case."""
+    return random.Random(1).choices(["a", "b", "c", "d"], k=words)
+
+
+def test_a_long_repetitive_paragraph_is_compared_in_time() -> None:
+    """10,000 words of four kinds: difflib's search grows with the product of the lengths
+    (old: minutes). Past the budget, common start and end are kept, the middle replaced."""
+    words = repetitive(10_000)
+    scattered = [word if k % 50 else "x" for k, word in enumerate(words)]
+    once = [*words[:5_000], "x", *words[5_001:]]
+    twice = [*words[:3_000], "x", *words[3_001:7_000], "x", *words[7_001:]]
+    with finishes_within():
+        rewritten = compare(article(" ".join(words)), article(" ".join(scattered)))
+        edited = compare(article(" ".join(words)), article(" ".join(once)))
+        page = render_html(edited) if edited else ""
+        # a 4,001-word replaced middle: looking for a negated word was quadratic in it
+        far_apart = compare(article(" ".join(words)), article(" ".join(twice)))
+    assert rewritten is not None and (rewritten.added, rewritten.removed) == (1, 1)
+    assert rewritten.significance == "major"
+    assert edited is not None and edited.paragraphs_edited == 1
+    (op,) = edited.operations
+    assert [tag for tag, _ in op.words] == ["equal", "delete", "insert", "equal"]
+    assert op.words[1:3] == (("delete", words[5_000]), ("insert", "x"))
+    assert f"<del>{words[5_000]}</del><ins>x</ins>" in page
+    assert far_apart is not None and far_apart.paragraphs_edited == 1
+    assert "sentence rewritten" in far_apart.reasons
+
+
+letters = st.lists(st.sampled_from("abc"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(letters, letters, st.integers(0, 400))
+def test_a_budget_changes_nothing_until_it_is_spent(a: list[str], b: list[str], steps: int) -> None:
+    """With budget enough a diff is difflib's; past it, it still accounts for every item."""
+    difflib = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    assert opcodes(a, b, Budget(10**9)) == difflib
+    runs = opcodes(a, b, Budget(steps))
+    starts = [(0, 0)] + [(i2, j2) for _, _, i2, _, j2 in runs]
+    assert [(i1, j1) for _, i1, _, j1, _ in runs] == starts[:-1]
+    assert starts[-1] == (len(a), len(b))
+    assert all(a[i1:i2] == b[j1:j2] for tag, i1, i2, j1, j2 in runs if tag == "equal")

@@ -4,16 +4,17 @@ Pure functions, no I/O. Both versions are compared after normalisation (typograp
 relative timestamps, datelines and counters removed), so versions that differ only in that
 noise are equal and share a `content_hash`. The body is aligned paragraph by paragraph, then
 sentence by sentence inside each edited paragraph (`ParagraphOp.unit`), and `apply` replays
-the operations on the old body.
+the operations on the old body. A comparison spends at most its budget of difflib's steps
+(`_budget`): a hostile page is compared coarsely, never for minutes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 
 from worker.diff._align import align_body, apply, mirror
+from worker.diff._budget import Budget, ratio
 from worker.diff._grade import SIGNIFICANCE, grade, sentences_of
 from worker.diff._normalise import (
     comparable,
@@ -26,6 +27,7 @@ from worker.diff._normalise import (
 from worker.diff._render import render_html, render_json, render_text
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import Article, Change, FieldChange, ParagraphOp
+from worker.words import count
 
 __all__ = [
     "FIELDS",
@@ -86,10 +88,11 @@ def compare(previous: Article | None, new: Article) -> Change | None:
         if name != "body"
     )
     old_body, new_body = _body(old), _body(cur)
-    operations = align_body(old_body, new_body)
-    notices, edited_notices, removed_notices = _notice_changes(old, cur)
+    budget = Budget.for_words(sum(map(count, old_body)) + sum(map(count, new_body)))
+    operations = align_body(old_body, new_body, budget)
+    notices, edited_notices, removed_notices = _notice_changes(old, cur, budget)
     significance, reasons = grade(
-        field_changes, operations, old_body, notices, edited_notices, removed_notices
+        field_changes, operations, old_body, notices, edited_notices, removed_notices, budget=budget
     )
     sentences, paragraphs = _counts(operations)
     return Change(
@@ -120,7 +123,7 @@ def _notices(fields: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def _notice_changes(
-    old: dict[str, object], new: dict[str, object]
+    old: dict[str, object], new: dict[str, object], budget: Budget
 ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
     """Notices added (kind, text), and the kinds of those edited and removed.
 
@@ -132,7 +135,7 @@ def _notice_changes(
     added: list[tuple[str, str]] = []
     edited: list[str] = []
     for kind, text in (notice for notice in after if notice not in before):
-        earlier = next((n for n in gone if n[0] == kind and _rewords(n[1], text)), None)
+        earlier = next((n for n in gone if n[0] == kind and _rewords(n[1], text, budget)), None)
         if earlier is None:
             added.append((kind, text))
         else:
@@ -141,8 +144,8 @@ def _notice_changes(
     return tuple(added), tuple(edited), tuple(kind for kind, _ in gone)
 
 
-def _rewords(old: str, new: str) -> bool:
-    return SequenceMatcher(None, old, new, autojunk=False).ratio() >= NOTICE_REWORDED
+def _rewords(old: str, new: str, budget: Budget) -> bool:
+    return ratio(old, new, budget, at_least=NOTICE_REWORDED) >= NOTICE_REWORDED
 
 
 def _counts(operations: Sequence[ParagraphOp]) -> tuple[Counter[str], Counter[str]]:

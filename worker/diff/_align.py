@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from functools import partial
 from itertools import pairwise
 
+from worker.diff._budget import MIN_STEPS, Budget, matched, opcodes, ratio
 from worker.diff._normalise import body_paragraphs, join_units
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import ParagraphOp
@@ -35,7 +36,7 @@ _FAR_MAX_PAIRS = 2_500  # leftover pairs beyond which the far pass is skipped
 _MIRROR = {"added": "removed", "removed": "added", "edited": "edited", "moved": "moved"}
 _CONTAINMENT_MIN_WORDS = 8
 
-Similarity = Callable[[list[str], list[str]], float]
+Similarity = Callable[[list[str], list[str]], float]  # with the comparison's budget bound
 WordOp = tuple[str, str]
 
 
@@ -49,14 +50,14 @@ class _Match:
     added: list[int] = field(default_factory=list)
 
 
-def align_body(old: list[str], new: list[str]) -> tuple[ParagraphOp, ...]:
+def align_body(old: list[str], new: list[str], budget: Budget) -> tuple[ParagraphOp, ...]:
     """Operations turning the comparable body `old` into `new`, in reading order."""
     if old == new:
         return ()
     if (len(old), old) <= (len(new), new):
-        operations = _paragraph_ops(old, new)
+        operations = _paragraph_ops(old, new, budget)
     else:
-        operations = [mirror(op) for op in _paragraph_ops(new, old)]
+        operations = [mirror(op, budget) for op in _paragraph_ops(new, old, budget)]
     return tuple(sorted(operations, key=_order_key(old, operations)))
 
 
@@ -71,8 +72,9 @@ def apply(old_body: Sequence[str], operations: Sequence[ParagraphOp]) -> list[st
     return [filled[j] if j in filled else old[kept[j]] for j in range(len(kept) + len(filled))]
 
 
-def mirror(op: ParagraphOp) -> ParagraphOp:
+def mirror(op: ParagraphOp, budget: Budget | None = None) -> ParagraphOp:
     """The same operation seen from the other version: added <-> removed, old <-> new."""
+    budget = budget or Budget(MIN_STEPS)
     return dataclasses.replace(
         op,
         kind=_MIRROR[op.kind],
@@ -82,15 +84,16 @@ def mirror(op: ParagraphOp) -> ParagraphOp:
         new=op.old,
         old_sentence=op.new_sentence,
         new_sentence=op.old_sentence,
-        words=word_ops(op.new, op.old) if op.words else (),
+        words=word_ops(op.new, op.old, budget) if op.words else (),
     )
 
 
-def word_ops(old: str, new: str) -> tuple[WordOp, ...]:
-    """Words (see `units`) as ('equal' | 'delete' | 'insert', text) runs."""
+def word_ops(old: str, new: str, budget: Budget) -> tuple[WordOp, ...]:
+    """Words (see `units`) as ('equal' | 'delete' | 'insert', text) runs; past the budget,
+    the words between the common start and end are all deleted and inserted."""
     a, b = units(old), units(new)
     runs: list[WordOp] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(a, b, budget):
         if tag == "equal":
             runs.append(("equal", join_units(a[i1:i2])))
         if tag in ("delete", "replace"):
@@ -103,20 +106,24 @@ def word_ops(old: str, new: str) -> tuple[WordOp, ...]:
 # --- building operations
 
 
-def _paragraph_ops(old: list[str], new: list[str]) -> list[ParagraphOp]:
+def _paragraph_ops(old: list[str], new: list[str], budget: Budget) -> list[ParagraphOp]:
     """Paragraph-level match, with sentence operations for each edited pair."""
-    match = _match(old, new, _paragraph_similarity, PARAGRAPH_PAIR_RATIO)
+    similarity = partial(_paragraph_similarity, budget=budget)
+    match = _match(old, new, similarity, PARAGRAPH_PAIR_RATIO, budget)
     operations = [ParagraphOp("removed", old_index=i, old=old[i]) for i in match.removed]
     operations += [ParagraphOp("added", new_index=j, new=new[j]) for j in match.added]
     operations += [ParagraphOp("moved", i, j, old[i], new[j]) for i, j in match.moves]
     for i, j in match.pairs:
-        operations += _sentence_ops(i, j, split_sentences(old[i]), split_sentences(new[j]))
+        olds, news = split_sentences(old[i]), split_sentences(new[j])
+        operations += _sentence_ops(i, j, olds, news, budget)
     return operations
 
 
-def _sentence_ops(i: int, j: int, old: list[str], new: list[str]) -> list[ParagraphOp]:
+def _sentence_ops(
+    i: int, j: int, old: list[str], new: list[str], budget: Budget
+) -> list[ParagraphOp]:
     """Sentence operations inside edited paragraph `i` (old) / `j` (new)."""
-    match = _match(old, new, _word_ratio, SENTENCE_EDIT_RATIO)
+    match = _match(old, new, partial(_word_ratio, budget=budget), SENTENCE_EDIT_RATIO, budget)
     sentence = {"unit": "sentence", "old_index": i, "new_index": j}
     operations = [
         ParagraphOp("removed", old=old[s], old_sentence=s, **sentence) for s in match.removed
@@ -135,7 +142,7 @@ def _sentence_ops(i: int, j: int, old: list[str], new: list[str]) -> list[Paragr
             new=new[t],
             old_sentence=s,
             new_sentence=t,
-            words=word_ops(old[s], new[t]),
+            words=word_ops(old[s], new[t], budget),
             **sentence,
         )
         for s, t in match.pairs
@@ -146,10 +153,12 @@ def _sentence_ops(i: int, j: int, old: list[str], new: list[str]) -> list[Paragr
 # --- matching
 
 
-def _match(old: list[str], new: list[str], similarity: Similarity, threshold: float) -> _Match:
+def _match(
+    old: list[str], new: list[str], similarity: Similarity, threshold: float, budget: Budget
+) -> _Match:
     """Equal runs by difflib, identical items elsewhere as moves, similar items paired."""
-    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    blocks = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in opcodes if tag != "equal"]
+    runs = opcodes(old, new, budget)
+    blocks = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in runs if tag != "equal"]
     match = _Match(moves=_moves(old, new, blocks))
     moved_old = {i for i, _ in match.moves}
     moved_new = {j for _, j in match.moves}
@@ -247,24 +256,18 @@ def _likely(
     return [j for _, j in sorted(bounds)[:CANDIDATES_PER_ITEM]]
 
 
-def _word_ratio(a: list[str], b: list[str]) -> float:
+def _word_ratio(a: list[str], b: list[str], budget: Budget) -> float:
     """difflib's ratio on words, after its own cheap upper bounds."""
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < SENTENCE_EDIT_RATIO:
-        return 0.0
-    if matcher.quick_ratio() < SENTENCE_EDIT_RATIO:
-        return 0.0
-    return matcher.ratio()
+    return ratio(a, b, budget, at_least=SENTENCE_EDIT_RATIO)
 
 
-def _paragraph_similarity(a: list[str], b: list[str]) -> float:
+def _paragraph_similarity(a: list[str], b: list[str], budget: Budget) -> float:
     """Word ratio, or the share of the shorter paragraph kept inside the longer one."""
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    matched = sum(block.size for block in matcher.get_matching_blocks())
-    ratio = 2 * matched / (len(a) + len(b))
+    kept = matched(a, b, budget)
+    share = 2 * kept / (len(a) + len(b))
     if min(len(a), len(b)) < _CONTAINMENT_MIN_WORDS:
-        return ratio
-    return max(ratio, matched / min(len(a), len(b)))
+        return share
+    return max(share, kept / min(len(a), len(b)))
 
 
 # --- applying and ordering
