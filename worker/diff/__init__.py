@@ -64,6 +64,7 @@ _KINDS = ("added", "removed", "edited", "moved")
 
 
 NOTICE_REWORDED = 0.6  # similarity from which a new notice is an old one reworded
+NOTICE_CANDIDATES = 50  # old notices of its kind a new one may reword (bounded for a hostile page)
 
 
 def compare_rendered(previous: Article, new: Article) -> tuple[Change | None, str]:
@@ -131,17 +132,34 @@ def _notice_changes(
     correction: it raises no event.
     """
     before, after = _notices(old), _notices(new)
-    gone = [notice for notice in before if notice not in after]
+    kept_before, kept_after = set(before), set(after)
+    gone = [notice for notice in before if notice not in kept_after]
+    waiting = _by_kind(gone)  # kind -> indices in `gone` not matched yet, in order
     added: list[tuple[str, str]] = []
     edited: list[str] = []
-    for kind, text in (notice for notice in after if notice not in before):
-        earlier = next((n for n in gone if n[0] == kind and _rewords(n[1], text, budget)), None)
-        if earlier is None:
+    for kind, text in (notice for notice in after if notice not in kept_before):
+        queue = waiting.get(kind, [])
+        rank = _reworded(text, [gone[k][1] for k in queue[:NOTICE_CANDIDATES]], budget)
+        if rank is None:
             added.append((kind, text))
         else:
-            gone.remove(earlier)
+            queue.pop(rank)
             edited.append(kind)
-    return tuple(added), tuple(edited), tuple(kind for kind, _ in gone)
+    left = sorted(index for queue in waiting.values() for index in queue)
+    return tuple(added), tuple(edited), tuple(gone[index][0] for index in left)
+
+
+def _by_kind(notices: list[tuple[str, str]]) -> dict[str, list[int]]:
+    """The indices of (kind, text) notices, by kind, in order."""
+    indices: dict[str, list[int]] = {}
+    for index, (kind, _) in enumerate(notices):
+        indices.setdefault(kind, []).append(index)
+    return indices
+
+
+def _reworded(text: str, olds: list[str], budget: Budget) -> int | None:
+    """The rank of the first of `olds` that `text` rewords, if one does."""
+    return next((rank for rank, old in enumerate(olds) if _rewords(old, text, budget)), None)
 
 
 def _rewords(old: str, new: str, budget: Budget) -> bool:

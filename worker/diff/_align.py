@@ -12,10 +12,12 @@ the two versions mirrors the operations exactly.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from worker.diff._budget import MIN_STEPS, Budget, matched, opcodes, ratio
 from worker.diff._normalise import body_paragraphs, join_units
@@ -168,9 +170,10 @@ def _match(
         olds = [i for i in range(i1, i2) if i not in moved_old]
         news = [j for j in range(j1, j2) if j not in moved_new]
         pairs = _pair(words_old, words_new, olds, news, similarity, threshold)
+        removed, added = _unpaired(olds, news, pairs)
         match.pairs += pairs
-        match.removed += [i for i in olds if i not in {a for a, _ in pairs}]
-        match.added += [j for j in news if j not in {b for _, b in pairs}]
+        match.removed += removed
+        match.added += added
     _pair_far(match, words_old, words_new, similarity)
     return match
 
@@ -188,23 +191,31 @@ def _pair_far(
     if not found:
         return
     match.pairs = sorted(match.pairs + found)
-    match.removed = [i for i in match.removed if i not in {a for a, _ in found}]
-    match.added = [j for j in match.added if j not in {b for _, b in found}]
+    match.removed, match.added = _unpaired(match.removed, match.added, found)
+
+
+def _unpaired(
+    olds: list[int], news: list[int], pairs: list[tuple[int, int]]
+) -> tuple[list[int], list[int]]:
+    """The old items and the new items that no pair takes, in order."""
+    paired_old = {i for i, _ in pairs}
+    paired_new = {j for _, j in pairs}
+    return [i for i in olds if i not in paired_old], [j for j in news if j not in paired_new]
 
 
 def _moves(
     old: list[str], new: list[str], blocks: list[tuple[int, int, int, int]]
 ) -> list[tuple[int, int]]:
     """Items removed in one place and added, identical, in another: (old, new) pairs."""
-    gone: dict[str, list[int]] = {}
+    gone: dict[str, deque[int]] = {}
     for i1, i2, _, _ in blocks:
         for i in range(i1, i2):
-            gone.setdefault(old[i], []).append(i)
+            gone.setdefault(old[i], deque()).append(i)
     moves = []
     for _, _, j1, j2 in blocks:
         for j in range(j1, j2):
             if gone.get(new[j]):
-                moves.append((gone[new[j]].pop(0), j))
+                moves.append((gone[new[j]].popleft(), j))
     return moves
 
 
@@ -224,11 +235,58 @@ def _pair(
             score = similarity(old[i], new[j])
             if score >= threshold:
                 scored.append((-score, i, j))
-    pairs: list[tuple[int, int]] = []
+    chain = _Chain(max(olds, default=0) + 1)
     for _, i, j in sorted(scored):
-        if all(i != a and j != b and (i < a) == (j < b) for a, b in pairs):
-            pairs.append((i, j))
-    return sorted(pairs)
+        chain.take(i, j)
+    return sorted(chain.pairs)
+
+
+class _Chain:
+    """Pairs in reading order: a pair is taken only if it neither crosses nor shares an item
+    with any pair taken before.
+
+    Two Fenwick trees over the old indices hold the new indices taken, so that the pairs
+    nearest an old index on either side are found in O(log n): checking each new pair against
+    every pair taken made pairing quadratic (16,000 edited paragraphs took 48 s).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.pairs: list[tuple[int, int]] = []
+        self._size = size
+        self._taken: set[int] = set()
+        self._before = [_NONE] * (size + 1)  # highest new index taken, by old index
+        self._after = [_NONE] * (size + 1)  # the same of -(new index), by old index reversed
+
+    def take(self, i: int, j: int) -> None:
+        """Take (i, j) if every pair taken before is before it, or after it, in both texts."""
+        if i in self._taken or _highest(self._before, i) >= j:
+            return
+        if -_highest(self._after, self._size - 1 - i) <= j:
+            return
+        self.pairs.append((i, j))
+        self._taken.add(i)
+        _raise(self._before, i, j)
+        _raise(self._after, self._size - 1 - i, -j)
+
+
+_NONE = -(1 << 62)  # no pair: lower than any index, and than any index negated
+
+
+def _raise(tree: list[int], position: int, value: int) -> None:
+    """Raise `position` to at least `value` in a Fenwick tree of prefix maxima."""
+    position += 1
+    while position < len(tree):
+        tree[position] = max(tree[position], value)
+        position += position & -position
+
+
+def _highest(tree: list[int], end: int) -> int:
+    """The highest value at the positions before `end` in a Fenwick tree of prefix maxima."""
+    best = _NONE
+    while end > 0:
+        best = max(best, tree[end])
+        end -= end & -end
+    return best
 
 
 def _candidates(olds: list[int], news: list[int]) -> Iterator[tuple[int, list[int]]]:
@@ -348,12 +406,12 @@ def _order_key(
     old: list[str], operations: list[ParagraphOp]
 ) -> Callable[[ParagraphOp], tuple[float, int, float]]:
     """Reading order of the new version; a removal sits where its old neighbours went."""
-    kept = _kept(len(old), operations)
+    anchor = _anchors(_kept(len(old), operations))
 
     def key(op: ParagraphOp) -> tuple[float, int, float]:
         if op.unit == "paragraph":
             if op.kind == "removed":
-                return _anchor(kept, op.old_index), 0, 0.0
+                return anchor(op.old_index), 0, 0.0
             return float(op.new_index or 0), 1, 0.0
         if op.new_sentence is not None:
             return float(op.new_index or 0), 1, float(op.new_sentence)
@@ -362,7 +420,14 @@ def _order_key(
     return key
 
 
-def _anchor(kept: dict[int, int], index: int | None) -> float:
-    """Just after the new position of the closest kept old paragraph before `index`."""
-    before = [j for i, j in kept.items() if index is not None and i < index]
-    return max(before, default=-1) + 0.5
+def _anchors(kept: dict[int, int]) -> Callable[[int | None], float]:
+    """Where a removal sits: just after the furthest new position of the kept old paragraphs
+    before it (found by bisection; a walk over all of them for each removal was quadratic)."""
+    olds = sorted(kept)
+    furthest = list(accumulate((kept[i] for i in olds), max))
+
+    def anchor(index: int | None) -> float:
+        before = 0 if index is None else bisect_left(olds, index)
+        return (furthest[before - 1] if before else -1) + 0.5
+
+    return anchor
