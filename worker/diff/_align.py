@@ -34,6 +34,11 @@ CANDIDATES_PER_ITEM = 4  # full similarity computations per old item, on the lik
 MOVED_EDIT_RATIO = 0.6  # similarity from which an item removed here and added there moved
 _FAR_MIN_WORDS = 6  # shorter items are too alike by chance to be paired across the text
 _FAR_MAX_PAIRS = 2_500  # leftover pairs beyond which the far pass is skipped
+# Budget steps (see `_budget`) of comparing an edited paragraph sentence by sentence, and of an
+# edited sentence's word diff and grading. Pairs past the budget are removed and added whole.
+PARAGRAPH_PAIR_STEPS = 300
+SENTENCE_PAIR_STEPS = 1_500
+PAIRING_SHARE = 0.5  # of the budget left, what finding the pairs may spend; the rest is theirs
 
 _MIRROR = {"added": "removed", "removed": "added", "edited": "edited", "moved": "moved"}
 _CONTAINMENT_MIN_WORDS = 8
@@ -110,14 +115,19 @@ def word_ops(old: str, new: str, budget: Budget) -> tuple[WordOp, ...]:
 
 def _paragraph_ops(old: list[str], new: list[str], budget: Budget) -> list[ParagraphOp]:
     """Paragraph-level match, with sentence operations for each edited pair."""
-    similarity = partial(_paragraph_similarity, budget=budget)
-    match = _match(old, new, similarity, PARAGRAPH_PAIR_RATIO, budget)
-    operations = [ParagraphOp("removed", old_index=i, old=old[i]) for i in match.removed]
-    operations += [ParagraphOp("added", new_index=j, new=new[j]) for j in match.added]
-    operations += [ParagraphOp("moved", i, j, old[i], new[j]) for i, j in match.moves]
-    for i, j in match.pairs:
-        olds, news = split_sentences(old[i]), split_sentences(new[j])
-        operations += _sentence_ops(i, j, olds, news, budget)
+    pairing = budget.share(PAIRING_SHARE)
+    similarity = partial(_paragraph_similarity, budget=pairing)
+    match = _match(old, new, similarity, PARAGRAPH_PAIR_RATIO, pairing)
+    operations = [ParagraphOp("moved", i, j, old[i], new[j]) for i, j in match.moves]
+    for i, j in match.pairs:  # in reading order: past the budget, edits are shown replaced
+        if budget.afford(PARAGRAPH_PAIR_STEPS):
+            olds, news = split_sentences(old[i]), split_sentences(new[j])
+            operations += _sentence_ops(i, j, olds, news, budget)
+        else:
+            match.removed.append(i)
+            match.added.append(j)
+    operations += [ParagraphOp("removed", old_index=i, old=old[i]) for i in sorted(match.removed)]
+    operations += [ParagraphOp("added", new_index=j, new=new[j]) for j in sorted(match.added)]
     return operations
 
 
@@ -125,7 +135,9 @@ def _sentence_ops(
     i: int, j: int, old: list[str], new: list[str], budget: Budget
 ) -> list[ParagraphOp]:
     """Sentence operations inside edited paragraph `i` (old) / `j` (new)."""
-    match = _match(old, new, partial(_word_ratio, budget=budget), SENTENCE_EDIT_RATIO, budget)
+    pairing = budget.share(PAIRING_SHARE)
+    match = _match(old, new, partial(_word_ratio, budget=pairing), SENTENCE_EDIT_RATIO, pairing)
+    _keep_affordable(match, budget, SENTENCE_PAIR_STEPS)
     sentence = {"unit": "sentence", "old_index": i, "new_index": j}
     operations = [
         ParagraphOp("removed", old=old[s], old_sentence=s, **sentence) for s in match.removed
@@ -192,6 +204,16 @@ def _pair_far(
         return
     match.pairs = sorted(match.pairs + found)
     match.removed, match.added = _unpaired(match.removed, match.added, found)
+
+
+def _keep_affordable(match: _Match, budget: Budget, steps: int) -> None:
+    """Keep the pairs, in reading order, that the budget can analyse at `steps` each; the
+    others become a removal and an addition, as unrelated items are."""
+    kept = [pair for pair in match.pairs if budget.afford(steps)]
+    dropped = match.pairs[len(kept) :]  # once a pair is refused, all after it are
+    match.pairs = kept
+    match.removed = sorted(match.removed + [i for i, _ in dropped])
+    match.added = sorted(match.added + [j for _, j in dropped])
 
 
 def _unpaired(

@@ -1,10 +1,12 @@
-"""difflib under a budget: one comparison may spend so many steps of difflib's search, no more.
+"""A budget of work for one comparison, and difflib under it.
 
 difflib is pure Python and holds the GIL. On long or repetitive sequences (a 10,000-word
-paragraph, 'a b a b ...') its longest-match search grows with the product of their lengths, so
-one hostile page would stall every thread. The matchers of one comparison share a `Budget`:
-while it lasts their results are difflib's own; a search it cannot pay for is not run, and the
-two sequences are compared by their common start and end only (the middle one replaced block).
+paragraph, 'a b a b ...') its longest-match search grows with the product of their lengths,
+and a page with thousands of edited paragraphs asks for thousands of word diffs: one hostile
+page would stall every thread. So one comparison gets a `Budget` of steps (a step is about a
+fifth of a microsecond of work), shared by all its matchers and analyses. While it lasts the
+results are difflib's own; a search it cannot pay for is not run, and the two sequences are
+compared by their common start and end only (the middle one replaced block).
 """
 
 from __future__ import annotations
@@ -13,29 +15,38 @@ from collections.abc import Hashable, Sequence
 from difflib import Match, SequenceMatcher
 from itertools import repeat
 
-MIN_STEPS = 1_000_000  # about a quarter of a second; normal articles need under 200,000
+MIN_STEPS = 1_000_000  # about a fifth of a second; normal articles need under 300,000
 STEPS_PER_WORD = 10  # and more for a long page, in proportion to its words
+_SETUP_STEPS = 10  # a matcher, beyond one step per item indexed
+_SEARCH_STEPS = 25  # a longest-match search, beyond one step per item it looks at
 
 Opcode = tuple[str, int, int, int, int]
 Items = Sequence[Hashable]
 
 
 class Budget:
-    """Steps of difflib's search left to one comparison, shared by all its matchers."""
+    """Steps of work left to one comparison, shared by all its matchers and analyses."""
 
-    def __init__(self, steps: int) -> None:
+    def __init__(self, steps: int, whole: Budget | None = None) -> None:
         self.steps = steps
+        self._whole = whole
 
     @classmethod
     def for_words(cls, words: int) -> Budget:
         """The budget of a comparison of texts of `words` words in all."""
         return cls(MIN_STEPS + STEPS_PER_WORD * words)
 
-    def spend(self, steps: int) -> None:
-        """Take `steps`, or take nothing and raise (a smaller search may still fit)."""
-        if steps > self.steps:
-            raise _OverBudgetError
+    def share(self, fraction: float) -> Budget:
+        """A budget for one part of the work: `fraction` of the steps left at most, each
+        step taken from this budget too."""
+        return Budget(int(self.steps * fraction), whole=self)
+
+    def afford(self, steps: int) -> bool:
+        """Take `steps` if they are left; else take nothing (smaller work may still fit)."""
+        if steps > self.steps or (self._whole is not None and not self._whole.afford(steps)):
+            return False
         self.steps -= steps
+        return True
 
 
 class _OverBudgetError(Exception):
@@ -46,21 +57,26 @@ class _Matcher(SequenceMatcher):
     """A SequenceMatcher that pays for indexing and for each longest-match search up front."""
 
     def __init__(self, a: Items, b: Items, budget: Budget, autojunk: bool) -> None:
-        budget.spend(len(a) + len(b))
         self.budget = budget
+        self.pay(_SETUP_STEPS + len(a) + len(b))
         super().__init__(None, a, b, autojunk)
+
+    def pay(self, steps: int) -> None:
+        """Take `steps` from the budget, or stop the comparison of these two sequences."""
+        if not self.budget.afford(steps):
+            raise _OverBudgetError
 
     def find_longest_match(
         self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
     ) -> Match:
         ahi = len(self.a) if ahi is None else ahi
-        self.budget.spend(self._cost(alo, ahi))
+        self.pay(self._cost(alo, ahi))
         return super().find_longest_match(alo, ahi, blo, bhi)
 
     def _cost(self, alo: int, ahi: int) -> int:
         """Steps of one search: each item of a[alo:ahi] against its every occurrence in b."""
         found = map(self.b2j.get, self.a[alo:ahi], repeat(()))
-        return ahi - alo + sum(map(len, found))
+        return _SEARCH_STEPS + ahi - alo + sum(map(len, found))
 
 
 def opcodes(a: Items, b: Items, budget: Budget) -> list[Opcode]:
@@ -85,7 +101,10 @@ def ratio(a: Items, b: Items, budget: Budget, at_least: float, autojunk: bool = 
     budget, the share of the common start and end."""
     try:
         matcher = _Matcher(a, b, budget, autojunk)
-        if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+        if matcher.real_quick_ratio() < at_least:
+            return 0.0
+        matcher.pay(len(a) + len(b))  # the quick ratio counts both sequences
+        if matcher.quick_ratio() < at_least:
             return 0.0
         return matcher.ratio()
     except _OverBudgetError:
