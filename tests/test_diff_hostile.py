@@ -11,13 +11,17 @@ import random
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from difflib import SequenceMatcher
 from types import FrameType
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from worker import diff
+from worker.db import create_engine, migrate
 from worker.diff import (
     apply,
     compare,
@@ -27,7 +31,11 @@ from worker.diff import (
     split_sentences,
 )
 from worker.diff._budget import Budget, opcodes
-from worker.types import Article
+from worker.models import utcnow
+from worker.settings import Settings
+from worker.store import Store
+from worker.types import Article, CheckRecord
+from worker.web import create_app
 
 LIVENESS = 5.0  # seconds
 
@@ -129,6 +137,49 @@ def test_many_edited_paragraphs_are_paired_in_time() -> None:
     assert change.paragraphs_edited > 100
     assert change.paragraphs_edited + change.paragraphs_added == 10_000
     assert apply(old, change.operations) == new
+
+
+def store_versions(database_url: str, *versions: Article) -> tuple[Store, int]:
+    """A store holding `versions` of one article, as checks would have saved them."""
+    engine = create_engine(database_url)
+    migrate(engine)
+    store = Store(engine)
+    watch = store.add_watch(versions[0].url).id
+    for number, version in enumerate(versions):
+        now = utcnow()
+        outcome = "changed" if number else "new"
+        later = now + timedelta(minutes=15)
+        hashed = content_hash(version)
+        store.save_check(
+            CheckRecord(watch, now, outcome, later, article=version, content_hash=hashed)
+        )
+    return store, watch
+
+
+def test_a_hostile_diff_view_answers_and_is_then_served_from_the_memo(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any visitor may ask for the diff of any two versions: the page of a hostile pair answers
+    in time (old: minutes), and asking again, or through the API, compares nothing again."""
+    words = repetitive(10_000)
+    scattered = [word if k % 50 else "x" for k, word in enumerate(words)]
+    versions = [article(*BODY, " ".join(body)) for body in (words, scattered, words[::-1])]
+    store, watch = store_versions(database_url, *versions)
+    compared = []
+    real = diff.compare
+    monkeypatch.setattr(diff, "compare", lambda old, new: compared.append(1) or real(old, new))
+    client = TestClient(create_app(Settings(), store), base_url="http://127.0.0.1:8080")
+    page = f"/articles/{watch}/diff?from=1&to=3&mode=side-by-side"
+    with finishes_within():
+        first = client.get(page)
+    again = client.get(page)
+    inline = client.get(f"/articles/{watch}/diff?from=1&to=3")
+    api = client.get(f"/api/watches/{watch}/diff?from=1&to=3")
+    assert first.status_code == 200 and 'class="nw-diff' in first.text
+    assert again.text == first.text
+    assert inline.status_code == 200 and "<del>" in inline.text
+    assert api.status_code == 200 and api.json()["fields"] == ["body"]
+    assert len(compared) == 1
 
 
 letters = st.lists(st.sampled_from("abc"), max_size=12)
