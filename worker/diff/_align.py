@@ -7,6 +7,10 @@ moved). Unpaired paragraphs are added or removed whole.
 
 The alignment is computed in one canonical direction and mirrored for the other, so swapping
 the two versions mirrors the operations exactly.
+
+It all draws on the comparison's budget (see `_budget`), so that a hostile page is aligned in
+bounded time: past it, similarities are judged by common starts and ends, and the pairs left
+(in reading order) are shown replaced rather than compared sentence by sentence.
 """
 
 from __future__ import annotations
