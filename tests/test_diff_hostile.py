@@ -123,6 +123,24 @@ def test_a_long_repetitive_paragraph_is_compared_in_time() -> None:
     assert "sentence rewritten" in far_apart.reasons
 
 
+def test_a_long_paragraph_past_the_budget_is_still_compared_sentence_by_sentence() -> None:
+    """4,800 words in one paragraph, most of its sentences edited: difflib would pass the
+    budget pairing it, so it pairs by the words it shares; its sentences are still compared
+    word by word, with the result the old code took a second for."""
+    rng = random.Random(2)
+    vocabulary = [f"w{rank}" for rank in range(300)]
+    weights = [1 / (rank + 1) for rank in range(300)]
+    sentences = [
+        " ".join(rng.choices(vocabulary, weights, k=16)).capitalize() + "." for _ in range(300)
+    ]
+    edited = [s.replace(" ", " reportedly ", 1) if k % 30 else s for k, s in enumerate(sentences)]
+    with finishes_within():
+        change = compare(article(" ".join(sentences)), article(" ".join(edited)))
+    assert change is not None and change.paragraphs_edited == 1
+    assert (change.edited, change.added, change.removed) == (290, 0, 0)
+    assert change.significance == "minor"
+
+
 def test_many_edited_paragraphs_are_paired_in_time() -> None:
     """10,000 edited paragraphs: pairing checked each candidate pair against every pair taken
     (old: ~25 s). Past the budget the first edits are shown word by word, the rest replaced."""

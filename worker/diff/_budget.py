@@ -6,11 +6,13 @@ and a page with thousands of edited paragraphs asks for thousands of word diffs:
 page would stall every thread. So one comparison gets a `Budget` of steps (a step is about a
 fifth of a microsecond of work), shared by all its matchers and analyses. While it lasts the
 results are difflib's own; a search it cannot pay for is not run, and the two sequences are
-compared by their common start and end only (the middle one replaced block).
+compared by their common start and end only (the middle one replaced block), or, to pair
+paragraphs, by the words they share.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from difflib import Match, SequenceMatcher
 from itertools import repeat
@@ -89,11 +91,13 @@ def opcodes(a: Items, b: Items, budget: Budget) -> list[Opcode]:
 
 
 def matched(a: Items, b: Items, budget: Budget) -> int:
-    """How many items difflib matches; past the budget, those of the common start and end."""
+    """How many items difflib matches; past the budget, how many the two share in any order
+    (an upper bound: long paragraphs with scattered edits still pair, and are then compared
+    sentence by sentence)."""
     try:
         return sum(block.size for block in _Matcher(a, b, budget, False).get_matching_blocks())
     except _OverBudgetError:
-        return sum(_common_ends(a, b))
+        return _shared(a, b)
 
 
 def ratio(a: Items, b: Items, budget: Budget, at_least: float, autojunk: bool = False) -> float:
@@ -109,6 +113,13 @@ def ratio(a: Items, b: Items, budget: Budget, at_least: float, autojunk: bool = 
         return matcher.ratio()
     except _OverBudgetError:
         return 2 * sum(_common_ends(a, b)) / (len(a) + len(b))  # not both empty: those fit
+
+
+def _shared(a: Items, b: Items) -> int:
+    """How many items of `a` are in `b`, each as often as it is in both (a multiset meet)."""
+    unmatched = Counter(a)
+    unmatched.subtract(b)
+    return len(a) - sum(count for count in unmatched.values() if count > 0)
 
 
 def _trimmed(a: Items, b: Items) -> list[Opcode]:
