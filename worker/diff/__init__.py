@@ -4,16 +4,17 @@ Pure functions, no I/O. Both versions are compared after normalisation (typograp
 relative timestamps, datelines and counters removed), so versions that differ only in that
 noise are equal and share a `content_hash`. The body is aligned paragraph by paragraph, then
 sentence by sentence inside each edited paragraph (`ParagraphOp.unit`), and `apply` replays
-the operations on the old body.
+the operations on the old body. A comparison spends at most its budget of difflib's steps
+(`_budget`): a hostile page is compared coarsely, never for minutes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 
 from worker.diff._align import align_body, apply, mirror
+from worker.diff._budget import Budget, ratio
 from worker.diff._grade import SIGNIFICANCE, grade, sentences_of
 from worker.diff._normalise import (
     comparable,
@@ -26,6 +27,7 @@ from worker.diff._normalise import (
 from worker.diff._render import render_html, render_json, render_text
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import Article, Change, FieldChange, ParagraphOp
+from worker.words import count
 
 __all__ = [
     "FIELDS",
@@ -62,6 +64,7 @@ _KINDS = ("added", "removed", "edited", "moved")
 
 
 NOTICE_REWORDED = 0.6  # similarity from which a new notice is an old one reworded
+NOTICE_CANDIDATES = 50  # old notices of its kind a new one may reword (bounded for a hostile page)
 
 
 def compare_rendered(previous: Article, new: Article) -> tuple[Change | None, str]:
@@ -86,10 +89,11 @@ def compare(previous: Article | None, new: Article) -> Change | None:
         if name != "body"
     )
     old_body, new_body = _body(old), _body(cur)
-    operations = align_body(old_body, new_body)
-    notices, edited_notices, removed_notices = _notice_changes(old, cur)
+    budget = Budget.for_words(sum(map(count, old_body)) + sum(map(count, new_body)))
+    operations = align_body(old_body, new_body, budget)
+    notices, edited_notices, removed_notices = _notice_changes(old, cur, budget)
     significance, reasons = grade(
-        field_changes, operations, old_body, notices, edited_notices, removed_notices
+        field_changes, operations, old_body, notices, edited_notices, removed_notices, budget=budget
     )
     sentences, paragraphs = _counts(operations)
     return Change(
@@ -120,7 +124,7 @@ def _notices(fields: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def _notice_changes(
-    old: dict[str, object], new: dict[str, object]
+    old: dict[str, object], new: dict[str, object], budget: Budget
 ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
     """Notices added (kind, text), and the kinds of those edited and removed.
 
@@ -128,21 +132,38 @@ def _notice_changes(
     correction: it raises no event.
     """
     before, after = _notices(old), _notices(new)
-    gone = [notice for notice in before if notice not in after]
+    kept_before, kept_after = set(before), set(after)
+    gone = [notice for notice in before if notice not in kept_after]
+    waiting = _by_kind(gone)  # kind -> indices in `gone` not matched yet, in order
     added: list[tuple[str, str]] = []
     edited: list[str] = []
-    for kind, text in (notice for notice in after if notice not in before):
-        earlier = next((n for n in gone if n[0] == kind and _rewords(n[1], text)), None)
-        if earlier is None:
+    for kind, text in (notice for notice in after if notice not in kept_before):
+        queue = waiting.get(kind, [])
+        rank = _reworded(text, [gone[k][1] for k in queue[:NOTICE_CANDIDATES]], budget)
+        if rank is None:
             added.append((kind, text))
         else:
-            gone.remove(earlier)
+            queue.pop(rank)
             edited.append(kind)
-    return tuple(added), tuple(edited), tuple(kind for kind, _ in gone)
+    left = sorted(index for queue in waiting.values() for index in queue)
+    return tuple(added), tuple(edited), tuple(gone[index][0] for index in left)
 
 
-def _rewords(old: str, new: str) -> bool:
-    return SequenceMatcher(None, old, new, autojunk=False).ratio() >= NOTICE_REWORDED
+def _by_kind(notices: list[tuple[str, str]]) -> dict[str, list[int]]:
+    """The indices of (kind, text) notices, by kind, in order."""
+    indices: dict[str, list[int]] = {}
+    for index, (kind, _) in enumerate(notices):
+        indices.setdefault(kind, []).append(index)
+    return indices
+
+
+def _reworded(text: str, olds: list[str], budget: Budget) -> int | None:
+    """The rank of the first of `olds` that `text` rewords, if one does."""
+    return next((rank for rank, old in enumerate(olds) if _rewords(old, text, budget)), None)
+
+
+def _rewords(old: str, new: str, budget: Budget) -> bool:
+    return ratio(old, new, budget, at_least=NOTICE_REWORDED) >= NOTICE_REWORDED
 
 
 def _counts(operations: Sequence[ParagraphOp]) -> tuple[Counter[str], Counter[str]]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from difflib import SequenceMatcher
+from dataclasses import dataclass
 
 from worker.diff._align import reordered
+from worker.diff._budget import Budget, Opcode, opcodes, ratio
 from worker.diff._sentences import split_sentences
 from worker.types import FieldChange, ParagraphOp
 from worker.words import CJK_CHARACTERS
@@ -65,6 +66,15 @@ _NEGATION = re.compile(
 Finding = tuple[str, str]  # (significance level, reason)
 
 
+@dataclass(frozen=True)
+class _TokenDiff:
+    """Two texts as tokens (punctuation and case ignored), and how they align."""
+
+    old: list[str]
+    new: list[str]
+    opcodes: list[Opcode]
+
+
 def grade(
     field_changes: Sequence[FieldChange],
     operations: Sequence[ParagraphOp],
@@ -72,16 +82,18 @@ def grade(
     notices: tuple[tuple[str, str], ...],
     edited_notices: Sequence[str] = (),
     removed_notices: Sequence[str] = (),
+    *,
+    budget: Budget,
 ) -> tuple[str, tuple[str, ...]]:
     """The highest level found, with every distinct reason, in order."""
-    findings = [*map(_grade_field, field_changes)]
+    findings = [_grade_field(change, budget) for change in field_changes]
     findings += [("major", f"{_NOTICE_NAMES[kind]} added") for kind, _ in notices]
     findings += [("substantive", f"{_NOTICE_NAMES[kind]} edited") for kind in edited_notices]
     for kind in removed_notices:
         # A correction that quietly disappears is as telling as one that appears.
         level = "major" if kind in _RETRACTABLE else "substantive"
         findings.append((level, f"{_NOTICE_NAMES[kind]} removed"))
-    findings += _grade_body(operations, old_body)
+    findings += _grade_body(operations, old_body, budget)
     level = max((level for level, _ in findings), key=SIGNIFICANCE.index, default="minor")
     return level, tuple(dict.fromkeys(reason for _, reason in findings))
 
@@ -101,21 +113,21 @@ def sentences_of(op: ParagraphOp) -> tuple[list[str], list[str]]:
 # --- fields
 
 
-def _grade_field(change: FieldChange) -> Finding:
+def _grade_field(change: FieldChange, budget: Budget) -> Finding:
     """A metadata field: its weight, unless only punctuation, case or spelling moved."""
     if change.name in _TEXT_FIELDS and tokens(change.old) == tokens(change.new):
         return "trivial", f"{change.name}: punctuation or case only"
-    if change.name in _TEXT_FIELDS and _is_spelling(change.old, change.new):
+    if change.name in _TEXT_FIELDS and _is_spelling(change.old, change.new, budget):
         return "trivial", f"{change.name}: spelling corrected"
     if change.name == "title":
-        return _grade_title(change)
+        return _grade_title(change, budget)
     return _FIELD_LEVELS[change.name], f"{change.name} changed"
 
 
-def _grade_title(change: FieldChange) -> Finding:
+def _grade_title(change: FieldChange, budget: Budget) -> Finding:
     """One word reworded is substantive; anything more, or a number, rewrites the headline."""
     numbers_kept = _numbers(change.old) == _numbers(change.new)
-    if numbers_kept and _changed_words(change.old, change.new) <= 1:
+    if numbers_kept and _changed_words(_token_diff(change.old, change.new, budget)) <= 1:
         return "substantive", "headline reworded"
     return "major", "headline rewritten"
 
@@ -123,8 +135,11 @@ def _grade_title(change: FieldChange) -> Finding:
 # --- body
 
 
-def _grade_body(operations: Sequence[ParagraphOp], old_body: list[str]) -> list[Finding]:
+def _grade_body(
+    operations: Sequence[ParagraphOp], old_body: list[str], budget: Budget
+) -> list[Finding]:
     """Sentences added or removed, reordered, edited; and the share of the old body rewritten."""
+    edits = [(op, _token_diff(op.old, op.new, budget)) for op in operations if op.kind == "edited"]
     added, removed = _added_and_removed(operations)
     relocated = sum((Counter(added) & Counter(removed)).values())
     findings: list[Finding] = []
@@ -136,8 +151,8 @@ def _grade_body(operations: Sequence[ParagraphOp], old_body: list[str]) -> list[
         findings.append(("minor", "paragraphs reordered"))
     if any(op.kind == "moved" and op.unit == "sentence" for op in operations):
         findings.append(("minor", "sentences reordered"))
-    findings += [_grade_edit(op.old, op.new) for op in operations if op.kind == "edited"]
-    share = _rewritten_share(operations, old_body, relocated)
+    findings += [_grade_edit(op.old, op.new, diff, budget) for op, diff in edits]
+    share = _rewritten_share(operations, old_body, relocated, [diff for _, diff in edits])
     if share > MAJOR_BODY_SHARE:
         findings.append(("major", f"{share:.0%} of the old body rewritten or removed"))
     return findings
@@ -166,31 +181,35 @@ def _added_and_removed(operations: Sequence[ParagraphOp]) -> tuple[list[str], li
     return added, removed
 
 
-def _grade_edit(old: str, new: str) -> Finding:
+def _grade_edit(old: str, new: str, diff: _TokenDiff, budget: Budget) -> Finding:
     """One edited sentence: punctuation, numbers, spelling, a quotation, names, or words."""
-    if tokens(old) == tokens(new):
+    if diff.old == diff.new:
         return "trivial", "punctuation or case only"
     if _numbers(old) != _numbers(new):
         return "substantive", "numbers changed"
-    if _is_spelling(old, new):
+    if _is_spelling(old, new, budget):
         return "trivial", "spelling corrected"
     if _quoted_words(old) != _quoted_words(new):
         return "substantive", "quotation changed"
-    if _negations(old) != _negations(new) or _negated_word(old, new):
+    if _negations(old) != _negations(new) or _negated_word(diff):
         return "substantive", "negation changed"
     if _names(old) != _names(new):
         return "substantive", "names changed"
-    if _changed_words(old, new) >= REWRITTEN_SENTENCE_WORDS:
+    if _changed_words(diff) >= REWRITTEN_SENTENCE_WORDS:
         return "substantive", "sentence rewritten"
     return "minor", "words edited"
 
 
 def _rewritten_share(
-    operations: Sequence[ParagraphOp], old_body: list[str], relocated: int
+    operations: Sequence[ParagraphOp],
+    old_body: list[str],
+    relocated: int,
+    edits: Sequence[_TokenDiff],
 ) -> float:
     """Old words removed or replaced, over the words of the old body (additions excluded)."""
     total = sum(len(tokens(paragraph)) for paragraph in old_body)
-    lost = sum(_lost_words(op) for op in operations)
+    lost = sum(len(tokens(op.old)) for op in operations if op.kind == "removed")
+    lost += sum(map(_lost_words, edits))
     if relocated:
         added, removed = _added_and_removed(operations)
         moved = Counter(added) & Counter(removed)
@@ -200,23 +219,23 @@ def _rewritten_share(
     return max(lost, 0) / total
 
 
-def _lost_words(op: ParagraphOp) -> int:
-    """Old words an operation removes or replaces; a move loses none."""
-    if op.kind == "removed":
-        return len(tokens(op.old))
-    if op.kind != "edited":
-        return 0
-    opcodes = SequenceMatcher(None, tokens(op.old), tokens(op.new), autojunk=False).get_opcodes()
-    return sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag in ("delete", "replace"))
+def _token_diff(old: str, new: str, budget: Budget) -> _TokenDiff:
+    """The tokens of two texts aligned once, for every test of an edit that needs them."""
+    a, b = tokens(old), tokens(new)
+    return _TokenDiff(a, b, opcodes(a, b, budget))
 
 
-def _changed_words(old: str, new: str) -> int:
+def _lost_words(diff: _TokenDiff) -> int:
+    """Old words an edit removes or replaces."""
+    return sum(i2 - i1 for tag, i1, i2, _, _ in diff.opcodes if tag in ("delete", "replace"))
+
+
+def _changed_words(diff: _TokenDiff) -> int:
     """Words (punctuation and case ignored) added, removed or replaced."""
-    opcodes = SequenceMatcher(None, tokens(old), tokens(new), autojunk=False).get_opcodes()
-    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in diff.opcodes if tag != "equal")
 
 
-def _is_spelling(old: str, new: str) -> bool:
+def _is_spelling(old: str, new: str, budget: Budget) -> bool:
     """Up to two words changed, each keeping most of its letters, no number involved; not a
     capitalised word after the first (a name: Jane -> Janet, Austria -> Australia), and not a
     word turned into its opposite (lawful -> unlawful)."""
@@ -231,14 +250,15 @@ def _is_spelling(old: str, new: str) -> bool:
     # The first word is capitalised anyway; in a title-case headline a name is not told apart
     # from other words, so a changed capitalised word there is not called a typo either.
     return all(
-        _misspelt(x.casefold(), y.casefold()) and not (n and _is_name(x, y)) for n, x, y in changed
+        _misspelt(x.casefold(), y.casefold(), budget) and not (n and _is_name(x, y))
+        for n, x, y in changed
     )
 
 
-def _misspelt(a: str, b: str) -> bool:
+def _misspelt(a: str, b: str, budget: Budget) -> bool:
     if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4 or _opposites(a, b):
         return False
-    return SequenceMatcher(None, a, b).ratio() >= SPELLING_RATIO
+    return ratio(a, b, budget, at_least=SPELLING_RATIO, autojunk=True) >= SPELLING_RATIO
 
 
 def _is_name(a: str, b: str) -> bool:
@@ -251,16 +271,22 @@ def _opposites(a: str, b: str) -> bool:
     return len(short) >= 4 and any(long == prefix + short for prefix in _NEGATING_PREFIXES)
 
 
-def _negated_word(old: str, new: str) -> bool:
+def _negated_word(diff: _TokenDiff) -> bool:
     """A word of one side is negated on the other: 'lawful' became 'unlawful'."""
-    a, b = tokens(old), tokens(new)
-    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     return any(
-        _opposites(x, y)
-        for tag, i1, i2, j1, j2 in opcodes
+        _has_negated(diff.old[i1:i2], set(diff.new[j1:j2]))
+        or _has_negated(diff.new[j1:j2], set(diff.old[i1:i2]))
+        for tag, i1, i2, j1, j2 in diff.opcodes
         if tag == "replace"
-        for x in a[i1:i2]
-        for y in b[j1:j2]
+    )
+
+
+def _has_negated(words: list[str], others: set[str]) -> bool:
+    """Some word of four letters or more has its negation (see `_opposites`) among `others`:
+    looked up, where trying every pair of a rewritten block was quadratic."""
+    return any(
+        len(word) >= 4 and any(prefix + word in others for prefix in _NEGATING_PREFIXES)
+        for word in words
     )
 
 

@@ -51,9 +51,12 @@ _COUNTER_NOUNS = (
     r"(?:views?|reads?|comments?|shares?|likes?|reactions?|replies|reply|retweets?"
     r"|kommentare?|aufrufe|commentaires?|partages|vues|comentarios?|visitas)"
 )
+# A count before its noun is tried only where its run of digits and separators starts, and
+# takes the whole run: tried from every digit of '1,1,1,...', it made the scan quadratic.
+_LEADING_COUNT = r"(?<![\d.,])\d[\d.,]*+\s*[km]?"
 _COUNTER = re.compile(
     r"\b\d+\s*min(?:ute)?s?\s+read\b|"
-    rf"\b{_COUNT}\s+{_COUNTER_NOUNS}\b"
+    rf"\b{_LEADING_COUNT}\s+{_COUNTER_NOUNS}\b"
     rf"|\b(?:{_COUNTER_NOUNS}|share)\s*(?::\s*|\(\s*)?{_COUNT}(?![\w%])\)?",
     re.IGNORECASE,
 )

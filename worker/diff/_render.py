@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 
 from worker.diff._align import word_ops
+from worker.diff._budget import MIN_STEPS, Budget
 from worker.diff._normalise import touching
 from worker.types import Change, FieldChange, ParagraphOp
 
@@ -23,12 +24,13 @@ HTML_MODES = ("inline", "side-by-side")
 
 def render_text(change: Change) -> str:
     """Plain text for a terminal: a hunk per paragraph, edited sentences as [-old-]{+new+}."""
+    budget = Budget(MIN_STEPS)
     lines = [f"{change.significance}: {change.summary}"]
     lines += [f"reason: {reason}" for reason in change.reasons]
     lines += [f"{fc.name}: - {fc.old} / + {fc.new}" for fc in change.field_changes]
     for header, group in _hunks(change.operations):
         lines.append(f"@@ {header} @@")
-        lines += [_text_line(op) for op in group]
+        lines += [_text_line(op, budget) for op in group]
     return "\n".join(lines)
 
 
@@ -52,6 +54,7 @@ def render_html(change: Change, mode: str = "inline") -> str:
     """An HTML fragment, inline (<del>/<ins> in the text) or side by side (old | new table)."""
     if mode not in HTML_MODES:
         raise ValueError(f"unknown HTML mode {mode!r}; expected one of {', '.join(HTML_MODES)}")
+    budget = Budget(MIN_STEPS)  # for the word diffs of the fields, one per rendering
     parts = [
         f'<div class="nw-diff nw-{_escape(change.significance)} nw-{mode}">',
         f'<p class="nw-summary">{_escape(change.significance)}: {_escape(change.summary)}</p>',
@@ -60,10 +63,11 @@ def render_html(change: Change, mode: str = "inline") -> str:
         items = "".join(f"<li>{_escape(reason)}</li>" for reason in change.reasons)
         parts.append(f'<ul class="nw-reasons">{items}</ul>')
     if change.field_changes:
-        parts += ['<dl class="nw-fields">', *map(_html_field, change.field_changes), "</dl>"]
+        fields = [_html_field(field, budget) for field in change.field_changes]
+        parts += ['<dl class="nw-fields">', *fields, "</dl>"]
     if change.operations:
         render = _html_inline if mode == "inline" else _html_side_by_side
-        parts += render(change.operations)
+        parts += render(change.operations, budget)
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -96,8 +100,8 @@ def _paragraph_header(op: ParagraphOp) -> str:
     return f"paragraph {_position(op.new_index)} (was {_position(op.old_index)})"
 
 
-def _words(op: ParagraphOp) -> Sequence[tuple[str, str]]:
-    return op.words or word_ops(op.old, op.new)
+def _words(op: ParagraphOp, budget: Budget) -> Sequence[tuple[str, str]]:
+    return op.words or word_ops(op.old, op.new, budget)
 
 
 def _word_diff(runs: Sequence[tuple[str, str]], wrap: Callable[[str, str], str]) -> str:
@@ -135,7 +139,7 @@ def _text_mark(tag: str, words: str) -> str:
     return f"{start}{words}{end}"
 
 
-def _text_line(op: ParagraphOp) -> str:
+def _text_line(op: ParagraphOp, budget: Budget) -> str:
     sign = _TEXT_SIGNS[op.kind]
     if op.kind == "added":
         return f"{sign} {op.new}"
@@ -143,7 +147,7 @@ def _text_line(op: ParagraphOp) -> str:
         return f"{sign} {op.old}"
     if op.kind == "moved":
         return f"{sign} {_where(op)}: {op.new}"
-    return f"{sign} {_word_diff(_words(op), _text_mark)}"
+    return f"{sign} {_word_diff(_words(op, budget), _text_mark)}"
 
 
 # --- JSON
@@ -168,21 +172,21 @@ def _html_mark(tag: str, words: str) -> str:
     return f"{start}{_escape(words)}{end}"
 
 
-def _html_field(change: FieldChange) -> str:
-    diff = _word_diff(word_ops(change.old, change.new), _html_mark)
+def _html_field(change: FieldChange, budget: Budget) -> str:
+    diff = _word_diff(word_ops(change.old, change.new, budget), _html_mark)
     return f"<dt>{_escape(change.name)}</dt><dd>{diff}</dd>"
 
 
-def _html_inline(operations: Sequence[ParagraphOp]) -> list[str]:
+def _html_inline(operations: Sequence[ParagraphOp], budget: Budget) -> list[str]:
     parts = ['<ul class="nw-body">']
     for header, group in _hunks(operations):
         parts.append(f'<li class="nw-hunk"><span class="nw-where">{_escape(header)}</span>')
-        parts += ["<ul>", *map(_html_operation, group), "</ul></li>"]
+        parts += ["<ul>", *(_html_operation(op, budget) for op in group), "</ul></li>"]
     parts.append("</ul>")
     return parts
 
 
-def _html_operation(op: ParagraphOp) -> str:
+def _html_operation(op: ParagraphOp, budget: Budget) -> str:
     if op.kind == "added":
         body = f"<ins>{_escape(op.new)}</ins>"
     elif op.kind == "removed":
@@ -190,24 +194,24 @@ def _html_operation(op: ParagraphOp) -> str:
     elif op.kind == "moved":
         body = f'<span class="nw-where">{_where(op)}</span> {_escape(op.new)}'
     else:
-        body = _word_diff(_words(op), _html_mark)
+        body = _word_diff(_words(op, budget), _html_mark)
     return f'<li class="nw-{_escape(op.kind)} nw-{_escape(op.unit)}">{body}</li>'
 
 
-def _html_side_by_side(operations: Sequence[ParagraphOp]) -> list[str]:
+def _html_side_by_side(operations: Sequence[ParagraphOp], budget: Budget) -> list[str]:
     parts = ['<table class="nw-body">', "<thead><tr><th>Before</th><th>After</th></tr></thead>"]
     for header, group in _hunks(operations):
         parts.append(f'<tbody><tr class="nw-hunk"><th colspan="2">{_escape(header)}</th></tr>')
-        parts += [_html_row(op) for op in group]
+        parts += [_html_row(op, budget) for op in group]
         parts.append("</tbody>")
     parts.append("</table>")
     return parts
 
 
-def _html_row(op: ParagraphOp) -> str:
+def _html_row(op: ParagraphOp, budget: Budget) -> str:
     """One operation as a row: the old text with deletions, the new one with insertions."""
     if op.kind == "edited":
-        runs = _words(op)
+        runs = _words(op, budget)
         old = _word_diff([r for r in runs if r[0] != "insert"], _html_mark)
         new = _word_diff([r for r in runs if r[0] != "delete"], _html_mark)
     elif op.kind == "moved":

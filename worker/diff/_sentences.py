@@ -36,10 +36,14 @@ _WHEN = re.compile(
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
     r"|(?:[A-Z]{1,3}T|GMT|UTC)\b"
 )
-_LATIN_END = re.compile(r"[.!?…؟।]+[\"')\]]*(?= )")
+# A run of terminators is tried from its start only, and taken whole: tried from every dot of
+# '.....' not followed by a space, it made the scan quadratic.
+_LATIN_END = re.compile(r"(?<![.!?…؟।])[.!?…؟।]++[\"')\]]*+(?= )")
 _CJK_END = re.compile(r"[。！？]+[」』)\"']*")
-_CJK_TAIL = re.compile(r"[。！？][」』)\"']*$")
+_CJK_STOPS = "。！？"
+_CJK_CLOSERS = "」』)\"'"
 _OPENERS = "\"'([¿¡"
+_OPENERS_RUN = re.compile(r"[\"'(\[¿¡]*")
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -55,11 +59,16 @@ def split_sentences(paragraph: str) -> list[str]:
 
 def join_sentences(sentences: list[str]) -> str:
     """The paragraph the sentences were split from."""
-    out = ""
+    pieces: list[str] = []
+    empty, stopped = True, False  # the text so far: empty; ending in a CJK stop (and closers)
     for sentence in sentences:
-        glue = "" if not out or _CJK_TAIL.search(out) else " "
-        out += glue + sentence
-    return out
+        piece = sentence if empty or stopped else " " + sentence
+        pieces.append(piece)
+        if piece:
+            rest = piece.rstrip(_CJK_CLOSERS)
+            stopped = rest[-1] in _CJK_STOPS if rest else stopped and not empty
+            empty = False
+    return "".join(pieces)
 
 
 def _boundaries(paragraph: str) -> list[int]:
@@ -70,19 +79,24 @@ def _boundaries(paragraph: str) -> list[int]:
 
 
 def _ends_sentence(paragraph: str, match: re.Match[str]) -> bool:
-    """A Latin terminator ends a sentence unless an abbreviation or a lower-case word follows."""
-    following = paragraph[match.end() + 1 :].lstrip(_OPENERS)
-    if not following or following[0].islower():
+    """A Latin terminator ends a sentence unless an abbreviation or a lower-case word follows.
+
+    It reads the paragraph in place, around the match: slicing it from the start or to the
+    end at every terminator made long paragraphs quadratic.
+    """
+    following = _OPENERS_RUN.match(paragraph, match.end() + 1).end()
+    if following == len(paragraph) or paragraph[following].islower():
         return False
     if match.group() != ".":
         return True  # '!', '?', '...', or a period inside a closing quote
-    word = paragraph[: match.start()].rsplit(" ", 1)[-1].lstrip(_OPENERS)
+    word_start = paragraph.rfind(" ", 0, match.start()) + 1
+    word = paragraph[word_start : match.start()].lstrip(_OPENERS)
     if len(word) == 1 and word.isalpha():
         return False  # an initial: "J. K. Rowling"
     if word.casefold() in _NUMBER_ABBREVIATIONS:
-        return not following[0].isdigit()
+        return not paragraph[following].isdigit()
     if word.casefold() in _CLOCK:
-        return not _WHEN.match(following)
+        return not _WHEN.match(paragraph, following)
     if word[:1].isupper() and word.casefold() in _STATES:
-        return not paragraph[: match.start() - len(word)].endswith(", ")
+        return not paragraph.endswith(", ", 0, match.start() - len(word))
     return "." not in word and word.casefold() not in _ABBREVIATIONS
