@@ -32,7 +32,9 @@ def test_architecture_names_every_module(name):
 
 
 WORDS = {
+    "significance": '"trivial", "minor", "substantive", "major"',
     "outcomes": '"unchanged", "not_modified", "',
+    "change fields": '"title",\n    "subtitle",',
 }
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from worker.diff._align import align_body, apply, mirror
 from worker.diff._budget import Budget, ratio
-from worker.diff._grade import SIGNIFICANCE, grade, sentences_of
+from worker.diff._grade import grade, sentences_of
 from worker.diff._normalise import (
     comparable,
     content_hash,
@@ -26,7 +26,7 @@ from worker.diff._normalise import (
 )
 from worker.diff._render import render_html, render_json, render_text
 from worker.diff._sentences import join_sentences, split_sentences
-from worker.types import Article, Change, FieldChange, ParagraphOp
+from worker.types import CHANGE_FIELDS, SIGNIFICANCE, Article, Change, FieldChange, ParagraphOp
 from worker.words import count
 
 __all__ = [
@@ -49,17 +49,7 @@ __all__ = [
     "strip_noise",
 ]
 
-FIELDS = (
-    "title",
-    "subtitle",
-    "authors",
-    "published",
-    "modified",
-    "canonical_url",
-    "image",
-    "language",
-    "body",
-)
+FIELDS = CHANGE_FIELDS  # the order diffs show the fields in
 _KINDS = ("added", "removed", "edited", "moved")
 
 

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from worker.diff._align import reordered
 from worker.diff._budget import Budget, Opcode, opcodes, ratio
 from worker.diff._sentences import split_sentences
-from worker.types import FieldChange, ParagraphOp
+from worker.types import SIGNIFICANCE, FieldChange, ParagraphOp
 from worker.words import CJK_CHARACTERS
 
-SIGNIFICANCE = ("trivial", "minor", "substantive", "major")
 MAJOR_BODY_SHARE = 0.3  # share of the old body's words rewritten or removed from which it is major
 REWRITTEN_SENTENCE_WORDS = 8  # words changed in one sentence from which it is substantive
 SPELLING_RATIO = 0.75  # letters kept in a word for its change to count as a spelling fix
