@@ -29,7 +29,8 @@ from xml.parsers import expat
 import feedparser
 from bs4 import BeautifulSoup
 
-from worker.urls import DiscoverError, is_http_url, normalise_url, resolve
+from worker.errors import DiscoverError
+from worker.urls import is_http_url, normalise_url, resolve
 
 __all__ = [
     "FEED_TYPES",

@@ -8,6 +8,8 @@
      ├── DatabaseError        the database could not be opened, migrated or written
  ├── LeaseLostError       a check's lease ran out before it was saved; the result is dropped
  ├── BudgetError          reading or comparing a page overran its time budget, or failed
+ ├── DiscoverError        a feed, sitemap, pattern or address met while discovering articles
+ │                        cannot be used (also: an address that is not public)
      └── FetchError           anything that stops a fetch; carries the URL
           ├── NetworkError        connection refused, DNS failure, reset, ...
           │    └── FetchTimeoutError       connect or read timeout
@@ -55,6 +57,10 @@ class LeaseLostError(NewswatchError):
 class BudgetError(NewswatchError):
     """Reading or comparing one page ran past `[schedule] budget` (or its process failed);
     the check is an error, and the next one reads the page afresh."""
+
+
+class DiscoverError(NewswatchError):
+    """A feed, sitemap, pattern or address met while discovering articles cannot be used."""
 
 
 class FetchError(NewswatchError):

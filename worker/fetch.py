@@ -44,6 +44,7 @@ import charset_normalizer
 import httpx
 
 from worker.errors import (
+    DiscoverError,
     FetchError,
     FetchTimeoutError,
     HTTPStatusError,
@@ -63,7 +64,7 @@ from worker.transport import (
     public_only_transport,
 )
 from worker.types import FetchResult
-from worker.urls import DiscoverError, Resolver, check_public
+from worker.urls import Resolver, check_public
 
 HOSTS_KEPT = 10_000  # hosts whose politeness and robots.txt state a fetcher remembers
 _V = TypeVar("_V")

@@ -232,7 +232,8 @@ class Pipeline:
         """A held record when the extraction is suspect and has not persisted; else None."""
         settings = self.settings.guard
         why = guard.suspicion(article, stored.article if stored else None, settings)
-        if why is None and reverts_to is not None:
+        reverting = why is None and reverts_to is not None
+        if reverting:
             why = f"returns to the content of version {reverts_to}"
         if why is None:
             return None
@@ -250,6 +251,7 @@ class Pipeline:
             base,
             outcome="held",
             error=f"{why} ({seen})",
+            reverts_to=reverts_to if reverting else None,  # why it is held, as data
             raw=None,
             raw_hash=None,
             state=replace(
@@ -417,7 +419,7 @@ def _extracted_fine(watch: Watch, record: CheckRecord) -> bool:
 
 def _held_for_content(record: CheckRecord) -> bool:
     """Held because the extraction looks broken, not because it returns to an old version."""
-    return record.outcome == "held" and "returns to" not in (record.error or "")
+    return record.outcome == "held" and record.reverts_to is None
 
 
 def _rule_view(

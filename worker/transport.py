@@ -17,7 +17,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from worker.urls import DiscoverError, Resolver, check_public
+from worker.errors import DiscoverError
+from worker.urls import Resolver, check_public
 
 _local = threading.local()  # `until`: this thread's deadline (time.monotonic), or absent
 

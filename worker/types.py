@@ -196,7 +196,8 @@ class CheckRecord:
     `article` is set only when a new version must be stored; `change` only when it differs
     from the previous version. `etag`, `last_modified` and `raw_hash` replace the watch's
     values only when the fetch returned a body. `reverts_to` marks a new version whose content
-    is that of an earlier one; `event` is `removed` or `restored`; `state` replaces the watch's
+    is that of an earlier one (on a held check: held because it returns to that version);
+    `event` is `removed` or `restored`; `state` replaces the watch's
     guard counters when set. `noise` is a (key, sample) candidate for the site's learned noise;
     `site_event` is `degraded` or `recovered` for the watch's host; `retire` ends the watch
     (older than the last schedule stage).

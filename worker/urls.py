@@ -16,16 +16,7 @@ from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 import idna
 
-from worker.errors import BadURLError, NewswatchError
-
-
-class DiscoverError(NewswatchError):
-    """A feed, sitemap, pattern or address met while discovering articles cannot be used.
-
-    Defined here because `check_public` raises it and this base module may not import
-    `worker.discover`; `worker.discover` re-exports it.
-    """
-
+from worker.errors import BadURLError, DiscoverError
 
 # Parameters that only say where a click came from; they never change the article.
 TRACKING_PARAMS = frozenset(
