@@ -8,7 +8,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 
 BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words", "durations"}
-BASE |= {"transport", "logs", "isolate"}
+BASE |= {"transport", "logs", "isolate", "schedule"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
 ORCHESTRATION = {"pipeline", "outbox", "poller"}
 RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), **dict.fromkeys(ORCHESTRATION, 2)}

@@ -13,8 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker import diff, extract, fetch, guard
-from worker.durations import LONGEST_DURATION
+from worker import diff, extract, fetch, guard, schedule
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
 from worker.isolate import Isolated
@@ -34,6 +33,7 @@ from worker.types import (
 
 log = logging.getLogger(__name__)
 
+STAGES_KEPT = 60.0  # seconds a source's schedule stages are kept before they are read again
 QUIET_BATCH = 64  # quiet checks written in one transaction at most
 QUIET_WAIT = 1.0  # seconds a quiet check waits at most for others to join its batch
 
@@ -103,6 +103,8 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self._parse_lock = threading.Lock()
+        self._source_stages: dict[str, tuple[float, schedule.Stages | None]] = {}
+        self._stages_lock = threading.Lock()
         self.quiet = QuietBatch(store) if batch_quiet else None
         budget = settings.schedule.budget.total_seconds()
         self.isolated = Isolated(budget) if isolate else None
@@ -299,7 +301,7 @@ class Pipeline:
             http_status=status,
             error=error,
             failed=True,
-            next_check_at=_not_before(
+            next_check_at=schedule.not_before(
                 self.next_check(watch, started, failures=failures),
                 started,
                 retry_after,
@@ -354,39 +356,34 @@ class Pipeline:
     def next_check(
         self, watch: Watch, now: datetime, failures: int, changed: bool = False
     ) -> datetime:
-        """When to check again: the watch's interval, doubled per failure, with jitter;
-        `changed` means the article just changed, so its age restarts at zero."""
-        every = self.interval(watch, now, changed)
-        if failures:
-            # Backs off up to max_backoff, but a failure never makes checks more frequent.
-            backed_off = min(every * 2 ** min(failures, 16), self.settings.schedule.max_backoff)
-            every = max(every, backed_off)
-        spread = self.settings.schedule.jitter
-        return now + every * self.rng.uniform(1 - spread, 1 + spread)
+        """When to check again (see `worker.schedule.next_check`)."""
+        settings = self.settings.schedule
+        stages = self._stages(watch)
+        return schedule.next_check(watch, stages, settings, now, failures, self.rng, changed)
 
     def interval(
         self, watch: Watch, now: datetime | None = None, changed: bool = False
     ) -> timedelta:
-        """The re-check interval of a watch: its own `every` if it has one, else the stage
-        of its age since the last change (the stages of [schedule], see ScheduleSettings,
-        or of the source that enrolled it)."""
-        if watch.every_seconds:
-            return min(timedelta(seconds=watch.every_seconds), LONGEST_DURATION)
-        stages = self._stages(watch)
-        age = timedelta(0) if changed else _age(watch, now or self.clock())
-        return next((every for limit, every in stages if age < limit), stages[-1][1])
-
-    def _stages(self, watch: Watch) -> tuple[tuple[timedelta, timedelta], ...]:
-        """The schedule stages of a watch: its source's, else the configured ones."""
-        own = self.store.source_stages(watch.source) if watch.source else None
-        return own or self.settings.schedule.stages
+        """The re-check interval of a watch (see `worker.schedule.interval`)."""
+        return schedule.interval(watch, self._stages(watch), now or self.clock(), changed)
 
     def retired(self, watch: Watch, now: datetime) -> bool:
         """True once an article without its own interval is older than the last stage."""
-        schedule = self.settings.schedule
-        if watch.every_seconds or not schedule.retire:
-            return False
-        return _age(watch, now) >= self._stages(watch)[-1][0]
+        return schedule.retired(watch, self._stages(watch), self.settings.schedule, now)
+
+    def _stages(self, watch: Watch) -> schedule.Stages:
+        """The schedule stages of a watch: its source's (read at most once a minute per
+        source, not at every check), else the configured ones."""
+        if not watch.source:
+            return self.settings.schedule.stages
+        now = time.monotonic()
+        with self._stages_lock:
+            cached = self._source_stages.get(watch.source)
+        if cached is None or cached[0] < now:
+            cached = (now + STAGES_KEPT, self.store.source_stages(watch.source))
+            with self._stages_lock:
+                self._source_stages[watch.source] = cached
+        return cached[1] or self.settings.schedule.stages
 
 
 def _events(
@@ -454,23 +451,6 @@ def _state(watch: Watch) -> WatchState:
         gone_checks=watch.gone_checks,
         removed=watch.removed,
     )
-
-
-def _not_before(
-    when: datetime, now: datetime, retry_after: float | None, longest: timedelta
-) -> datetime:
-    """A server's Retry-After (429/503) is honoured: never check again sooner, but never
-    wait longer than `longest` for it (a server asking for a year gets max_backoff)."""
-    if retry_after is None:
-        return when
-    # Capped in seconds first: timedelta() of an absurd header value would overflow.
-    return max(when, now + timedelta(seconds=min(retry_after, longest.total_seconds())))
-
-
-def _age(watch: Watch, now: datetime) -> timedelta:
-    """Time since the article last changed (or was first enrolled)."""
-    since = watch.last_change_at or watch.created_at or now
-    return max(now - since, timedelta(0))
 
 
 def _id(watch: Watch) -> int:
