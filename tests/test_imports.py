@@ -13,7 +13,7 @@ STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migr
 ORCHESTRATION = {"pipeline", "outbox", "poller"}
 RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), **dict.fromkeys(ORCHESTRATION, 2)}
 RANKS |= {"service": 3}
-RANKS |= {"shapes": 1.5, "web": 3, "commands": 3.5, "cli": 4, "__main__": 5, "__init__": 0}
+RANKS |= {"shapes": 1, "web": 3, "commands": 3.5, "cli": 4, "__main__": 5, "__init__": 0}
 
 
 def _top(module_path: Path) -> str:

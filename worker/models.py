@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
-from worker.types import Article
+from worker.types import Article, CheckRecord, DateNote, Link
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -309,3 +309,59 @@ def fit_article(article: Article) -> tuple[Article, list[str]]:
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             changes[name] = None
     return (replace(article, **changes), sorted(changes)) if changes else (article, [])
+
+
+# -- the Article <-> Snapshot mapping ------------------------------------------------------
+
+PARAGRAPH_BREAK = "\n\n"
+# Article fields stored as a Snapshot column of their own, as-is (Article field -> column).
+_SNAPSHOT_COLUMNS = {
+    "title": "title",
+    "subtitle": "subtitle",
+    "published": "published_at",
+    "modified": "modified_at",
+    "canonical_url": "canonical_url",
+    "language": "language",
+    "site_name": "site_name",
+    "image": "image",
+    "image_caption": "image_caption",
+}
+
+
+def snapshot_article(snapshot: Snapshot) -> Article:
+    """Rebuild the extracted Article from a stored Snapshot."""
+    related = tuple(Link(**link) for link in snapshot.extra.get("related", []))
+    return Article(
+        url=snapshot.extra.get("url", ""),
+        authors=tuple(snapshot.authors),
+        body=tuple(snapshot.body.split(PARAGRAPH_BREAK)) if snapshot.body else (),
+        related=related,
+        dates=tuple((name, DateNote(**note)) for name, note in _dates_of(snapshot).items()),
+        **{field: getattr(snapshot, column) for field, column in _SNAPSHOT_COLUMNS.items()},
+    )
+
+
+def snapshot_row(watch: Watch, version: int, record: CheckRecord, article: Article) -> Snapshot:
+    """The Snapshot row that stores `article` as `version` of `watch`."""
+    return Snapshot(
+        watch_id=watch.id,
+        version=version,
+        fetched_at=record.started_at,
+        content_hash=record.content_hash or "",
+        authors=list(article.authors),
+        body=PARAGRAPH_BREAK.join(article.body),
+        extra={
+            "url": article.url,
+            "related": [asdict(link) for link in article.related],
+            "dates": {name: asdict(note) for name, note in article.dates},
+        },
+        raw_hash=record.raw_hash if record.raw is not None else None,
+        extractor_version=record.extractor_version,
+        **{column: getattr(article, field) for field, column in _SNAPSHOT_COLUMNS.items()},
+    )
+
+
+def _dates_of(snapshot: Snapshot) -> dict[str, dict[str, str]]:
+    """How the page stated each date (stored since extractor 3; absent before)."""
+    dates = snapshot.extra.get("dates")
+    return dates if isinstance(dates, dict) else {}

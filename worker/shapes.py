@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from worker.models import Change, Check, Snapshot, Watch, watch_state
-from worker.store import snapshot_article
+from worker.models import Change, Check, Snapshot, Watch, snapshot_article, watch_state
 from worker.words import count as count_words
 
 

@@ -15,9 +15,10 @@
     deliveries  the alert outbox (`Deliveries`)
 """
 
+from worker.models import PARAGRAPH_BREAK, snapshot_article  # where callers expect them
 from worker.store._base import StoreBase
 from worker.store._leases import Lease, _claim_rows, lease_held
-from worker.store._rows import PARAGRAPH_BREAK, _insert_new, snapshot_article
+from worker.store._rows import _insert_new
 from worker.store.browse import BrowseQueries
 from worker.store.checks import CheckQueries, is_quiet
 from worker.store.claims import ClaimQueries, _lease_free

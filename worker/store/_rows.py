@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,66 +11,13 @@ from sqlmodel import Session, col, select
 
 from worker.errors import NotFoundError, UsageError
 from worker.models import URL_LENGTH, Snapshot, Watch
-from worker.types import Article, CheckRecord, DateNote, Link
 from worker.urls import is_http_url, normalise_url
-
-PARAGRAPH_BREAK = "\n\n"
-# Article fields stored as a Snapshot column of their own, as-is (Article field -> column).
-_SNAPSHOT_COLUMNS = {
-    "title": "title",
-    "subtitle": "subtitle",
-    "published": "published_at",
-    "modified": "modified_at",
-    "canonical_url": "canonical_url",
-    "language": "language",
-    "site_name": "site_name",
-    "image": "image",
-    "image_caption": "image_caption",
-}
 
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)  # SQLite aggregates come back without the type's help
-
-
-def snapshot_article(snapshot: Snapshot) -> Article:
-    """Rebuild the extracted Article from a stored Snapshot."""
-    related = tuple(Link(**link) for link in snapshot.extra.get("related", []))
-    return Article(
-        url=snapshot.extra.get("url", ""),
-        authors=tuple(snapshot.authors),
-        body=tuple(snapshot.body.split(PARAGRAPH_BREAK)) if snapshot.body else (),
-        related=related,
-        dates=tuple((name, DateNote(**note)) for name, note in _dates_of(snapshot).items()),
-        **{field: getattr(snapshot, column) for field, column in _SNAPSHOT_COLUMNS.items()},
-    )
-
-
-def _snapshot_row(watch: Watch, version: int, record: CheckRecord, article: Article) -> Snapshot:
-    return Snapshot(
-        watch_id=watch.id,
-        version=version,
-        fetched_at=record.started_at,
-        content_hash=record.content_hash or "",
-        authors=list(article.authors),
-        body=PARAGRAPH_BREAK.join(article.body),
-        extra={
-            "url": article.url,
-            "related": [asdict(link) for link in article.related],
-            "dates": {name: asdict(note) for name, note in article.dates},
-        },
-        raw_hash=record.raw_hash if record.raw is not None else None,
-        extractor_version=record.extractor_version,
-        **{column: getattr(article, field) for field, column in _SNAPSHOT_COLUMNS.items()},
-    )
-
-
-def _dates_of(snapshot: Snapshot) -> dict[str, dict[str, str]]:
-    """How the page stated each date (stored since extractor 3; absent before)."""
-    dates = snapshot.extra.get("dates")
-    return dates if isinstance(dates, dict) else {}
 
 
 def _checked_url(url: str) -> str:

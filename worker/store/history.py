@@ -10,15 +10,23 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from worker.errors import NotFoundError
-from worker.models import Change, Check, NoiseRule, RawPage, Snapshot, Watch, utcnow
+from worker.models import (
+    Change,
+    Check,
+    NoiseRule,
+    RawPage,
+    Snapshot,
+    Watch,
+    snapshot_article,
+    snapshot_row,
+    utcnow,
+)
 from worker.store._base import StoreBase
 from worker.store._rows import (
     _insert_new,
     _latest_snapshot,
     _require_watch,
     _snapshot_by_version,
-    _snapshot_row,
-    snapshot_article,
 )
 from worker.store.sites import host_of
 from worker.types import CheckRecord, StoredVersion
@@ -176,7 +184,7 @@ def _store_version(session: Session, watch: Watch, record: CheckRecord) -> Chang
     version = previous.version + 1 if previous else 1
     if record.raw is not None and record.raw_hash is not None:
         _store_raw(session, record.raw_hash, record.raw)
-    session.add(_snapshot_row(watch, version, record, article))
+    session.add(snapshot_row(watch, version, record, article))
     session.flush()
     if record.change is None or previous is None:
         return None
