@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bs4 import NavigableString, Tag
+from bs4 import Tag
 
-from worker.extract._tree import walk
+from worker.extract._tree import texts
 
 _SPACE = re.compile(r"\s+")
 # Invisible characters, and control characters other than whitespace (a terminal escape in a
@@ -28,11 +28,10 @@ def text_shorter(tag: Tag, limit: int) -> bool:
     """Whether the visible text of an element is shorter than `limit` characters, reading
     only as far as needed (elements nest: reading each one whole would be quadratic)."""
     total = 0
-    for node in walk(tag, 1 << 62):
-        if type(node) is NavigableString:
-            total += len(clean(node[: 4 * limit]))  # a huge string: its start tells
-            if total >= limit:
-                return False
+    for text in texts(tag):
+        total += len(clean(text[: 4 * limit]))  # a huge string: its start tells
+        if total >= limit:
+            return False
     return total < limit
 
 

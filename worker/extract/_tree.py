@@ -53,6 +53,14 @@ def walk(root: Tag, limit: int) -> Iterator[PageElement]:
             stack.append(iter(node.contents))
 
 
+def texts(root: Tag, limit: int = 1 << 62) -> Iterator[NavigableString]:
+    """The text nodes below `root` (not comments or CDATA), from the first `limit` nodes of
+    `walk`: as many as the caller reads, no more."""
+    for node in walk(root, limit):
+        if type(node) is NavigableString:
+            yield node
+
+
 def flatten_deep(root: Tag, depth: int) -> int:
     """Replace each element nested deeper than `depth` by its text; returns how many.
 

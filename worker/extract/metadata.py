@@ -12,12 +12,12 @@ from html import unescape
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
 
 from worker.extract._dates import MAX_LENGTH as MAX_DATE
 from worker.extract._dates import Stamp, parse_stamp, settle, zone_of
 from worker.extract._text import attr, class_and_id, clean, text_of
-from worker.extract._tree import by_name, elements, first, walk
+from worker.extract._tree import by_name, elements, first, texts, walk
 from worker.types import DateNote
 
 ARTICLE_TYPES = frozenset(
@@ -521,12 +521,11 @@ def _head_text(tag: Tag) -> str:
     """The start of `tag`'s text, read no further than needed: bylines nest in bylines, and
     reading each one whole would be quadratic on a hostile page."""
     parts, size = [], 0
-    for node in walk(tag, 20 * _HEAD_TAGS):
-        if type(node) is NavigableString:  # text, not a comment or a CDATA section
-            parts.append(node)
-            size += len(node)
-            if size >= _HEAD_TEXT:
-                break
+    for text in texts(tag, 20 * _HEAD_TAGS):
+        parts.append(text)
+        size += len(text)
+        if size >= _HEAD_TEXT:
+            break
     return "".join(parts)[:_HEAD_TEXT]
 
 
