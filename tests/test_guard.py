@@ -171,6 +171,18 @@ def test_empty_page_is_never_recorded(pipe, store, clock, site):
     assert store.snapshots(URL) == []
 
 
+def test_a_first_page_held_is_read_again_until_it_is_stored(pipe, store, clock, site):
+    """A held check keeps no page key on the watch, so the same bytes are parsed again (never
+    skipped as unchanged while no version is stored), and stored once they persisted."""
+    short = _page(
+        "Minister resigns",
+        ("The minister resigned on Monday after a vote in parliament went against him.",),
+    )
+    outcomes = _outcomes(pipe, store, clock, site, [short] * 4)
+    assert outcomes == ["held", "held", "new", "unchanged"]
+    assert [s.version for s in store.snapshots(URL)] == [1]
+
+
 def test_flapping_between_two_versions_is_recorded_once(pipe, store, clock, site):
     outcomes = _outcomes(pipe, store, clock, site, [A, B, A, B, A, B, A, B])
     assert outcomes == ["new", "changed", "held", "unchanged"] * 1 + ["held", "unchanged"] * 2

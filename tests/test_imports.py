@@ -10,10 +10,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words", "durations"}
 BASE |= {"transport", "logs", "isolate", "schedule"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
-ORCHESTRATION = {"pipeline", "outbox", "poller"}
-RANKS = {**dict.fromkeys(BASE, 0), **dict.fromkeys(STAGES, 1), **dict.fromkeys(ORCHESTRATION, 2)}
-RANKS |= {"service": 3}
-RANKS |= {"shapes": 1, "web": 3, "commands": 3.5, "cli": 4, "__main__": 5, "__init__": 0}
+STAGES |= {"shapes"}
+# The layers, lowest first: a module imports only from lower layers (see docs/ARCHITECTURE.md).
+LAYERS = [
+    BASE,
+    STAGES,
+    {"decide"},  # pure decisions that combine the stages' results
+    {"pipeline", "outbox", "poller"},  # the modules that run the stages
+    {"service", "web"},  # the long-running processes
+    {"commands"},
+    {"cli"},
+    {"__main__"},
+]
+RANKS = {name: rank for rank, layer in enumerate(LAYERS) for name in layer} | {"__init__": 0}
 
 
 def _top(module_path: Path) -> str:

@@ -165,10 +165,10 @@ def test_a_crashed_check_is_recorded_as_a_failed_check(store, monkeypatch):
     fetcher = Fetcher(settings.http)
     svc = Service(settings, store, Pipeline(settings, store, fetcher), worker_id="test:1")
 
-    def broken(watch_id):
+    def broken(watch_id, extractor_version):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(store, "latest_version", broken)
+    monkeypatch.setattr(store, "check_context", broken)
     try:
         counts = svc.check_claiming(_claim_all(store, svc))
     finally:

@@ -27,7 +27,7 @@ from pydantic import (
 
 from worker.durations import LONGEST_DURATION, parse_duration
 from worker.errors import ConfigError
-from worker.types import ChangeField, Significance
+from worker.types import AlertGroup, ChangeField, Significance, SourceKind
 
 DEFAULT_CONFIG = Path("config/newswatch.toml")
 
@@ -240,7 +240,7 @@ class SourceSettings(_Section):
     """
 
     url: AnyHttpUrl
-    kind: Literal["auto", "feed", "sitemap", "section"] = "auto"
+    kind: SourceKind = "auto"
     pattern: str | None = None
     label: str | None = None
     every: Duration = timedelta(minutes=15)
@@ -267,9 +267,6 @@ class WatchSettings(_Section):
     label: str | None = None
 
 
-EVENTS = ("changed", "new", "removed", "restored", "operator")
-
-
 class AlertSettings(_Section):
     """One alert channel and the rules that pick what it is sent.
 
@@ -288,7 +285,7 @@ class AlertSettings(_Section):
     labels: list[str] = []
     sources: list[str] = []
     keywords: list[str] = []
-    events: list[Literal[EVENTS]] = ["changed", "removed", "restored", "operator"]  # type: ignore[valid-type]
+    events: list[AlertGroup] = ["changed", "removed", "restored", "operator"]
     digest: Duration | None = None
 
     @property

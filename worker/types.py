@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
@@ -20,6 +21,24 @@ ChangeField = Literal[
 CHANGE_FIELDS: tuple[ChangeField, ...] = get_args(ChangeField)
 DeliveryStatus = Literal["pending", "sent", "failed"]
 DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = get_args(DeliveryStatus)  # of an alert delivery
+ArticleEvent = Literal["removed", "restored"]  # what happened to the page itself
+SiteEvent = Literal["degraded", "recovered"]  # what happened to a host's extraction
+# What an alert is about: the event names channels subscribe to and deliveries carry.
+EventKind = Literal[
+    "article.new", "article.changed", "article.removed", "article.restored",
+    "watch.failing", "watch.recovered", "site.degraded", "site.recovered", "digest",
+]  # fmt: skip
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
+# The groups of events a channel subscribes to (`[[alert]] events`); see notify.rules.
+AlertGroup = Literal["changed", "new", "removed", "restored", "operator"]
+ALERT_GROUPS: tuple[AlertGroup, ...] = get_args(AlertGroup)
+# What a source lists: a feed, a sitemap, a section page, or sniffed from its first answer.
+SourceKind = Literal["auto", "feed", "sitemap", "section"]
+SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
+# What a Change row records: an edit of the content, a return to an earlier content, or an
+# event of the page.
+ChangeKind = Literal["edit", "revert", "removed", "restored"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,23 @@ class StoredVersion:
 
 
 @dataclass(frozen=True)
+class CheckContext:
+    """What a check reads from the store, in one read, once its page differs from the last.
+
+    `latest` is the newest stored version (None before the first), `latest_raw` its stored
+    HTML when an older extractor read it (so it can be read again), `versions` the newest
+    version number of each stored content hash, `noise` the paragraph keys learned as noise on
+    the host, `site_degraded` whether an operator alert said the host's extraction degraded.
+    """
+
+    latest: StoredVersion | None = None
+    latest_raw: bytes | None = None
+    versions: Mapping[str, int] = field(default_factory=dict)
+    noise: frozenset[str] = frozenset()
+    site_degraded: bool = False
+
+
+@dataclass(frozen=True)
 class WatchState:
     """The guard counters of a watch, as one check leaves them.
 
@@ -185,7 +221,7 @@ class AlertRequest:
     """
 
     channel: str
-    event: str
+    event: EventKind
     data: dict[str, object] = field(default_factory=dict)
 
 
@@ -205,7 +241,7 @@ class CheckRecord:
 
     watch_id: int
     started_at: datetime
-    outcome: str
+    outcome: Outcome
     next_check_at: datetime
     duration_ms: int = 0
     http_status: int | None = None
@@ -225,11 +261,11 @@ class CheckRecord:
     extractor_version: str = ""
     change: Change | None = None
     reverts_to: int | None = None
-    event: str | None = None
+    event: ArticleEvent | None = None
     state: WatchState | None = None
     alerts: tuple[AlertRequest, ...] = ()
     noise: tuple[str, str] | None = None
-    site_event: str | None = None
+    site_event: SiteEvent | None = None
     retire: bool = False
     rendered_html: str | None = None
 
@@ -246,7 +282,7 @@ class Message:
     """
 
     id: str
-    event: str
+    event: EventKind
     timestamp: datetime
     data: dict[str, object]
     title: str

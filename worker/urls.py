@@ -89,6 +89,11 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def host_of(url: str) -> str:
+    """The lower-cased host name of a URL."""
+    return (urlsplit(url).hostname or "").lower()
+
+
 def is_http_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host (False for one that cannot be parsed)."""
     try:

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from worker.settings import AlertSettings
-from worker.types import SIGNIFICANCE
+from worker.types import SIGNIFICANCE, AlertGroup, EventKind
 
-EVENT_GROUPS = {
+# The `events` a channel subscribes to, by event kind (digests are bundles, not subscribed to).
+EVENT_GROUPS: dict[EventKind, AlertGroup] = {
     "article.changed": "changed",
     "article.new": "new",
     "article.removed": "removed",
@@ -21,7 +22,7 @@ EVENT_GROUPS = {
 RANK = {name: rank for rank, name in enumerate(SIGNIFICANCE)}
 
 
-def wants(config: AlertSettings, event: str, data: Mapping[str, Any]) -> bool:
+def wants(config: AlertSettings, event: EventKind, data: Mapping[str, Any]) -> bool:
     """True when the channel of `config` should be sent this event.
 
     Operator events pass once `operator` is among the events. Article events must also pass

@@ -26,7 +26,7 @@ from worker.store.deliveries import Deliveries
 from worker.store.history import HistoryQueries
 from worker.store.retention import RetentionQueries
 from worker.store.search import SearchQueries
-from worker.store.sites import SiteQueries, host_of
+from worker.store.sites import SiteQueries
 from worker.store.sources import SourceQueries
 from worker.store.watches import WatchQueries
 from worker.store.workers import WorkerQueries
@@ -40,7 +40,6 @@ __all__ = [
     "_claim_rows",
     "_insert_new",
     "_lease_free",
-    "host_of",
     "is_quiet",
     "lease_held",
     "snapshot_article",

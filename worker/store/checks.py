@@ -18,8 +18,9 @@ from worker.store._base import StoreBase
 from worker.store._leases import Lease, _release
 from worker.store._rows import _latest_snapshot
 from worker.store.history import _note_noise, _store_event, _store_version
-from worker.store.sites import _mark_site, _merge_duplicate, host_of
+from worker.store.sites import _mark_site, _merge_duplicate
 from worker.types import QUIET_OUTCOMES, CheckRecord, WatchState
+from worker.urls import host_of
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from worker.errors import NotFoundError
@@ -15,6 +16,7 @@ from worker.models import (
     Check,
     NoiseRule,
     RawPage,
+    Site,
     Snapshot,
     Watch,
     snapshot_article,
@@ -28,8 +30,8 @@ from worker.store._rows import (
     _require_watch,
     _snapshot_by_version,
 )
-from worker.store.sites import host_of
-from worker.types import CheckRecord, StoredVersion
+from worker.types import CheckContext, CheckRecord, StoredVersion
+from worker.urls import host_of
 
 NOISE_SIGHTINGS = 200  # rotations remembered per noise rule
 EVENT_SUMMARIES = {
@@ -41,33 +43,31 @@ EVENT_SUMMARIES = {
 class HistoryQueries(StoreBase):
     """Reading the stored versions, changes and checks of a watch."""
 
+    def check_context(self, watch_id: int, extractor_version: str) -> CheckContext:
+        """What a check of this watch needs from the store, in one read: its latest version
+        (with its stored HTML when another extractor read it), the newest version of each
+        stored content, the learned noise and the degraded mark of its host."""
+        with self.session() as session:
+            watch = session.get(Watch, watch_id)
+            if watch is None:
+                raise NotFoundError(f"watch {watch_id} vanished during its check")
+            host = host_of(watch.url)
+            snapshot = _latest_snapshot(session, watch_id)
+            latest = _stored_version(snapshot) if snapshot is not None else None
+            stale = latest is not None and latest.extractor_version != extractor_version
+            return CheckContext(
+                latest=latest,
+                latest_raw=_raw(session, latest.raw_hash) if stale and latest else None,
+                versions=_versions_by_hash(session, watch_id),
+                noise=_learned_noise(session, host),
+                site_degraded=session.get(Site, host) is not None,
+            )
+
     def latest_version(self, watch_id: int) -> StoredVersion | None:
         """The newest stored version of a watch, as an Article, or None before the first."""
         with self.session() as session:
             snapshot = _latest_snapshot(session, watch_id)
-        if snapshot is None:
-            return None
-        return StoredVersion(
-            snapshot.version,
-            snapshot.content_hash,
-            snapshot_article(snapshot),
-            snapshot.extractor_version,
-            snapshot.raw_hash,
-        )
-
-    def has_version(self, watch_id: int) -> bool:
-        """True once a version of the watch is stored."""
-        query = select(Snapshot.id).where(Snapshot.watch_id == watch_id).limit(1)
-        with self.session() as session:
-            return session.exec(query).first() is not None
-
-    def version_with_hash(self, watch_id: int, content_hash: str) -> int | None:
-        """The newest stored version of a watch with this content, if any."""
-        query = select(Snapshot.version).where(
-            Snapshot.watch_id == watch_id, Snapshot.content_hash == content_hash
-        )
-        with self.session() as session:
-            return session.exec(query.order_by(col(Snapshot.version).desc()).limit(1)).first()
+        return _stored_version(snapshot) if snapshot is not None else None
 
     def snapshots(self, url: str) -> list[Snapshot]:
         """Stored versions of one article, oldest first."""
@@ -93,8 +93,7 @@ class HistoryQueries(StoreBase):
     def raw_html(self, raw_hash: str) -> bytes | None:
         """The stored HTML body with this hash, decompressed."""
         with self.session() as session:
-            page = session.get(RawPage, raw_hash)
-        return zlib.decompress(page.data) if page else None
+            return _raw(session, raw_hash)
 
     def changes(
         self, since: datetime | None = None, url: str | None = None, limit: int | None = None
@@ -119,9 +118,8 @@ class HistoryQueries(StoreBase):
 
     def learned_noise(self, url: str) -> frozenset[str]:
         """The paragraph keys learned as noise on the host of `url`."""
-        query = select(NoiseRule.key).where(NoiseRule.host == host_of(url), col(NoiseRule.learned))
         with self.session() as session:
-            return frozenset(session.exec(query))
+            return _learned_noise(session, host_of(url))
 
     def noise_rules(self, host: str | None = None) -> list[NoiseRule]:
         """Learned noise and candidates, by host then key."""
@@ -139,6 +137,33 @@ class HistoryQueries(StoreBase):
             if rule is None:
                 raise NotFoundError(f"no noise rule {key!r} on {host}")
             session.delete(rule)
+
+
+def _stored_version(snapshot: Snapshot) -> StoredVersion:
+    return StoredVersion(
+        snapshot.version,
+        snapshot.content_hash,
+        snapshot_article(snapshot),
+        snapshot.extractor_version,
+        snapshot.raw_hash,
+    )
+
+
+def _versions_by_hash(session: Session, watch_id: int) -> dict[str, int]:
+    """The newest version of each content hash a watch stored."""
+    query = select(Snapshot.content_hash, sa.func.max(Snapshot.version))
+    query = query.where(Snapshot.watch_id == watch_id).group_by(col(Snapshot.content_hash))
+    return {content_hash: version for content_hash, version in session.exec(query)}
+
+
+def _learned_noise(session: Session, host: str) -> frozenset[str]:
+    query = select(NoiseRule.key).where(NoiseRule.host == host, col(NoiseRule.learned))
+    return frozenset(session.exec(query))
+
+
+def _raw(session: Session, raw_hash: str) -> bytes | None:
+    page = session.get(RawPage, raw_hash)
+    return zlib.decompress(page.data) if page else None
 
 
 def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: int) -> None:

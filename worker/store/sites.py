@@ -6,7 +6,6 @@ import functools
 import ipaddress
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from publicsuffixlist import PublicSuffixList
@@ -16,7 +15,7 @@ from worker.errors import BadURLError
 from worker.models import Check, Site, Watch, utcnow
 from worker.store._base import StoreBase
 from worker.store._rows import _insert_new
-from worker.urls import is_http_url, normalise_url
+from worker.urls import host_of, is_http_url, normalise_url
 
 
 class SiteQueries(StoreBase):
@@ -41,11 +40,6 @@ class SiteQueries(StoreBase):
         """Whether an operator alert said this host's extraction degraded, not yet recovered."""
         with self.session() as session:
             return session.get(Site, host) is not None
-
-
-def host_of(url: str) -> str:
-    """The lower-cased host name of a URL."""
-    return (urlsplit(url).hostname or "").lower()
 
 
 def _on_host(host: str) -> Any:

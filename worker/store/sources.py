@@ -15,9 +15,9 @@ from worker.settings import SourceSettings
 from worker.store._base import StoreBase
 from worker.store._leases import _claim_rows
 from worker.store._rows import _checked_url, _insert_new, _watch_by_url
-from worker.store.sites import _may_stand_for, _on_host, host_of
+from worker.store.sites import _may_stand_for, _on_host
 from worker.types import Discovered, PollRecord
-from worker.urls import normalise_url
+from worker.urls import host_of, normalise_url
 
 log = logging.getLogger(__name__)
 
