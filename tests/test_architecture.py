@@ -35,6 +35,11 @@ WORDS = {
     "significance": '"trivial", "minor", "substantive", "major"',
     "outcomes": '"unchanged", "not_modified", "',
     "change fields": '"title",\n    "subtitle",',
+    "event kinds": '"article.new", "article.changed"',
+    "alert groups": '"changed", "new", "removed", "restored"',
+    "change kinds": '"edit", "revert", "removed"',
+    "source kinds": '"auto", "feed", "sitemap"',
+    "delivery statuses": '"pending", "sent", "failed"',
 }
 
 

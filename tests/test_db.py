@@ -1,5 +1,6 @@
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -9,6 +10,8 @@ from sqlmodel import SQLModel
 from worker.db import MIGRATIONS, SCHEMA_HEAD, at_head, create_engine, migrate
 from worker.errors import ConfigError
 from worker.migrations.search import include_name
+from worker.models import utcnow
+from worker.store import Store
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(database_url):
@@ -67,7 +70,6 @@ def test_a_database_at_head_is_not_migrated_again(tmp_path) -> None:
 
 def test_a_failing_migration_on_sqlite_leaves_no_table_behind(tmp_path, monkeypatch):
     """The whole upgrade is one transaction: tables created before the failure vanish."""
-    from alembic import command
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     real_upgrade = command.upgrade
@@ -121,3 +123,67 @@ def test_init_killed_at_random_points_always_leaves_a_database_init_opens(tmp_pa
             assert at_head(engine)
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("table", "row"),
+    [
+        ("check", {"outcome": "fine"}),
+        ("change", {"significance": "huge"}),
+        ("change", {"kind": "rewrite"}),
+        ("delivery", {"event": "article.deleted"}),
+        ("delivery", {"status": "lost"}),
+        ("source", {"kind": "rss"}),
+    ],
+)
+def test_a_column_of_domain_words_refuses_any_other_word(store, table, row):
+    """The migrations' check constraints come from worker.types, on SQLite and PostgreSQL."""
+    rows = _valid_rows(store)
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as connection:
+        connection.execute(sa.table(table, *map(sa.column, rows[table] | row)).insert(),
+                           rows[table] | row)  # fmt: skip
+    for name, values in rows.items():  # the same rows with the domain's words are accepted
+        with store.engine.begin() as connection:
+            connection.execute(sa.table(name, *map(sa.column, values)).insert(), values)
+
+
+def _valid_rows(store) -> dict[str, dict[str, object]]:
+    watch = store.add_watch("https://a.example/story")
+    now = utcnow()
+    return {
+        "check": {"watch_id": watch.id, "started_at": now, "outcome": "held", "duration_ms": 0,
+                  "bytes": 0},
+        "change": {"watch_id": watch.id, "from_version": 1, "to_version": 2, "detected_at": now,
+                   "kind": "edit", "fields": "[]", "significance": "minor", "stats": "{}",
+                   "operations": "[]", "summary": ""},
+        "delivery": {"key": "k1", "channel": "c", "event": "article.new", "data": "{}",
+                     "status": "pending", "attempts": 0, "created_at": now,
+                     "next_attempt_at": now},
+        "source": {"url": "https://a.example/feed", "kind": "feed", "active": True,
+                   "from_config": False, "allow_private": False, "ignore_robots": False,
+                   "every_seconds": 900, "created_at": now, "consecutive_failures": 0,
+                   "enrolled": 0},
+    }  # fmt: skip
+
+
+def test_upgrading_to_the_word_constraints_keeps_every_row(tmp_path):
+    """0011 rebuilds four tables on SQLite (batch mode): rows and indexes survive it."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    store = Store(engine)
+    rows = _valid_rows(store)
+    for name, values in rows.items():
+        with engine.begin() as connection:
+            connection.execute(sa.table(name, *map(sa.column, values)).insert(), values)
+    migrate(engine)
+    with engine.connect() as connection:
+        for name in rows:
+            assert connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar() == 1
+        indexes = {row[0] for row in connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}  # fmt: skip
+    assert {"ix_check_watch_started", "ix_delivery_due"} <= indexes
+    assert at_head(engine)

@@ -17,7 +17,7 @@ from typing import Any
 from worker import logs
 from worker.durations import parse_duration
 from worker.errors import ConfigError, NewswatchError, UsageError
-from worker.types import DELIVERY_STATUSES
+from worker.types import DELIVERY_STATUSES, SOURCE_KINDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -221,9 +221,7 @@ def _add_source(commands: Any) -> None:
     actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = _add(actions, "add", "source add", "follow a feed, sitemap or section page")
     add.add_argument("url", metavar="URL", help="a feed, a sitemap or a section page")
-    add.add_argument(
-        "--kind", choices=["auto", "feed", "sitemap", "section"], help="default: auto (sniffed)"
-    )
+    add.add_argument("--kind", choices=SOURCE_KINDS, help="default: auto (sniffed)")
     add.add_argument("--pattern", help="section pages: regex the article links must match")
     add.add_argument("--label", help="label given to the articles it enrols")
     add.add_argument("--every", type=_duration, help="poll interval (default 15m)")

@@ -11,7 +11,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
-from worker.types import Article, CheckRecord, DateNote, Link
+from worker.types import (
+    CHANGE_KINDS,
+    DELIVERY_STATUSES,
+    EVENT_KINDS,
+    OUTCOMES,
+    SIGNIFICANCE,
+    SOURCE_KINDS,
+    Article,
+    CheckRecord,
+    DateNote,
+    Link,
+)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -43,6 +54,26 @@ def utcnow() -> datetime:
 URL_LENGTH = 2048
 LANGUAGE_LENGTH = 35
 SITE_NAME_LENGTH = 300
+
+
+def one_of(table: str, column: str, words: tuple[str, ...]) -> sa.CheckConstraint:
+    """The check constraint that keeps a column to one of the domain's words (worker.types).
+    Changing such a word needs a migration that recreates its constraint."""
+    allowed = ", ".join(f"'{word}'" for word in words)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
+
+
+# The columns that hold one of the domain's words, by table.
+VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
+    "check": {"outcome": OUTCOMES},
+    "change": {"kind": CHANGE_KINDS, "significance": SIGNIFICANCE},
+    "delivery": {"event": EVENT_KINDS, "status": DELIVERY_STATUSES},
+    "source": {"kind": SOURCE_KINDS},
+}
+
+
+def _vocabulary(table: str) -> list[sa.CheckConstraint]:
+    return [one_of(table, column, words) for column, words in VOCABULARY[table].items()]
 
 
 def _when(nullable: bool = True, index: bool = False) -> Any:
@@ -135,6 +166,7 @@ class Check(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_check_watch_started", "watch_id", "started_at"),
         sa.Index("ix_check_started", "started_at"),  # pruning by age
+        *_vocabulary("check"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -153,6 +185,8 @@ class Change(SQLModel, table=True):
     `kind` is `edit`, `revert` (back to the content of version `reverts_to`), `removed`
     (404/410 that persisted) or `restored` (back after a removal).
     """
+
+    __table_args__ = tuple(_vocabulary("change"))
 
     id: int | None = Field(default=None, primary_key=True)
     watch_id: int = Field(foreign_key="watch.id", index=True)
@@ -177,7 +211,10 @@ class Delivery(SQLModel, table=True):
     events that have no Change row (a new article, an operator alert).
     """
 
-    __table_args__ = (sa.Index("ix_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_delivery_due", "status", "next_attempt_at"),
+        *_vocabulary("delivery"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(sa.String(64), unique=True, nullable=False))
@@ -238,6 +275,8 @@ class Site(SQLModel, table=True):
 
 class Source(SQLModel, table=True):
     """A feed, sitemap or section page polled for new article URLs to watch."""
+
+    __table_args__ = tuple(_vocabulary("source"))
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(sa.String(URL_LENGTH), unique=True, nullable=False))

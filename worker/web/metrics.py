@@ -10,12 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from worker.models import utcnow
-from worker.types import OUTCOMES
+from worker.types import DELIVERY_STATUSES, OUTCOMES
 from worker.web.context import context
 
 router = APIRouter()
-
-STATUSES = ("pending", "sent", "failed")
 
 
 @router.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
@@ -33,7 +31,7 @@ def _lines(counts: dict[str, Any]) -> Iterator[str]:
     yield from _family("newswatch_changes_total", "counter", "Changes detected.")
     yield f"newswatch_changes_total {counts['changes']}"
     yield from _family("newswatch_deliveries", "gauge", "Alert deliveries, by status.")
-    for status in STATUSES:
+    for status in DELIVERY_STATUSES:
         yield f'newswatch_deliveries{{status="{status}"}} {counts["deliveries"].get(status, 0)}'
     yield from _family("newswatch_active_watches", "gauge", "Articles being watched.")
     yield f"newswatch_active_watches {counts['active_watches']}"
