@@ -8,7 +8,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 
 BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words", "durations"}
-BASE |= {"transport", "logs", "isolate", "schedule"}
+BASE |= {"transport", "logs", "redact", "isolate", "schedule"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
 STAGES |= {"shapes"}
 # The layers, lowest first: a module imports only from lower layers (see docs/ARCHITECTURE.md).

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from worker import logs
+from worker.redact import url_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH_TOKEN = "T0KEN1n7hePath9f3a"
@@ -29,10 +30,13 @@ def test_scrub_masks_hidden_secrets_and_token_query_values():
     )
 
 
-def test_url_pieces_are_the_token_like_parts_only():
-    pieces = logs.url_pieces(f"https://u:pw0rd1234@hooks.example/services/{PATH_TOKEN}?k=v")
+def test_the_logs_hide_only_the_token_like_parts_of_an_alert_url():
+    url = f"https://u:pw0rd1234@hooks.example/services/{PATH_TOKEN}?k=v"
+    pieces = url_secrets(url, tokens_only=True)
     assert PATH_TOKEN in pieces and "pw0rd1234" in pieces
     assert "services" not in pieces and "hooks.example" not in pieces
+    # A channel's own error texts hide every piece that may be secret, words included.
+    assert "services" in url_secrets(url) and "hooks.example" not in url_secrets(url)
 
 
 def test_libraries_that_log_urls_stay_at_warning_even_at_debug():

@@ -24,12 +24,12 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from worker.errors import ConfigError
 from worker.headers import retry_after
 from worker.notify import CHANNELS, build_channel
-from worker.notify._redact import safe_url, scrub, url_secrets
 from worker.notify.apprise import AppriseChannel
 from worker.notify.log import LogChannel
 from worker.notify.message import change_message, digest_message, operator_message
 from worker.notify.rules import wants
 from worker.notify.webhook import MAX_BODY, WebhookChannel, encode_body
+from worker.redact import safe_url, scrub, url_secrets
 from worker.settings import AlertSettings, HttpSettings
 from worker.types import Message
 

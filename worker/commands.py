@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from worker import diff, logs
+from worker import diff, logs, redact
 from worker.db import create_engine, migrate, sqlite_file_missing
 from worker.durations import format_duration
 from worker.errors import BadURLError, NotFoundError, UsageError
@@ -669,7 +669,7 @@ def hide_secrets(settings: Settings) -> None:
     for config in settings.alerts:
         url = config.url or os.environ.get(config.url_env or "", "")
         secret = config.secret or os.environ.get(config.secret_env or "", "")
-        secrets += [secret, *logs.url_pieces(url)]
+        secrets += [secret, *redact.url_secrets(url, tokens_only=True)]
     logs.hide(secrets)
 
 

@@ -15,9 +15,10 @@ import sys
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, unquote, urlsplit
 
-MASK = "***"
+from worker import redact
+from worker.redact import MASK
+
 QUIET = ("httpx", "httpcore", "hpack", "urllib3", "requests", "apprise", "apscheduler")
 # `?token=...`, `&api_key=...`, `;sig=...`: the value up to the next separator (linear).
 _SECRET_QUERY = re.compile(
@@ -46,31 +47,9 @@ def hide(secrets: Iterable[str]) -> None:
         _secrets[:] = sorted(found, key=len, reverse=True)
 
 
-def url_pieces(url: str) -> list[str]:
-    """What in a URL may be a secret: the URL itself, its user info, path segments and query
-    values (a webhook's token is often a path segment)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return [url]
-    userinfo = parts.netloc.rpartition("@")[0]
-    segments = [unquote(p) for p in parts.path.split("/")]
-    values = [value for _, value in parse_qsl(parts.query)]
-    pieces = [*userinfo.split(":"), *segments, *values]
-    return [url, *(p for p in pieces if _random_looking(p))]
-
-
-def _random_looking(piece: str) -> bool:
-    """Long, or with digits among letters: a token, not a word such as `hooks` or `services`."""
-    has_digit = any(c.isdigit() for c in piece)
-    return len(piece) >= 16 or (len(piece) >= 8 and has_digit and not piece.isdigit())
-
-
 def scrub(text: str) -> str:
     """`text` without the hidden secrets and token-like query values."""
-    for secret in list(_secrets):
-        text = text.replace(secret, MASK)
-    return _SECRET_QUERY.sub(rf"\1{MASK}", text)
+    return _SECRET_QUERY.sub(rf"\1{MASK}", redact.scrub(text, list(_secrets)))
 
 
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

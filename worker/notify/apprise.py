@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from worker.errors import ConfigError
 from worker.notify._config import alert_label, resolve_url
-from worker.notify._redact import safe_url, scrub, url_secrets
+from worker.redact import safe_url, scrub, url_secrets
 from worker.settings import AlertSettings, HttpSettings
 from worker.types import Message, SendResult
 

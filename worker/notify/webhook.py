@@ -23,7 +23,7 @@ import httpx
 from worker.errors import ConfigError
 from worker.headers import retry_after
 from worker.notify._config import alert_label, resolve_secret, resolve_url
-from worker.notify._redact import safe_url, scrub, url_secrets
+from worker.redact import safe_url, scrub, url_secrets
 from worker.settings import USER_AGENT, AlertSettings, HttpSettings
 from worker.transport import deadline, keep_deadlines
 from worker.types import Message, SendResult
