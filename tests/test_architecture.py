@@ -19,7 +19,7 @@ def _parts() -> list[str]:
     ]
     inner = [
         p.name
-        for sub in ("extract", "diff", "notify", "web", "store")
+        for sub in ("commands", "fetch", "discover", "extract", "diff", "notify", "web", "store")
         for p in (PACKAGE / sub).glob("*.py")
         if p.name != "__init__.py"
     ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from worker.cli import main
-from worker.commands import _progress_bar
+from worker.commands.output import _progress_bar
 from worker.db import create_engine
 from worker.models import utcnow
 from worker.store import Store
@@ -426,7 +426,7 @@ def test_version(capsys):
 
 
 def test_a_diff_is_coloured_on_a_terminal_only_and_never_with_no_color(monkeypatch):
-    from worker import commands
+    from worker.commands import output as commands
 
     class Terminal(io.StringIO):
         def isatty(self):

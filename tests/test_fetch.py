@@ -902,7 +902,7 @@ def test_an_untrusted_fetch_connects_to_the_address_it_checked(server, monkeypat
 
 
 def test_per_host_state_keeps_only_the_hosts_used_last():
-    from worker.fetch import Recent
+    from worker.fetch._hosts import Recent
 
     recent: Recent[int] = Recent(limit=3)
     for n, host in enumerate(["a", "b", "c"]):

@@ -7,7 +7,7 @@ import respx
 import sqlalchemy as sa
 from conftest import SEED
 
-from worker.commands import _claim_all
+from worker.commands.check import _claim_all
 from worker.fetch import Fetcher
 from worker.models import utcnow
 from worker.pipeline import Pipeline
