@@ -11,7 +11,7 @@ import respx
 from worker import guard
 from worker.fetch import Fetcher
 from worker.pipeline import Pipeline
-from worker.settings import GuardSettings, HttpSettings, Settings
+from worker.settings import GuardSettings, HttpSettings, IgnoreSettings, Settings
 from worker.types import Article, WatchState
 
 URL = "https://news.example/story"
@@ -266,12 +266,15 @@ def test_without_noise_drops_only_learned_paragraphs():
     assert guard.without_noise(article, set()) is article
 
 
-def _story(n: int, teaser: str) -> bytes:
+def _story(n: int, teaser: str, updated: str = "") -> bytes:
     paragraphs = (*_paragraphs(f"Story {n}"), f"Most read: {teaser}")
-    return _page(f"Story number {n}", paragraphs)
+    return _page(f"Story number {n}", (updated, *paragraphs) if updated else paragraphs)
 
 
-def test_a_rotating_block_is_learned_after_three_articles(store, pipe, clock):
+@pytest.mark.parametrize("updated", ["", "Updated {} minutes ago"])
+def test_a_rotating_block_is_learned_after_three_articles(store, pipe, clock, updated):
+    """Also on pages whose "Updated N minutes ago" line moves at every fetch: the learner
+    reads the bodies as the differ does, without such lines."""
     urls = [f"https://news.example/story-{n}" for n in range(4)]
     for url in urls:
         store.add_watch(url)
@@ -283,7 +286,7 @@ def test_a_rotating_block_is_learned_after_three_articles(store, pipe, clock):
                 respx.get(url).mock(
                     return_value=httpx.Response(
                         200,
-                        content=_story(n, f"{teaser} {round_}"),
+                        content=_story(n, f"{teaser} {round_}", updated.format(round_ * 7 + n)),
                         headers={"Content-Type": "text/html"},
                     )
                 )
@@ -388,3 +391,53 @@ def test_a_chinese_article_is_counted_by_characters_not_spaces() -> None:
     article = Article(url="https://news.example/cn", title="地铁延时", body=(paragraph,))
     assert guard.word_count(article) == len(paragraph)
     assert guard.suspicion(article, None, GuardSettings()) is None
+
+
+def _pipe_ignoring(store, clock, rules: list[dict]) -> Pipeline:
+    settings = Settings(
+        http=HttpSettings(per_host_delay=timedelta(0), retries=0),
+        guard=GuardSettings(confirm_checks=3, min_words=20),
+        ignore=[IgnoreSettings(**rule) for rule in rules],
+    )
+    return Pipeline(settings, store, Fetcher(settings.http), clock=clock, rng=random.Random(1))
+
+
+LONG_TEASER = "Sponsored content from our partners, " + "with a long promotional text " * 10
+
+
+def test_paragraphs_the_operator_ignores_never_count(store, clock):
+    """`[[ignore]] starts_with` drops paragraphs of any length on that host and its
+    subdomains; the same block on another host is still a change."""
+    rules = [{"host": "news.example", "starts_with": "SPONSORED content"}]
+    pipe = _pipe_ignoring(store, clock, rules)
+    urls = ["https://www.news.example/a", "https://other.example/a"]
+    for url in urls:
+        store.add_watch(url)
+    outcomes = []
+    with respx.mock:
+        for round_ in range(3):
+            for url in urls:
+                teaser = f"{LONG_TEASER} number {round_}."
+                _serve_story(url, "Story number 1", (*_paragraphs("Story"), teaser))
+            clock.now += timedelta(minutes=20)
+            for watch in store.claim_all("t", clock.now, timedelta(minutes=5)):
+                outcomes.append((watch.url, pipe.check(watch).outcome))
+    assert [o for u, o in outcomes if u == urls[0]] == ["new", "unchanged", "unchanged"]
+    assert [o for u, o in outcomes if u == urls[1]] == ["new", "changed", "changed"]
+    [first] = store.snapshots(urls[0])
+    assert not any(p.startswith("Sponsored") for p in first.body.split("\n\n"))
+
+
+def test_ignored_on_matches_the_host_its_subdomains_or_every_host():
+    rules = [
+        IgnoreSettings(host="news.example", starts_with="Most read:"),
+        IgnoreSettings(starts_with="Advertisement"),
+    ]
+    assert guard.ignored_on("news.example", rules) == (("most", "read"), ("advertisement",))
+    assert guard.ignored_on("www.news.example", rules)[0] == ("most", "read")
+    assert guard.ignored_on("fakenews.example", rules) == (("advertisement",),)
+    article = _article(*LONG[:2], "MOST READ: storm", "Most reading here")
+    assert guard.without_noise(article, set(), [("most", "read")]).body == (
+        *LONG[:2],
+        "Most reading here",
+    )

@@ -174,3 +174,25 @@ def test_durations_print_as_the_config_writes_them(seconds, text):
 
     assert format_duration(timedelta(seconds=seconds)) == text
     assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ('[[ignore]]\nhost = "https://news.example/"\nstarts_with = "Most read"\n', "ignore",
+         "not a host name"),
+        ('[[ignore]]\nstarts_with = " -- "\n', "starts_with", "at least one word"),
+        ('[[ignore]]\nhost = "news.example"\n', "starts_with", "required"),
+    ],
+)  # fmt: skip
+def test_bad_ignore_rules_name_the_key(tmp_path, text, key, problem):
+    path = _config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert key in str(caught.value) and problem in str(caught.value).lower()
+
+
+def test_ignore_rules_keep_the_host_bare_and_lower_case(tmp_path):
+    path = _config(tmp_path, '[[ignore]]\nhost = "News.Example."\nstarts_with = "Most read"\n')
+    [rule] = load_settings(path, environ={}).ignore
+    assert (rule.host, rule.starts_with) == ("news.example", "Most read")

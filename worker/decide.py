@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import replace
 from datetime import datetime
 
-from worker import extract, guard
+from worker import diff, extract, guard
 from worker.models import Watch
 from worker.settings import GuardSettings
 from worker.types import (
@@ -244,8 +244,23 @@ def _version(
 
 
 def _noise(previous: Article, article: Article, change: Change) -> tuple[str, str] | None:
-    key = guard.noise_candidate(previous, article, change.fields)
+    """The (key, sample) of a rotating block this change shows, read on the bodies as the
+    differ compared them (lines that are only noise, such as "Updated 5 minutes ago", gone)."""
+    memo: dict[str, str] = {}
+    before = replace(previous, body=_comparable(previous.body, memo))
+    after = replace(article, body=_comparable(article.body, memo))
+    key = guard.noise_candidate(before, after, change.fields)
     if key is None:
         return None
     sample = next((p for p in article.body if guard.noise_key(p) == key), "")
     return key, sample
+
+
+def _comparable(body: tuple[str, ...], memo: dict[str, str]) -> tuple[str, ...]:
+    texts = []
+    for paragraph in body:
+        text = memo.get(paragraph)
+        if text is None:
+            text = memo[paragraph] = diff.strip_noise(diff.normalise_text(paragraph))
+        texts.append(text)
+    return tuple(text for text in texts if text)

@@ -10,11 +10,11 @@ becomes a removal only when it persists over several checks spanning hours.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from worker.settings import GuardSettings
+from worker.settings import GuardSettings, IgnoreSettings
 from worker.types import Article, WatchState
 from worker.words import count as count_words
 
@@ -24,7 +24,10 @@ GONE_STATUSES = frozenset({404, 410})
 # keeps its first words while the rest rotates; real paragraphs are longer.
 NOISE_KEY_WORDS = 2
 NOISE_MAX_WORDS = 40
+ROTATION_FIELDS = frozenset({"body", "modified"})  # what a rotating block may change at once
 ROTATION_OVERLAP = 0.5  # shared words after the key at which a change is an edit, not a rotation
+IGNORE_WORDS = 12  # words of an `[[ignore]] starts_with` compared, at most
+_HEAD_CHARS = 400  # of a paragraph read for them (bounded on a hostile page)
 _WORD = re.compile(r"\w+")
 
 
@@ -92,9 +95,11 @@ def noise_candidate(previous: Article, new: Article, fields: Collection[str]) ->
 
     A rotation is a short paragraph that is in both versions under the same first words,
     with the rest replaced ("Most read: <another headline>"). A paragraph that was added or
-    removed, or edited in a few words, is a change of the article, never a candidate.
+    removed, or edited in a few words, is a change of the article, never a candidate. The
+    bodies are compared as the differ reads them (noise such as "Updated 5 minutes ago" lines
+    already gone), and a modified date that moved with the rotation does not count.
     """
-    if tuple(fields) != ("body",):
+    if "body" not in fields or not set(fields) <= ROTATION_FIELDS:
         return None
     old_set, new_set = set(previous.body), set(new.body)
     gone = [paragraph for paragraph in previous.body if paragraph not in new_set]
@@ -118,9 +123,32 @@ def _mostly_same(before: str, after: str) -> bool:
     return len(old & new) / len(old | new) >= ROTATION_OVERLAP
 
 
-def without_noise(article: Article, keys: Collection[str]) -> Article:
-    """The article without the paragraphs learned to be site noise."""
-    if not keys:
+def without_noise(
+    article: Article, keys: Collection[str], ignored: Collection[tuple[str, ...]] = ()
+) -> Article:
+    """The article without the paragraphs learned to be site noise (`keys`, see `noise_key`)
+    and those the operator said to ignore (`ignored`: the first words of such paragraphs,
+    lower-cased, any length of paragraph)."""
+    if not keys and not ignored:
         return article
-    body = tuple(p for p in article.body if noise_key(p) not in keys)
+    body = tuple(
+        p for p in article.body if noise_key(p) not in keys and not _starts_with(p, ignored)
+    )
     return article if len(body) == len(article.body) else replace(article, body=body)
+
+
+def ignored_on(host: str, rules: Sequence[IgnoreSettings]) -> tuple[tuple[str, ...], ...]:
+    """The first words of the paragraphs to ignore on `host` (`[[ignore]]` rules for it, its
+    parent domains, or every host), as `without_noise` compares them."""
+    return tuple(
+        tuple(_WORD.findall(rule.starts_with.lower())[:IGNORE_WORDS])
+        for rule in rules
+        if rule.host is None or host == rule.host or host.endswith(f".{rule.host}")
+    )
+
+
+def _starts_with(paragraph: str, ignored: Collection[tuple[str, ...]]) -> bool:
+    if not ignored:
+        return False
+    head = _WORD.findall(paragraph[:_HEAD_CHARS].lower())
+    return any(tuple(head[: len(words)]) == words for words in ignored)

@@ -182,13 +182,14 @@ class Pipeline:
     def _compare(
         self, watch: Watch, base: CheckRecord, context: CheckContext, article: Article
     ) -> CheckRecord:
-        article = guard.without_noise(article, context.noise)
+        ignored = guard.ignored_on(host_of(watch.url), self.settings.ignore)
+        article = guard.without_noise(article, context.noise, ignored)
         content_hash = diff.content_hash(article)
         settled = decide.settled(watch, base, context, article, content_hash, self.settings.guard)
         if settled is not None:
             return settled
         assert context.latest is not None  # a first version is always settled
-        previous = guard.without_noise(context.latest.article, context.noise)
+        previous = guard.without_noise(context.latest.article, context.noise, ignored)
         change, rendered = self._compared(previous, article)
         return decide.compared(base, context, previous, article, content_hash, change, rendered)
 

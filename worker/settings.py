@@ -194,6 +194,34 @@ class GuardSettings(_Section):
     degraded_window: Duration = timedelta(hours=2)
 
 
+class IgnoreSettings(_Section):
+    """Paragraphs never compared: those that start with `starts_with` (words, any case), on
+    `host` and its subdomains, or on every host when `host` is not set."""
+
+    starts_with: str = Field(min_length=1, max_length=500)
+    host: str | None = None
+
+    @field_validator("starts_with")
+    @classmethod
+    def _has_words(cls, value: str) -> str:
+        if not re.search(r"\w", value):
+            raise ValueError("starts_with must hold at least one word")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _bare_host(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host = value.strip().lower().rstrip(".").removeprefix("[").removesuffix("]")
+        if not re.fullmatch(r"[a-z0-9.:-]+", host):
+            raise ValueError(
+                f"{value!r} is not a host name: write it as news.example, with no scheme or "
+                "path (an international name in its xn-- form)"
+            )
+        return host
+
+
 class WebSettings(_Section):
     """`newswatch serve`: where it listens, its access token, and the address alerts link to.
 
@@ -303,6 +331,7 @@ class Settings(_Section):
     watch: list[WatchSettings] = []
     source: list[SourceSettings] = []
     alerts: list[AlertSettings] = []
+    ignore: list[IgnoreSettings] = []
     config_file: Path | None = None
 
     @field_validator("alerts")
