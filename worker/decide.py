@@ -9,6 +9,7 @@ the record (`reverts_to`, the hold counters), never parsed back from its message
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,13 +21,30 @@ from worker.types import (
     Change,
     CheckContext,
     CheckRecord,
+    Disclosure,
     FetchResult,
     Outcome,
     SiteEvent,
     WatchState,
 )
 
-SITE_HELD_SHARE = 0.8  # of a host's recently checked articles held at once: its extraction broke
+# "Updated" in the languages of the news: a short line holding one of these and moving
+# between two versions is the page saying it was updated (lower case, prefixes).
+UPDATE_WORDS = (
+    "updat", "aktualisiert", "actualiza", "mis à jour", "mise à jour", "atualiza", "aggiorna",
+    "bijgewerkt", "zaktualizowan", "aktualizov", "güncellen", "opdater", "uppdater",
+    "päivitetty", "обновлен", "оновлен", "ενημερώθηκε", "עודכן", "تحديث", "محدث", "अपडेट",
+    "更新", "업데이트", "cập nhật", "diperbarui",
+)  # fmt: skip
+# "ago" likewise: a line that counts back from now ("Updated 5 minutes ago") moves with the
+# clock, so its numbers are not compared.
+AGO_WORDS = (" ago", "vor ", "il y a", "hace ", "назад", "前", " fa", "geleden", " temu", "önce",
+             " sedan", " siden", "atrás", "há ")  # fmt: skip
+UPDATE_LINE_CHARS = 160  # longer paragraphs are text, not an "Updated" line
+SITE_HELD_SHARE = 0.8
+_DIGITS = re.compile(
+    r"\d++"
+)  # of a host's recently checked articles held at once: its extraction broke
 
 
 def begun(
@@ -118,12 +136,44 @@ def compared(
     with this one: unchanged when it found no change, else a new version and its change."""
     if change is None:
         return unchanged(record, article.canonical_url)
+    change = replace(change, disclosure=disclosure(previous, article, change))
     return replace(
         _version(record, "changed", article, content_hash, change),
         reverts_to=context.versions.get(content_hash),
         noise=_noise(previous, article, change),
         rendered_html=rendered,  # once, for the web pages and feeds
     )
+
+
+def disclosure(previous: Article, article: Article, change: Change) -> Disclosure:
+    """How the page disclosed this change: `notice` when a correction, update or editor's
+    note was added or changed; else `timestamp` when its modified date or an "Updated" line
+    moved; else `silent`."""
+    if change.events:
+        return "notice"
+    if "modified" in change.fields or previous.modified != article.modified:
+        return "timestamp"
+    if _update_lines(previous) != _update_lines(article):
+        return "timestamp"
+    return "silent"
+
+
+def _update_lines(article: Article) -> frozenset[str]:
+    """The short lines of an article (subtitle, body) that say when it was updated."""
+    lines = (line.casefold() for line in (article.subtitle, *article.body))
+    return frozenset(
+        _as_compared(line)
+        for line in lines
+        if line and len(line) <= UPDATE_LINE_CHARS and any(w in line for w in UPDATE_WORDS)
+    )
+
+
+def _as_compared(line: str) -> str:
+    """The line as two versions compare it: numbers masked in a relative time."""
+    line = " ".join(line.split())
+    if any(word in line for word in AGO_WORDS):
+        return _DIGITS.sub("#", line)
+    return line
 
 
 def _held(

@@ -14,6 +14,7 @@ from sqlmodel import Column, Field, SQLModel
 from worker.types import (
     CHANGE_KINDS,
     DELIVERY_STATUSES,
+    DISCLOSURES,
     EVENT_KINDS,
     OUTCOMES,
     SIGNIFICANCE,
@@ -66,7 +67,7 @@ def one_of(table: str, column: str, words: tuple[str, ...]) -> sa.CheckConstrain
 # The columns that hold one of the domain's words, by table.
 VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     "check": {"outcome": OUTCOMES},
-    "change": {"kind": CHANGE_KINDS, "significance": SIGNIFICANCE},
+    "change": {"kind": CHANGE_KINDS, "significance": SIGNIFICANCE, "disclosure": DISCLOSURES},
     "delivery": {"event": EVENT_KINDS, "status": DELIVERY_STATUSES},
     "source": {"kind": SOURCE_KINDS},
 }
@@ -183,7 +184,9 @@ class Change(SQLModel, table=True):
     """A detected change between two stored versions of one article.
 
     `kind` is `edit`, `revert` (back to the content of version `reverts_to`), `removed`
-    (404/410 that persisted) or `restored` (back after a removal).
+    (404/410 that persisted) or `restored` (back after a removal). `disclosure` (edits and
+    reverts) is `notice`, `timestamp` or `silent`; None for events and for changes recorded
+    before newswatch told them apart.
     """
 
     __table_args__ = tuple(_vocabulary("change"))
@@ -201,6 +204,7 @@ class Change(SQLModel, table=True):
     operations: list[Any] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
     summary: str = Field(default="", sa_column=Column(sa.Text(), nullable=False))
     rendered_html: str | None = Field(default=None, sa_column=Column(sa.Text()))
+    disclosure: str | None = Field(default=None, max_length=20)
 
 
 class Delivery(SQLModel, table=True):

@@ -27,6 +27,7 @@ def change_json(change: Change, watch: Watch) -> dict[str, Any]:
         "reverts_to": change.reverts_to,
         "fields": list(change.fields),
         "significance": change.significance,
+        "disclosure": change.disclosure,
         "summary": change.summary,
         "reasons": stats.get("reasons", []),
         "events": stats.get("events", []),

@@ -32,6 +32,11 @@ EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 # The groups of events a channel subscribes to (`[[alert]] events`); see notify.rules.
 AlertGroup = Literal["changed", "new", "removed", "restored", "operator"]
 ALERT_GROUPS: tuple[AlertGroup, ...] = get_args(AlertGroup)
+# How a change was disclosed on the page: a correction, update or editor's note added or
+# changed (`notice`); only the page's modified date or "Updated" line moved (`timestamp`);
+# neither (`silent`: a stealth edit).
+Disclosure = Literal["notice", "timestamp", "silent"]
+DISCLOSURES: tuple[Disclosure, ...] = get_args(Disclosure)
 # What a source lists: a feed, a sitemap, a section page, or sniffed from its first answer.
 SourceKind = Literal["auto", "feed", "sitemap", "section"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
@@ -146,7 +151,8 @@ class Change:
     (a paragraph added whole counts its sentences); `paragraphs_*` count paragraphs, an edited
     paragraph being one with sentence operations. `events` holds the kinds of the correction
     notices new in this version ('correction', 'clarification', 'editor_note', 'update') and
-    `notices` their text.
+    `notices` their text. `disclosure` says how the page disclosed the change (see Disclosure);
+    the pipeline sets it, the differ leaves it None.
     """
 
     fields: tuple[str, ...]
@@ -165,6 +171,7 @@ class Change:
     paragraphs_removed: int = 0
     paragraphs_edited: int = 0
     paragraphs_moved: int = 0
+    disclosure: Disclosure | None = None
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,7 @@ def _change_row(watch: Watch, from_version: int, to_version: int, record: CheckR
         reverts_to=record.reverts_to,
         fields=list(change.fields),
         significance=change.significance,
+        disclosure=change.disclosure,
         stats={
             "added": change.added,
             "removed": change.removed,
