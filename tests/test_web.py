@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from worker import cli, diff, shapes
+from worker import cli, decide, diff, shapes
 from worker.db import create_engine, migrate
 from worker.errors import ConfigError
 from worker.models import utcnow
@@ -51,8 +51,11 @@ def save_version(
     raw: bytes | None = None,
     rendered: str | None = None,
 ) -> None:
-    """Store one version the way the pipeline does, with the diff rendered once."""
+    """Store one version the way the pipeline does, with the diff rendered once and the
+    change's disclosure decided."""
     change = diff.compare(previous, new)
+    if change is not None and previous is not None:
+        change = replace(change, disclosure=decide.disclosure(previous, new, change))
     raw_hash = hashlib.sha256(raw).hexdigest() if raw else None
     now = utcnow()
     store.save_check(
@@ -449,6 +452,47 @@ def test_feed_of_all_changes_carries_the_rendered_diffs(site):
     assert "[major] Storm hits coast" in titles  # a paragraph of three removed
     story = next(e for e in feed.entries if "costly plan" in e.title)
     assert "<ins>" in story.content[0].value and story.link.endswith("/diff?from=2&to=3")
+
+
+def _noticed_and_silent(store: Store) -> int:
+    """An article edited twice: once with a correction notice, once silently."""
+    store.add_watch("https://daily.example/budget")
+    watch_id = store.watch_id("https://daily.example/budget")
+    notice = "Correction: An earlier version of this article misstated the budget."
+    first = article("Budget passes", *BODY)
+    noticed = article("Budget passes", *BODY[:2], BODY[2].replace("rushed", "hasty"), notice)
+    silent = replace(noticed, body=(BODY[0], BODY[1].replace("two", "four"), *noticed.body[2:]))
+    save_series(store, watch_id, first, noticed, silent)
+    return watch_id
+
+
+def test_silent_edits_are_marked_and_filtered_on_every_surface(site_store, capsys, database_url):
+    """The dashboard badge and filter, the API filter and field, the Atom category and
+    filter, and `changes --disclosure` all tell a silent edit from a disclosed one."""
+    _noticed_and_silent(site_store)
+    client = local_client(create_app(Settings(), site_store))
+    page = soup(client.get("/?disclosure=silent"))
+    rows = page.select("ol.changes li.change")
+    assert rows and all(r.select_one(".disclosure-silent") for r in rows)
+    assert "Budget passes" in {r.select_one("a.headline").get_text() for r in rows}
+    noticed = soup(client.get("/?disclosure=notice")).select("ol.changes li.change")
+    assert [r.select_one(".disclosure").get_text() for r in noticed] == ["notice"]
+    api = client.get("/api/changes", params={"disclosure": "silent"}).json()["items"]
+    assert api and {c["disclosure"] for c in api} == {"silent"}
+    assert client.get("/api/changes", params={"disclosure": "loud"}).status_code == 400
+    feed = feedparser.parse(client.get("/feeds/changes.atom?disclosure=notice").content)
+    [entry] = feed.entries
+    schemes = {(t.term, t.scheme) for t in entry.tags}
+    assert ("notice", "urn:newswatch:disclosure") in schemes
+    silent_feed = feedparser.parse(client.get("/feeds/changes.atom?disclosure=silent").content)
+    assert all(e.summary.startswith("Silent edit") for e in silent_feed.entries)
+    assert (
+        cli.main(["--database", database_url, "changes", "--disclosure", "notice", "--json"]) == 0
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert [(c["url"], c["disclosure"]) for c in printed] == [
+        ("https://daily.example/budget", "notice")
+    ]
 
 
 def test_feeds_per_source_and_per_article(site):

@@ -17,7 +17,7 @@ from typing import Any
 from worker import logs
 from worker.durations import parse_duration
 from worker.errors import ConfigError, NewswatchError, UsageError
-from worker.types import DELIVERY_STATUSES, SOURCE_KINDS
+from worker.types import DELIVERY_STATUSES, DISCLOSURES, SOURCE_KINDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,7 +119,7 @@ EXAMPLES = {
     "snapshots": "newswatch snapshots https://news.example/story",
     "show": "newswatch show https://news.example/story --version 2",
     "diff": "newswatch diff https://news.example/story --from 1 --to 3",
-    "changes": "newswatch changes --since 2026-01-31T00:00:00Z --json",
+    "changes": "newswatch changes --disclosure silent --since 2026-01-31T00:00:00Z --json",
     "alerts list": "newswatch alerts list --status failed",
     "alerts retry": "newswatch alerts retry --all-failed",
     "alerts test": "newswatch alerts test webhook",
@@ -198,6 +198,12 @@ def _add_history(commands: Any) -> None:
     changes = _add(commands, "changes", "changes", "detected changes, newest first")
     changes.add_argument("--since", type=_timestamp, help="ISO 8601, inclusive")
     changes.add_argument("--url", help="only the changes of this article")
+    changes.add_argument(
+        "--disclosure",
+        choices=DISCLOSURES,
+        help="only changes the page disclosed so: notice, timestamp or silent (no notice, no "
+        "new update time)",
+    )
     changes.add_argument("--limit", type=_positive_int, help="at most this many")
     changes.add_argument("--json", action="store_true", help="print JSON")
 

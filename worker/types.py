@@ -37,6 +37,11 @@ ALERT_GROUPS: tuple[AlertGroup, ...] = get_args(AlertGroup)
 # neither (`silent`: a stealth edit).
 Disclosure = Literal["notice", "timestamp", "silent"]
 DISCLOSURES: tuple[Disclosure, ...] = get_args(Disclosure)
+DISCLOSURE_LABELS: dict[Disclosure, str] = {
+    "notice": "disclosed by a notice",
+    "timestamp": "update time moved, no notice",
+    "silent": "silent edit: no notice, no new update time",
+}
 # What a source lists: a feed, a sitemap, a section page, or sniffed from its first answer.
 SourceKind = Literal["auto", "feed", "sitemap", "section"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)

@@ -9,7 +9,13 @@ from typing import Any
 
 from worker import diff
 from worker.commands._base import _open_store
-from worker.commands.output import _colour, _painted_diff, _print_json, _significance
+from worker.commands.output import (
+    _colour,
+    _disclosed,
+    _painted_diff,
+    _print_json,
+    _significance,
+)
 from worker.errors import NotFoundError
 from worker.models import (
     NoiseRule,
@@ -70,7 +76,11 @@ def _diff_versions(
 
 
 def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings, create=False).changes(args.since, args.url, args.limit)
+    store = _open_store(settings, create=False)
+    watch_id = store.watch_id(args.url) if args.url else None
+    rows = store.recent_changes(
+        watch_id=watch_id, since=args.since, disclosure=args.disclosure, limit=args.limit
+    )
     if args.json:
         _print_json([change_json(change, watch) for change, watch in rows])
         return 0
@@ -81,7 +91,8 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"#{change.id} {iso(change.detected_at)} {watch.url} "
             f"v{change.from_version}->v{change.to_version} "
-            f"[{_significance(change.significance, colour)}] {change.summary}"
+            f"[{_significance(change.significance, colour)}]"
+            f"{_disclosed(change.disclosure)} {change.summary}"
         )
     return 0
 

@@ -30,6 +30,11 @@ def _significance(name: str, colour: bool) -> str:
     return f"\x1b[{code}m{name}\x1b[0m" if colour and code else name
 
 
+def _disclosed(disclosure: str | None) -> str:
+    """` [silent]` after the significance of a change the page did not disclose."""
+    return " [silent]" if disclosure == "silent" else ""
+
+
 def _painted_diff(text: str) -> str:
     """A text diff with its deletions red and insertions green (plain replaces: linear)."""
     first, _, rest = text.partition("\n")

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker.types import Message
+from worker.types import DISCLOSURE_LABELS, Message
 
 DIFF_LINES = 12
 DIFF_CHARS = 1500
@@ -118,6 +118,8 @@ def _what_changed(event: str, data: Mapping[str, Any]) -> str:
     if data.get("significance"):
         reasons = "; ".join(map(str, data.get("reasons") or ()))
         lines.append(f"Significance: {data['significance']}" + (f" — {reasons}" if reasons else ""))
+    if data.get("disclosure") in DISCLOSURE_LABELS:
+        lines.append(f"Disclosure: {DISCLOSURE_LABELS[data['disclosure']]}")
     if data.get("summary"):
         lines.append(f"Summary: {data['summary']}")
     if data.get("detected_at"):

@@ -94,14 +94,16 @@ class BrowseQueries(StoreBase):
         source: str | None = None,
         field: str | None = None,
         significance: str | None = None,
+        disclosure: str | None = None,
         watch_id: int | None = None,
         since: datetime | None = None,
         order: str = "time",
-        limit: int = 50,
+        limit: int | None = 50,
         offset: int = 0,
     ) -> list[tuple[Change, Watch]]:
         """Changes, newest (or most significant) first, filtered by the source that enrolled
-        the watch, a changed field, a least significance, one watch or a time (inclusive)."""
+        the watch, a changed field, a least significance, how the page disclosed the change,
+        one watch or a time (inclusive); all of them with `limit` None."""
         query = _changes_query()
         if source is not None:
             query = query.where(Watch.source == source)
@@ -109,6 +111,8 @@ class BrowseQueries(StoreBase):
             query = query.where(sa.cast(Change.fields, sa.Text).like(f'%"{_like_safe(field)}"%'))
         if significance is not None:
             query = query.where(col(Change.significance).in_(_at_least(significance)))
+        if disclosure is not None:
+            query = query.where(Change.disclosure == disclosure)
         if watch_id is not None:
             query = query.where(Change.watch_id == watch_id)
         if since is not None:

@@ -85,10 +85,13 @@ class WatchQueries(StoreBase):
             session.add(watch)
         return watch
 
-    def get_watch(self, url: str) -> Watch:
-        """The watch for `url`, or NotFoundError."""
+    def watch_id(self, url: str) -> int:
+        """The id of the watch of `url` (normalised as stored), or NotFoundError: the one
+        lookup by URL; every other read of a watch's history is by id."""
         with self.session() as session:
-            return _require_watch(session, url)
+            watch_id = _require_watch(session, url).id
+        assert watch_id is not None
+        return watch_id
 
     def list_watches(self) -> list[tuple[Watch, int]]:
         """Every watch with its number of stored versions, oldest first."""

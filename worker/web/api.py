@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from worker import diff, shapes
 from worker.models import Snapshot, Watch
 from worker.shapes import iso
-from worker.types import ChangeField, Significance
+from worker.types import ChangeField, Disclosure, Significance
 from worker.web.context import context, http_link
 from worker.web.params import (
     LARGEST,
@@ -133,6 +133,7 @@ def changes(
     source: Annotated[Clean | None, Query(description="the URL of the source")] = None,
     field: ChangeField | None = None,
     significance: Annotated[Significance | None, Query(description="at least")] = None,
+    disclosure: Annotated[Disclosure | None, Query(description="how the page said so")] = None,
     order: Literal["time", "significance"] = "time",
     limit: Limit = 50,
     offset: Offset = 0,
@@ -142,6 +143,7 @@ def changes(
         source=source,
         field=field,
         significance=significance,
+        disclosure=disclosure,
         watch_id=watch_id,
         since=since,
         order=order,

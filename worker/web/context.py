@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from worker.errors import NotFoundError
 from worker.shapes import iso
 from worker.store import Store
+from worker.types import DISCLOSURE_LABELS
 from worker.web.access import host_name, is_loopback
 from worker.web.diffs import Diffs
 
@@ -67,6 +68,7 @@ def templates() -> Environment:
     env.filters["iso"] = iso
     env.globals["http_link"] = http_link
     env.globals["query"] = query
+    env.globals["disclosure_labels"] = DISCLOSURE_LABELS
     return env
 
 

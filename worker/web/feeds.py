@@ -18,12 +18,14 @@ from fastapi.responses import Response
 from worker.errors import NotFoundError
 from worker.models import Change, Watch, utcnow
 from worker.shapes import iso
+from worker.types import DISCLOSURE_LABELS, Disclosure
 from worker.web.context import Context, context, http_link
 from worker.web.params import Id
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
+DISCLOSURE_SCHEME = "urn:newswatch:disclosure"  # the category scheme of how a change was disclosed
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ET.register_namespace("", ATOM)
 
@@ -33,11 +35,12 @@ class AtomResponse(Response):
 
 
 @router.get("/changes.atom", response_class=AtomResponse)
-def all_changes(request: Request) -> Response:
-    """Every change, newest first."""
+def all_changes(request: Request, disclosure: Disclosure | None = None) -> Response:
+    """Every change, newest first; `?disclosure=silent` for the silent edits only."""
     web = context(request)
-    rows = web.store.recent_changes(limit=ENTRIES)
-    return _feed(web, request, "newswatch: all changes", rows)
+    rows = web.store.recent_changes(disclosure=disclosure, limit=ENTRIES)
+    title = f"newswatch: {disclosure} changes" if disclosure else "newswatch: all changes"
+    return _feed(web, request, title, rows)
 
 
 @router.get("/sources/{source_id}.atom", response_class=AtomResponse)
@@ -90,11 +93,26 @@ def _entry(
     original = http_link(watch.url)
     if original is not None:
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_xml_safe(original))
-    _text(entry, "summary", change.summary)
+    _text(entry, "summary", _summary(change))
     content = _text(entry, "content", web.diffs.of_change(change))
     content.set("type", "html")
     for name in change.fields:
         ET.SubElement(entry, f"{{{ATOM}}}category", term=_xml_safe(name))
+    if change.disclosure in DISCLOSURE_LABELS:
+        ET.SubElement(
+            entry,
+            f"{{{ATOM}}}category",
+            term=change.disclosure,
+            scheme=DISCLOSURE_SCHEME,
+            label=DISCLOSURE_LABELS[change.disclosure],
+        )
+
+
+def _summary(change: Change) -> str:
+    """The change's summary, a silent edit said first: what a watchdog looks for."""
+    if change.disclosure == "silent":
+        return f"Silent edit (no notice, no new update time): {change.summary}"
+    return change.summary
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from worker.models import Change, Snapshot, Watch
-from worker.types import CHANGE_FIELDS, SIGNIFICANCE
+from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, DISCLOSURES, SIGNIFICANCE
 from worker.web.context import Context, context, query
 from worker.web.params import Clean, FromVersion, Id, ToVersion, Version
 from worker.web.search import snippet
@@ -28,12 +28,13 @@ def dashboard(
     source: Text = None,
     field: Text = None,
     significance: Text = None,
+    disclosure: Text = None,
     order: Text = None,
     offset: Offset = 0,
 ) -> HTMLResponse:
     """Recent changes by time or significance, with filters; the health of the watches."""
     web = context(request)
-    filters = _filters(source, field, significance, order)
+    filters = _filters(source, field, significance, disclosure, order)
     rows = web.store.recent_changes(**filters, limit=PAGE + 1, offset=offset)
     return web.page(
         "dashboard.html",
@@ -42,6 +43,7 @@ def dashboard(
         sources=[s.url for s in web.store.list_sources()],
         fields=CHANGE_FIELDS,
         significances=SIGNIFICANCE,
+        disclosures=DISCLOSURE_LABELS,
         failing=web.store.failing_watches(),
         held=web.store.held_watches(),
         failing_after=web.failing_after,
@@ -51,13 +53,18 @@ def dashboard(
 
 
 def _filters(
-    source: str | None, field: str | None, significance: str | None, order: str | None
+    source: str | None,
+    field: str | None,
+    significance: str | None,
+    disclosure: str | None,
+    order: str | None,
 ) -> dict[str, Any]:
     """The dashboard's filters, with unknown values dropped rather than failing the page."""
     return {
         "source": source or None,
         "field": field if field in CHANGE_FIELDS else None,
         "significance": significance if significance in SIGNIFICANCE else None,
+        "disclosure": disclosure if disclosure in DISCLOSURES else None,
         "order": "significance" if order == "significance" else "time",
     }
 

@@ -6,6 +6,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from worker.types import Disclosure
+
 
 class WatchOut(BaseModel):
     id: int
@@ -58,6 +60,7 @@ class ChangeOut(BaseModel):
     reverts_to: int | None
     fields: list[str]
     significance: str
+    disclosure: Disclosure | None
     summary: str
     reasons: list[str]
     events: list[str]
