@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import cli_runner
 import pytest
 
 from worker.cli import main
@@ -222,9 +223,10 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     (the listing is far larger than a pipe's buffer)."""
     listing = tmp_path / "urls.txt"
     listing.write_text("".join(f"https://example.com/story-{n}\n" for n in range(2000)))
-    base = [sys.executable, "-m", "worker", "--database-url", f"sqlite:///{tmp_path / 'n.db'}"]
-    subprocess.run([*base, "watch", "import", str(listing)], check=True, capture_output=True)
-    pipeline = f"{shlex.join([*base, 'watch', 'list', '--json'])} | head -c 10"
+    database = tmp_path / "n.db"
+    cli_runner.run("watch", "import", str(listing), database=database, check=True)
+    listing_json = cli_runner.argv("watch", "list", "--json", database=database)
+    pipeline = f"{shlex.join(listing_json)} | head -c 10"
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", pipeline], capture_output=True, text=True, timeout=120
     )

@@ -6,30 +6,14 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
+import cli_runner
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-def _cli(config: Path, database: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "worker",
-        "--config",
-        str(config),
-        "--database-url",
-        f"sqlite:///{database}",
-        *args,
-    ]
 
 
 @pytest.fixture
@@ -44,20 +28,11 @@ def newswatch(tmp_path, write_config, receiver):
     env = {"TEST_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            _cli(config, database, *args),
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=60,
-            env=env,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done
+        return cli_runner.ok(*args, config=config, database=database, env=env)
 
-    run.argv = lambda *args: _cli(config, database, *args)
-    run.env = env
+    run.start = lambda *args, **popen: cli_runner.start(
+        *args, config=config, database=database, env=env, **popen
+    )
     return run
 
 
@@ -118,13 +93,7 @@ def test_sigkill_mid_delivery_delivers_once_after_restart(
     newswatch("check", url)
     server.serve("/story", seed_v2)
     receiver.hang.set()
-    process = subprocess.Popen(
-        newswatch.argv("check", url),
-        cwd=ROOT,
-        env=newswatch.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = newswatch.start("check", url, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert receiver.arrived.wait(30), "the change was never sent"
         process.send_signal(signal.SIGKILL)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
+import cli_runner
 import pytest
 
 from worker.fetch import Fetcher
@@ -22,8 +21,6 @@ from worker.service import Service
 from worker.settings import HttpSettings, ScheduleSettings, Settings
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _feed(*links: str) -> bytes:
@@ -35,21 +32,7 @@ def _feed(*links: str) -> bytes:
 def newswatch(tmp_path, write_config):
     def run(config_text: str, *args: str) -> subprocess.CompletedProcess[str]:
         config = write_config(tmp_path / "newswatch.toml", config_text)
-        argv = [
-            sys.executable,
-            "-m",
-            "worker",
-            "--config",
-            str(config),
-            "--database-url",
-            f"sqlite:///{tmp_path / 'newswatch.db'}",
-            *args,
-        ]
-        done = subprocess.run(
-            argv, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        return done
+        return cli_runner.ok(*args, config=config, database=tmp_path / "newswatch.db")
 
     return run
 
