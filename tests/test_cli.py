@@ -173,13 +173,21 @@ def test_bad_usage_exits_2(cli, capsys, args, said):
     assert "Traceback" not in err
 
 
-def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[schedule]\nevery = "often"\n', "schedule.every"),
+        ('[[alerts]]\ntype = "log"\nretry = ["5s", "later"]\n', "alerts[0].retry[1] (line 3)"),
+    ],
+    ids=["schedule", "alert-retry"],
+)
+def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys, text, key):
     config = tmp_path / "bad.toml"
-    config.write_text('[schedule]\nevery = "often"\n')
+    config.write_text(text)
     assert main(["--config", str(config), "init"]) == 2
     err = capsys.readouterr().err
     assert str(config) in err
-    assert "schedule.every" in err
+    assert key in err
 
 
 def test_missing_config_file_exits_2(tmp_path, capsys):
