@@ -12,6 +12,10 @@ import cli_runner
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from worker.db import create_engine
+from worker.models import Delivery, utcnow
+from worker.store import Outbox, Store
+
 pytestmark = pytest.mark.e2e
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -22,7 +26,10 @@ def newswatch(tmp_path, write_config, receiver):
         tmp_path / "newswatch.toml",
         '[schedule]\nlease = "1s"\n'
         f'[[alerts]]\ntype = "webhook"\nname = "hook"\nurl = "{receiver.url}"\n'
-        'secret_env = "TEST_WEBHOOK_SECRET"\ntimeout = "20s"\n',
+        'secret_env = "TEST_WEBHOOK_SECRET"\ntimeout = "20s"\n'
+        # A short first retry: long enough that `check` ends with the delivery still pending
+        # (it drains only what is due), short enough to wait for.
+        'retry = ["1s", "1h"]\n',
     )
     database = tmp_path / "newswatch.db"
     env = {"TEST_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
@@ -30,10 +37,33 @@ def newswatch(tmp_path, write_config, receiver):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return cli_runner.ok(*args, config=config, database=database, env=env)
 
+    run.database = database
     run.start = lambda *args, **popen: cli_runner.start(
         *args, config=config, database=database, env=env, **popen
     )
     return run
+
+
+def _deliveries(database) -> list[Delivery]:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        return Outbox(Store(engine)).deliveries()
+    finally:
+        engine.dispose()
+
+
+def _wait_until_sendable(database, seconds: float = 30) -> Delivery:
+    """Wait until the one pending delivery is due and no sender holds its lease: the next
+    `check` sends it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        [row] = _deliveries(database)
+        now = utcnow()
+        if row.next_attempt_at <= now and (row.lease_until is None or row.lease_until < now):
+            return row
+        assert row.status == "pending", row
+        assert time.monotonic() < deadline, f"not sendable within {seconds} s: {row}"
+        time.sleep(0.05)
 
 
 def _verified(receiver) -> list[dict]:
@@ -73,10 +103,12 @@ def test_failed_delivery_is_retried_under_the_same_id(
     newswatch("check", url)
     server.serve("/story", seed_v2)
     receiver.answers = [500]
-    newswatch("check", url)  # first attempt fails, the second is due 5 s later
+    newswatch("check", url)  # first attempt fails, the second is due 1 s later (retry)
     [pending] = json.loads(newswatch("alerts", "list", "--json").stdout)
     assert (pending["status"], pending["last_status"]) == ("pending", 500)
-    time.sleep(6)
+    assert len(receiver.received) == 1
+    due = _wait_until_sendable(newswatch.database)
+    assert due.attempts == 1
     newswatch("check")
     assert len(_verified(receiver)) == 2
     ids = {headers["webhook-id"] for headers, _ in receiver.received}
@@ -101,7 +133,7 @@ def test_sigkill_mid_delivery_delivers_once_after_restart(
     finally:
         process.kill()
         receiver.release()
-    time.sleep(1.2)  # the killed sender's lease on the delivery expires
+    assert _wait_until_sendable(newswatch.database).attempts == 0  # the lease ran out
     newswatch("check")
     payloads = _verified(receiver)
     ids = {headers["webhook-id"] for headers, _ in receiver.received}
