@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from datetime import timedelta
+from socket import gethostname
 
 import cli_runner
 import pytest
@@ -80,10 +81,17 @@ def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
     store = Store(create_engine(postgres_url))
     for url in urls:
         store.add_watch(url)
+    server.hold()  # the first worker's fetches hang: it dies holding the leases it claimed
     first = cli_runner.start("run", config=config, database=postgres_url, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(10)
+    try:
+        assert server.arrived.wait(60), "the first worker never fetched"
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+    server.release()
+    leased = [w for w, _ in store.list_watches() if w.lease_owner == f"{gethostname()}:{first.pid}"]
+    assert leased, "the first worker died holding no lease"
+    assert not any(store.snapshots(watch.url) for watch in leased)
     second = cli_runner.start(
         "run", config=config, database=postgres_url, stderr=subprocess.DEVNULL
     )
