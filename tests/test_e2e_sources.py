@@ -3,10 +3,10 @@ private-address guard, and per-host limits counted by real servers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,12 +72,17 @@ def test_articles_a_feed_lists_on_private_addresses_are_refused(newswatch, serve
 
 
 class CountingServer:
-    """Real servers on several loopback addresses that count requests in flight per host."""
+    """Real servers on several loopback addresses that count requests in flight per host.
 
-    def __init__(self, hosts: list[str]) -> None:
+    Each request waits until `overlap` requests to its host are in flight together (a
+    barrier per host, 10 s at most), so that the cap is reached for sure, not by chance.
+    """
+
+    def __init__(self, hosts: list[str], overlap: int) -> None:
         self.lock = threading.Lock()
         self.now: Counter[str] = Counter()
         self.most: Counter[str] = Counter()
+        self.together = {host: threading.Barrier(overlap, timeout=10) for host in hosts}
         self.servers = [ThreadingHTTPServer((host, 0), self._handler()) for host in hosts]
         for httpd in self.servers:
             threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -103,7 +108,8 @@ class CountingServer:
                 with counter.lock:
                     counter.now[host] += 1
                     counter.most[host] = max(counter.most[host], counter.now[host])
-                time.sleep(0.15)
+                with contextlib.suppress(threading.BrokenBarrierError):  # then `most` is short
+                    counter.together[host].wait()
                 with counter.lock:
                     counter.now[host] -= 1
                 self.send_response(500)
@@ -118,7 +124,7 @@ class CountingServer:
 
 def test_per_host_concurrency_holds_on_real_servers(store):
     hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
-    counting = CountingServer(hosts)
+    counting = CountingServer(hosts, overlap=2)  # 6 a host: three pairs, each all at once
     http = HttpSettings(per_host_concurrency=2, per_host_delay=timedelta(0), retries=0)
     settings = Settings(http=http, schedule=ScheduleSettings(workers=8))
     fetcher = Fetcher(http)
