@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,6 +26,9 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # cli_runner: the tests' way to run the CLI, no pytest
+
+import cli_runner  # noqa: E402
 
 from worker.db import create_engine, migrate  # noqa: E402
 from worker.models import Watch, utcnow  # noqa: E402
@@ -97,20 +99,11 @@ def _enrol(url: str, base: str, articles: int) -> None:
 
 def _run(url: str, workers: int, articles: int, config: Path) -> tuple[float, list[float]]:
     engine = sa.create_engine(url)
-    argv = [
-        sys.executable,
-        "-m",
-        "worker",
-        "--config",
-        str(config),
-        "--database-url",
-        url,
-        "--log-level",
-        "warning",
-        "run",
-    ]
     started = time.perf_counter()
-    processes = [subprocess.Popen(argv, cwd=ROOT) for _ in range(workers)]
+    processes = [
+        cli_runner.start("--log-level", "warning", "run", config=config, database=url)
+        for _ in range(workers)
+    ]
     try:
         while _snapshots(engine) < articles:
             time.sleep(0.5)

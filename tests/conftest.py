@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -92,12 +93,16 @@ class Route:
 class ArticleServer:
     """A real HTTP server on 127.0.0.1 whose answers a test sets per path.
 
-    It honours If-None-Match when a route has an ETag, and records every request.
+    It honours If-None-Match when a route has an ETag, and records every request (setting
+    `arrived`). After `hold()`, requests are recorded but answered only after `release()`.
     """
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.arrived = threading.Event()
+        self._open = threading.Event()
+        self._open.set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -111,10 +116,18 @@ class ArticleServer:
         self.routes[path] = Route(body, status, all_headers)
         return self.url(path)
 
+    def hold(self) -> None:
+        """Answer no request from now on until `release()` (one waits 30 s at most)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 
@@ -124,6 +137,12 @@ class ArticleServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
+                server.arrived.set()
+                server._open.wait(30)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer()  # (a held request's client may have died meanwhile)
+
+            def _answer(self) -> None:
                 route = server.routes.get(self.path, Route(b"not found", 404))
                 etag = route.headers.get("ETag")
                 if etag and self.headers.get("If-None-Match") == etag:

@@ -7,6 +7,7 @@ import multiprocessing
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from threading import Barrier
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from worker.types import Discovered, PollRecord
 
 PROCESSES = 4
 ROWS = 240
+STARTUP = 60  # seconds a spawned process may take to import and connect
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -32,17 +34,25 @@ def shared_url(request: pytest.FixtureRequest, database_url: str) -> Iterator[st
     yield url
 
 
+def _start_together(processes: list, start: Barrier) -> None:
+    """Start the processes and return when every one is ready at `start` (so is the test):
+    they all go at once. A child that never gets there breaks the barrier for all."""
+    for process in processes:
+        process.start()
+    start.wait(STARTUP)
+
+
 def _claim_until_empty(
-    url: str, kind: str, owner: str, go: multiprocessing.Event, queue: multiprocessing.Queue
+    url: str, kind: str, owner: str, start: Barrier, queue: multiprocessing.Queue
 ) -> None:
     store = Store(create_engine(url))
     store.list_sources()  # connect before the start
-    go.wait(60)
+    start.wait(STARTUP)
     claimed: list[int] = []
     lease = timedelta(minutes=10)
     while _free_rows(store, kind):
         claimed += [row.id for row in _claim(store, kind, owner, lease)]
-        time.sleep(0.001)
+        time.sleep(0.001)  # pacing, not a signal: the others get a turn at the lock
     queue.put(claimed)
 
 
@@ -92,15 +102,12 @@ def _fill_deliveries(store: Store, count: int) -> None:
 def test_four_processes_never_claim_the_same_row(shared_url, kind):
     _fill(Store(create_engine(shared_url)), kind)
     context = multiprocessing.get_context("spawn")
-    queue, go = context.Queue(), context.Event()
+    queue, start = context.Queue(), context.Barrier(PROCESSES + 1)
     workers = [
-        context.Process(target=_claim_until_empty, args=(shared_url, kind, f"w{n}", go, queue))
+        context.Process(target=_claim_until_empty, args=(shared_url, kind, f"w{n}", start, queue))
         for n in range(PROCESSES)
     ]
-    for process in workers:
-        process.start()
-    time.sleep(2)  # let every process import and connect, then start them together
-    go.set()
+    _start_together(workers, start)
     results = [queue.get(timeout=120) for _ in workers]
     for process in workers:
         process.join(10)
@@ -178,10 +185,10 @@ def test_leases_expire(store):
     assert [w.lease_owner for w in later] == ["w2"]
 
 
-def _poll_into(url: str, feed: str, items: list, go: multiprocessing.Event, queue) -> None:
+def _poll_into(url: str, feed: str, items: list, start: Barrier, queue) -> None:
     store = Store(create_engine(url))
     [source] = [s for s in store.list_sources() if s.url == feed]
-    go.wait(60)
+    start.wait(STARTUP)
     try:
         now = utcnow()
         store.save_poll(PollRecord(source.id, now, now + timedelta(hours=1), items=tuple(items)))
@@ -199,16 +206,13 @@ def test_two_feeds_listing_the_same_articles_in_opposite_orders_enrol_each_once(
         store.add_source(SourceSettings(url=feed))
     items = [Discovered(f"https://news.example/story-{n:04d}") for n in range(400)]
     context = multiprocessing.get_context("spawn")
-    queue, go = context.Queue(), context.Event()
     orders = [items, items[::-1]]
+    queue, start = context.Queue(), context.Barrier(len(orders) + 1)
     workers = [
-        context.Process(target=_poll_into, args=(shared_url, feed, order, go, queue))
+        context.Process(target=_poll_into, args=(shared_url, feed, order, start, queue))
         for feed, order in zip(feeds, orders, strict=True)
     ]
-    for worker in workers:
-        worker.start()
-    time.sleep(1.0)
-    go.set()
+    _start_together(workers, start)
     results = [queue.get(timeout=120) for _ in workers]
     for worker in workers:
         worker.join(30)

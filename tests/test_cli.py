@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import cli_runner
 import pytest
 
 from worker.cli import main
@@ -139,51 +140,54 @@ def test_config_watches_are_synced(tmp_path, database_url, capsys, write_config)
     assert rows == {"https://a.example/1": False, "https://b.example/2": True}
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["frobnicate"],
-        ["watch", "add", "not-a-url"],
-        ["watch", "add", "https://a.example/", "--every", "soon"],
-        ["watch", "add", "https://a.example/", "--every", "0s"],
-        ["watch", "add", "https://a.example/", "--every", "99999999d"],
-        ["watch", "add", "http://exa mple.com/"],
-        ["watch", "add", "https://a.example/a story.html"],
-        ["check", "--all", "https://a.example/"],
-        ["show", "https://a.example/", "--version", "0"],
-        ["changes", "--since", "yesterday"],
-        ["diff", "https://a.example/", "--format", "pdf"],
-    ],
-    ids=[
-        "unknown-command",
-        "bad-url",
-        "bad-every",
-        "zero-every",
+BAD_USAGE = [  # (id, arguments, what the one-line error must name)
+    ("unknown-command", ["frobnicate"], "invalid choice: 'frobnicate'"),
+    ("bad-url", ["watch", "add", "not-a-url"], "not an http(s) URL: 'not-a-url'"),
+    ("bad-every", ["watch", "add", "https://a.example/", "--every", "soon"], "'soon'"),
+    ("zero-every", ["watch", "add", "https://a.example/", "--every", "0s"], "more than zero"),
+    (
         "huge-every",
-        "space-in-host",
-        "space-in-path",
-        "all-and-urls",
-        "version-0",
-        "bad-since",
-        "bad-format",
-    ],
+        ["watch", "add", "https://a.example/", "--every", "99999999d"],
+        "too long: at most '3650d'",
+    ),
+    ("space-in-host", ["watch", "add", "http://exa mple.com/"], "space in the host"),
+    ("space-in-path", ["watch", "add", "https://a.example/a story.html"], "has no spaces"),
+    ("all-and-urls", ["check", "--all", "https://a.example/"], "give URLs or --all, not both"),
+    ("version-0", ["show", "https://a.example/", "--version", "0"], "positive whole number"),
+    ("bad-since", ["changes", "--since", "yesterday"], "got 'yesterday'"),
+    ("bad-format", ["diff", "https://a.example/", "--format", "pdf"], "invalid choice: 'pdf'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"), [c[1:] for c in BAD_USAGE], ids=[c[0] for c in BAD_USAGE]
 )
-def test_bad_usage_exits_2(cli, capsys, args):
+def test_bad_usage_exits_2(cli, capsys, args, said):
     try:
         status = cli(*args)
     except SystemExit as exc:  # argparse exits by itself
         status = exc.code
     assert status == 2
-    assert capsys.readouterr().err.strip()
+    err = capsys.readouterr().err
+    assert said in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
 
 
-def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[schedule]\nevery = "often"\n', "schedule.every"),
+        ('[[alerts]]\ntype = "log"\nretry = ["5s", "later"]\n', "alerts[0].retry[1] (line 3)"),
+    ],
+    ids=["schedule", "alert-retry"],
+)
+def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys, text, key):
     config = tmp_path / "bad.toml"
-    config.write_text('[schedule]\nevery = "often"\n')
+    config.write_text(text)
     assert main(["--config", str(config), "init"]) == 2
     err = capsys.readouterr().err
     assert str(config) in err
-    assert "schedule.every" in err
+    assert key in err
 
 
 def test_missing_config_file_exits_2(tmp_path, capsys):
@@ -227,9 +231,10 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     (the listing is far larger than a pipe's buffer)."""
     listing = tmp_path / "urls.txt"
     listing.write_text("".join(f"https://example.com/story-{n}\n" for n in range(2000)))
-    base = [sys.executable, "-m", "worker", "--database-url", f"sqlite:///{tmp_path / 'n.db'}"]
-    subprocess.run([*base, "watch", "import", str(listing)], check=True, capture_output=True)
-    pipeline = f"{shlex.join([*base, 'watch', 'list', '--json'])} | head -c 10"
+    database = tmp_path / "n.db"
+    cli_runner.run("watch", "import", str(listing), database=database, check=True)
+    listing_json = cli_runner.argv("watch", "list", "--json", database=database)
+    pipeline = f"{shlex.join(listing_json)} | head -c 10"
     done = subprocess.run(
         ["bash", "-o", "pipefail", "-c", pipeline], capture_output=True, text=True, timeout=120
     )

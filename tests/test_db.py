@@ -98,12 +98,12 @@ def test_init_killed_at_random_points_always_leaves_a_database_init_opens(tmp_pa
     import random
     import signal
     import subprocess
-    import sys
     import time
 
+    import cli_runner
+
     def start(database):
-        argv = [sys.executable, "-m", "worker", "--database-url", f"sqlite:///{database}"]
-        return subprocess.Popen([*argv, "init"], stdout=subprocess.DEVNULL)
+        return cli_runner.start("init", database=database, stdout=subprocess.DEVNULL)
 
     started = time.monotonic()
     start(tmp_path / "timing.db").wait(timeout=60)

@@ -7,15 +7,13 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+import cli_runner
 import pytest
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class Newswatch:
@@ -25,22 +23,13 @@ class Newswatch:
         self.config = config
         self.database = database
 
-    def argv(self, *args: str) -> list[str]:
-        url = f"sqlite:///{self.database}"
-        return [
-            sys.executable,
-            "-m",
-            "worker",
-            "--config",
-            str(self.config),
-            "--database-url",
-            url,
-            *args,
-        ]
-
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.argv(*args), capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+        return cli_runner.run(*args, config=self.config, database=self.database)
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """A long-running command (`run`), its stderr kept for the test to read."""
+        return cli_runner.start(
+            *args, config=self.config, database=self.database, stderr=subprocess.PIPE, text=True
         )
 
     def ok(self, *args: str) -> str:
@@ -136,7 +125,7 @@ def test_check_all_summary_counts_every_outcome(newswatch, server, seed_v1):
 def test_run_checks_due_work_and_stops_on_sigterm(newswatch, server, seed_v1):
     url = server.serve("/a", seed_v1)
     newswatch.ok("watch", "add", url)
-    process = subprocess.Popen(newswatch.argv("run"), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = newswatch.start("run")
     try:
         _wait_for(lambda: newswatch.outcomes() == ["new"], process)
         process.send_signal(signal.SIGTERM)
@@ -151,8 +140,7 @@ def test_run_checks_due_work_and_stops_on_sigterm(newswatch, server, seed_v1):
 def test_run_reports_itself_and_logs_json(newswatch, server, seed_v1):
     url = server.serve("/a", seed_v1)
     newswatch.ok("watch", "add", url)
-    argv = newswatch.argv("--log-format", "json", "run")
-    process = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = newswatch.start("--log-format", "json", "run")
     try:
         _wait_for(lambda: newswatch.outcomes() == ["new"], process)
         [worker] = newswatch.json("workers")

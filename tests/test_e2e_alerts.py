@@ -6,30 +6,18 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
+import cli_runner
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from worker.db import create_engine
+from worker.models import Delivery, utcnow
+from worker.store import Outbox, Store
+
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-def _cli(config: Path, database: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "worker",
-        "--config",
-        str(config),
-        "--database-url",
-        f"sqlite:///{database}",
-        *args,
-    ]
 
 
 @pytest.fixture
@@ -38,27 +26,44 @@ def newswatch(tmp_path, write_config, receiver):
         tmp_path / "newswatch.toml",
         '[schedule]\nlease = "1s"\n'
         f'[[alerts]]\ntype = "webhook"\nname = "hook"\nurl = "{receiver.url}"\n'
-        'secret_env = "TEST_WEBHOOK_SECRET"\ntimeout = "20s"\n',
+        'secret_env = "TEST_WEBHOOK_SECRET"\ntimeout = "20s"\n'
+        # A short first retry: long enough that `check` ends with the delivery still pending
+        # (it drains only what is due), short enough to wait for.
+        'retry = ["1s", "1h"]\n',
     )
     database = tmp_path / "newswatch.db"
     env = {"TEST_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            _cli(config, database, *args),
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=60,
-            env=env,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done
+        return cli_runner.ok(*args, config=config, database=database, env=env)
 
-    run.argv = lambda *args: _cli(config, database, *args)
-    run.env = env
+    run.database = database
+    run.start = lambda *args, **popen: cli_runner.start(
+        *args, config=config, database=database, env=env, **popen
+    )
     return run
+
+
+def _deliveries(database) -> list[Delivery]:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        return Outbox(Store(engine)).deliveries()
+    finally:
+        engine.dispose()
+
+
+def _wait_until_sendable(database, seconds: float = 30) -> Delivery:
+    """Wait until the one pending delivery is due and no sender holds its lease: the next
+    `check` sends it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        [row] = _deliveries(database)
+        now = utcnow()
+        if row.next_attempt_at <= now and (row.lease_until is None or row.lease_until < now):
+            return row
+        assert row.status == "pending", row
+        assert time.monotonic() < deadline, f"not sendable within {seconds} s: {row}"
+        time.sleep(0.05)
 
 
 def _verified(receiver) -> list[dict]:
@@ -98,10 +103,12 @@ def test_failed_delivery_is_retried_under_the_same_id(
     newswatch("check", url)
     server.serve("/story", seed_v2)
     receiver.answers = [500]
-    newswatch("check", url)  # first attempt fails, the second is due 5 s later
+    newswatch("check", url)  # first attempt fails, the second is due 1 s later (retry)
     [pending] = json.loads(newswatch("alerts", "list", "--json").stdout)
     assert (pending["status"], pending["last_status"]) == ("pending", 500)
-    time.sleep(6)
+    assert len(receiver.received) == 1
+    due = _wait_until_sendable(newswatch.database)
+    assert due.attempts == 1
     newswatch("check")
     assert len(_verified(receiver)) == 2
     ids = {headers["webhook-id"] for headers, _ in receiver.received}
@@ -118,13 +125,7 @@ def test_sigkill_mid_delivery_delivers_once_after_restart(
     newswatch("check", url)
     server.serve("/story", seed_v2)
     receiver.hang.set()
-    process = subprocess.Popen(
-        newswatch.argv("check", url),
-        cwd=ROOT,
-        env=newswatch.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = newswatch.start("check", url, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert receiver.arrived.wait(30), "the change was never sent"
         process.send_signal(signal.SIGKILL)
@@ -132,7 +133,7 @@ def test_sigkill_mid_delivery_delivers_once_after_restart(
     finally:
         process.kill()
         receiver.release()
-    time.sleep(1.2)  # the killed sender's lease on the delivery expires
+    assert _wait_until_sendable(newswatch.database).attempts == 0  # the lease ran out
     newswatch("check")
     payloads = _verified(receiver)
     ids = {headers["webhook-id"] for headers, _ in receiver.received}

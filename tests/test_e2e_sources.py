@@ -3,16 +3,15 @@ private-address guard, and per-host limits counted by real servers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
+import cli_runner
 import pytest
 
 from worker.fetch import Fetcher
@@ -22,8 +21,6 @@ from worker.service import Service
 from worker.settings import HttpSettings, ScheduleSettings, Settings
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _feed(*links: str) -> bytes:
@@ -35,21 +32,7 @@ def _feed(*links: str) -> bytes:
 def newswatch(tmp_path, write_config):
     def run(config_text: str, *args: str) -> subprocess.CompletedProcess[str]:
         config = write_config(tmp_path / "newswatch.toml", config_text)
-        argv = [
-            sys.executable,
-            "-m",
-            "worker",
-            "--config",
-            str(config),
-            "--database-url",
-            f"sqlite:///{tmp_path / 'newswatch.db'}",
-            *args,
-        ]
-        done = subprocess.run(
-            argv, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        return done
+        return cli_runner.ok(*args, config=config, database=tmp_path / "newswatch.db")
 
     return run
 
@@ -89,12 +72,17 @@ def test_articles_a_feed_lists_on_private_addresses_are_refused(newswatch, serve
 
 
 class CountingServer:
-    """Real servers on several loopback addresses that count requests in flight per host."""
+    """Real servers on several loopback addresses that count requests in flight per host.
 
-    def __init__(self, hosts: list[str]) -> None:
+    Each request waits until `overlap` requests to its host are in flight together (a
+    barrier per host, 10 s at most), so that the cap is reached for sure, not by chance.
+    """
+
+    def __init__(self, hosts: list[str], overlap: int) -> None:
         self.lock = threading.Lock()
         self.now: Counter[str] = Counter()
         self.most: Counter[str] = Counter()
+        self.together = {host: threading.Barrier(overlap, timeout=10) for host in hosts}
         self.servers = [ThreadingHTTPServer((host, 0), self._handler()) for host in hosts]
         for httpd in self.servers:
             threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -120,7 +108,8 @@ class CountingServer:
                 with counter.lock:
                     counter.now[host] += 1
                     counter.most[host] = max(counter.most[host], counter.now[host])
-                time.sleep(0.15)
+                with contextlib.suppress(threading.BrokenBarrierError):  # then `most` is short
+                    counter.together[host].wait()
                 with counter.lock:
                     counter.now[host] -= 1
                 self.send_response(500)
@@ -135,7 +124,7 @@ class CountingServer:
 
 def test_per_host_concurrency_holds_on_real_servers(store):
     hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
-    counting = CountingServer(hosts)
+    counting = CountingServer(hosts, overlap=2)  # 6 a host: three pairs, each all at once
     http = HttpSettings(per_host_concurrency=2, per_host_delay=timedelta(0), retries=0)
     settings = Settings(http=http, schedule=ScheduleSettings(workers=8))
     fetcher = Fetcher(http)

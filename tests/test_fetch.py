@@ -630,29 +630,48 @@ def test_decoding_never_raises(body, router, make_fetcher):
 
     result = make_fetcher().get(URL)
 
-    assert isinstance(result.html, str)
-    assert result.encoding
+    # The text is the bytes in the encoding it names (a codec Python knows), less a BOM.
+    assert result.html == result.raw.decode(result.encoding, "replace").removeprefix("\ufeff")
 
 
 # --- per-host politeness -------------------------------------------------------------------
 
 
 def test_per_host_concurrency_is_capped(make_fetcher):
-    lock = threading.Lock()
-    in_flight = {"now": 0, "max": 0}
+    """Two requests to one host are held in flight; a third must not start until one ends."""
+    changed = threading.Condition()
+    in_flight = {"now": 0, "max": 0, "entered": 0}
+    finish = threading.Semaphore(0)  # one release lets one held request answer
 
     def handler(request: httpx.Request) -> httpx.Response:
-        with lock:
+        with changed:
+            in_flight["entered"] += 1
             in_flight["now"] += 1
             in_flight["max"] = max(in_flight["max"], in_flight["now"])
-        time.sleep(0.02)
-        with lock:
+            changed.notify_all()
+        assert finish.acquire(timeout=10), "the test never let this request finish"
+        with changed:
             in_flight["now"] -= 1
+            changed.notify_all()
         return httpx.Response(200, headers=HTML, content=PAGE)
+
+    def reaches(entered: int, timeout: float) -> bool:
+        with changed:
+            return changed.wait_for(lambda: in_flight["entered"] >= entered, timeout)
 
     fetcher = make_fetcher(handler, per_host_concurrency=2)
     with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(fetcher.get, [f"{URL}/{i}" for i in range(6)]))
+        futures = [pool.submit(fetcher.get, f"{URL}/{i}") for i in range(6)]
+        try:
+            assert reaches(2, timeout=5), "two requests should be in flight at once"
+            assert not reaches(3, timeout=0.2), "a third request started while two were held"
+            finish.release()  # one ends: exactly one more may start
+            assert reaches(3, timeout=5)
+            assert not reaches(4, timeout=0.1)
+        finally:
+            for _ in futures:
+                finish.release()
+        results = [future.result(timeout=10) for future in futures]
 
     assert [r.status for r in results] == [200] * 6
     assert in_flight["max"] == 2
@@ -777,7 +796,8 @@ def test_robots_txt_errors(status, allowed):
     respx.get("https://site.example/a").mock(return_value=httpx.Response(200, html="<p>x</p>"))
     with Fetcher(_polite_settings()) as fetcher:
         if allowed:
-            assert fetcher.get("https://site.example/a", rules=FetchRules(respect_robots=True))
+            result = fetcher.get("https://site.example/a", rules=FetchRules(respect_robots=True))
+            assert (result.status, result.html) == (200, "<p>x</p>")
         else:
             with pytest.raises(RefusedError):
                 fetcher.get("https://site.example/a", rules=FetchRules(respect_robots=True))

@@ -6,15 +6,14 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
+import cli_runner
 import pytest
 
 from worker import logs
 from worker.redact import url_secrets
 
-ROOT = Path(__file__).resolve().parents[1]
 PATH_TOKEN = "T0KEN1n7hePath9f3a"
 QUERY_TOKEN = "q7Secret0fTheQuery2b"
 SIGNING = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -49,9 +48,11 @@ def test_libraries_that_log_urls_stay_at_warning_even_at_debug():
         logs.configure("warning")
 
 
-def _cli(config: Path, database: Path, *args: str) -> list[str]:
-    base = [sys.executable, "-m", "worker", "--log-level", "debug", "--config", str(config)]
-    return [*base, "--database-url", f"sqlite:///{database}", *args]
+def _debug(config: Path, database: Path, *args: str, check: bool = False):
+    """`newswatch --log-level debug ARGS` on this config and database, to its end."""
+    return cli_runner.run(
+        "--log-level", "debug", *args, config=config, database=database, check=check
+    )
 
 
 @pytest.fixture
@@ -74,12 +75,10 @@ def _assert_no_secret(text: str) -> None:
 def test_check_logs_no_secret_at_debug(tmp_path, secret_config, server, receiver, seed_v1, seed_v2):
     database = tmp_path / "newswatch.db"
     url = server.serve("/story", seed_v1)
-    run = lambda *args: subprocess.run(  # noqa: E731
-        _cli(secret_config, database, *args), capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    outputs = [run("watch", "add", url), run("check", url)]
+    outputs = [_debug(secret_config, database, "watch", "add", url)]
+    outputs.append(_debug(secret_config, database, "check", url))
     server.serve("/story", seed_v2)
-    outputs.append(run("check", url))
+    outputs.append(_debug(secret_config, database, "check", url))
     assert len(receiver.received) == 1  # the change was delivered: the URL was used
     for done in outputs:
         _assert_no_secret(done.stdout + done.stderr)
@@ -89,12 +88,17 @@ def test_check_logs_no_secret_at_debug(tmp_path, secret_config, server, receiver
 def test_run_logs_no_secret_at_debug(tmp_path, secret_config, server, receiver, seed_v1, seed_v2):
     database = tmp_path / "newswatch.db"
     url = server.serve("/story", seed_v1)
-    argv = _cli(secret_config, database, "watch", "add", url)
-    subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, timeout=60)
-    subprocess.run(_cli(secret_config, database, "check", url), check=True, cwd=ROOT, timeout=60)
+    _debug(secret_config, database, "watch", "add", url, check=True)
+    _debug(secret_config, database, "check", url, check=True)
     server.serve("/story", seed_v2)
-    worker = subprocess.Popen(
-        _cli(secret_config, database, "run"), stderr=subprocess.PIPE, text=True, cwd=ROOT
+    worker = cli_runner.start(
+        "--log-level",
+        "debug",
+        "run",
+        config=secret_config,
+        database=database,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert receiver.arrived.wait(60), "the service delivered no alert"

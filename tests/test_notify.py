@@ -81,7 +81,10 @@ def test_the_article_shown_is_the_watched_url_whatever_the_page_declares():
 
 
 class Receiver(ThreadingHTTPServer):
-    """Records each request; answers with the queued (status, headers, body) replies."""
+    """Records each request; answers with the queued (status, headers, body) replies.
+
+    While `answering` is clear, requests are recorded but answered only once it is set.
+    """
 
     daemon_threads = True
 
@@ -89,6 +92,8 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.replies: list[tuple[int, dict[str, str], bytes]] = []
+        self.answering = threading.Event()
+        self.answering.set()
 
     @property
     def url(self) -> str:
@@ -101,6 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.server.requests.append((dict(self.headers.items()), body))
+        self.server.answering.wait(30)
         status, headers, reply = (
             self.server.replies.pop(0) if self.server.replies else (204, {}, b"")
         )
@@ -121,6 +127,7 @@ def receiver() -> Iterator[Receiver]:
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield server
+    server.answering.set()
     server.shutdown()
     server.server_close()
 
@@ -267,26 +274,20 @@ def test_timeout_is_a_failed_result():
     assert "timeout" in result.error and "ReadTimeout" in result.error
 
 
-class SlowHandler(_Handler):
-    """Answers 204, but only after a second: a send with a shorter timeout fails."""
-
-    def do_POST(self) -> None:
-        time.sleep(1.0)
-        super().do_POST()
-
-
 def test_slow_real_server_times_out(receiver):
-    receiver.RequestHandlerClass = SlowHandler
+    receiver.answering.clear()  # the server reads the request and answers only when told
     channel = WebhookChannel("h", receiver.url, timeout=0.1)
     result = channel.send(message())
+    receiver.answering.set()
     assert not result.ok and "timeout" in result.error
 
 
 def test_apprise_sends_under_the_alert_timeout(receiver):
     """apprise's own read timeout is 4 s; the alert's timeout replaces it."""
-    receiver.RequestHandlerClass = SlowHandler
     target = receiver.url.replace("http://", "json://")
+    receiver.answering.clear()
     assert not AppriseChannel("m", target, timeout=0.2).send(message()).ok
+    receiver.answering.set()
     assert AppriseChannel("m", target, timeout=5).send(message()).ok
 
 

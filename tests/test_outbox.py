@@ -10,9 +10,9 @@ import respx
 from worker import outbox as outbox_module
 from worker.fetch import Fetcher
 from worker.models import utcnow
-from worker.outbox import RETRY_SCHEDULE, Dispatcher
+from worker.outbox import Dispatcher
 from worker.pipeline import Pipeline
-from worker.settings import AlertSettings, GuardSettings, HttpSettings, Settings
+from worker.settings import DEFAULT_RETRY, AlertSettings, GuardSettings, HttpSettings, Settings
 from worker.store import Outbox
 from worker.types import SendResult
 
@@ -191,7 +191,7 @@ def test_failures_follow_the_retry_schedule_under_one_id(store, run_checks):
     clock = Clock()
     failing = FakeChannel("hook", *[SendResult(ok=False, status=500, error="HTTP 500")] * 20)
     dispatcher = _dispatcher(store, settings, failing, clock=clock)
-    for attempt in range(1, len(RETRY_SCHEDULE) + 1):
+    for attempt in range(1, len(DEFAULT_RETRY) + 2):  # the first attempt, then each retry
         assert dispatcher.dispatch_pending() in ({"retry": 1}, {"failed": 1})
         [row] = Outbox(store).deliveries()
         assert row.attempts == attempt
@@ -199,7 +199,7 @@ def test_failures_follow_the_retry_schedule_under_one_id(store, run_checks):
         clock.now = row.next_attempt_at + timedelta(seconds=1)
     assert row.status == "failed"
     assert len({message.id for message in failing.sent}) == 1
-    assert len(failing.sent) == len(RETRY_SCHEDULE)
+    assert len(failing.sent) == len(DEFAULT_RETRY) + 1 == 10  # Standard Webhooks: ten in all
 
 
 def test_retry_waits_follow_the_schedule(store, run_checks):
@@ -213,6 +213,41 @@ def test_retry_waits_follow_the_schedule(store, run_checks):
     [row] = Outbox(store).deliveries()
     wait = row.next_attempt_at - clock.now
     assert timedelta(seconds=4.5) <= wait <= timedelta(seconds=5.5)
+
+
+@pytest.mark.parametrize(
+    ("retry", "outcomes"),
+    [
+        (["1m", "0.5s"], ["retry", "retry", "failed"]),
+        ([], ["failed"]),
+    ],
+    ids=["two-retries", "no-retry"],
+)
+def test_a_channel_retries_on_its_own_schedule(store, run_checks, retry, outcomes):
+    settings = _settings(AlertSettings(type="log", name="hook", retry=retry))
+    run_checks(settings, V1, V2)
+    clock = Clock()
+    failing = FakeChannel("hook", *[SendResult(ok=False, status=500, error="HTTP 500")] * 5)
+    dispatcher = _dispatcher(store, settings, failing, clock=clock)
+    waits = []
+    for outcome in outcomes:
+        assert dispatcher.dispatch_pending() == {outcome: 1}
+        [row] = Outbox(store).deliveries()
+        waits.append(row.next_attempt_at - clock.now)
+        clock.now = row.next_attempt_at
+    assert row.status == "failed" and row.attempts == len(outcomes)
+    for wait, given in zip(waits, settings.alerts[0].retry, strict=False):
+        assert given * 0.9 <= wait <= given * 1.1  # the jitter: ±10%
+
+
+def test_a_retry_after_is_capped_at_the_channels_longest_wait(store, run_checks):
+    settings = _settings(AlertSettings(type="log", name="hook", retry=["2s", "1m", "10s"]))
+    run_checks(settings, V1, V2)
+    clock = Clock()
+    busy = FakeChannel("hook", SendResult(ok=False, status=503, retry_after=3600))
+    _dispatcher(store, settings, busy, clock=clock).dispatch_pending()
+    [row] = Outbox(store).deliveries()
+    assert row.next_attempt_at - clock.now == timedelta(minutes=1)
 
 
 def test_retry_after_is_honoured(store, run_checks):
@@ -348,7 +383,7 @@ def test_a_huge_retry_after_is_capped_at_the_longest_wait(store, run_checks):
     busy = FakeChannel("hook", SendResult(ok=False, status=503, retry_after=10**9))
     _dispatcher(store, settings, busy, clock=clock).dispatch_pending()
     [row] = Outbox(store).deliveries()
-    assert row.next_attempt_at - clock.now <= RETRY_SCHEDULE[-1]
+    assert row.next_attempt_at - clock.now <= max(DEFAULT_RETRY)
 
 
 def test_retry_by_id_touches_only_failed_deliveries(store, run_checks):

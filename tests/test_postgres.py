@@ -8,11 +8,11 @@ import multiprocessing
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
+from socket import gethostname
 
+import cli_runner
 import pytest
 import sqlalchemy as sa
 
@@ -21,8 +21,6 @@ from worker.models import utcnow
 from worker.store import Store
 
 pytestmark = pytest.mark.postgres
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _migrate(url: str) -> None:
@@ -45,10 +43,6 @@ def test_migrations_started_together_all_succeed(postgres):
     assert len(versions) == 1
 
 
-def _cli(config: Path, url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "worker", "--config", str(config), "--database-url", url, *args]
-
-
 def test_a_killed_workers_leases_are_taken_over(
     postgres_url, tmp_path, write_config, server, seed_v1
 ):
@@ -59,8 +53,8 @@ def test_a_killed_workers_leases_are_taken_over(
     # A worker that claimed the watch and died before releasing it:
     [watch] = store.claim_due("dead:1", 5, utcnow(), timedelta(seconds=2))
     assert watch.lease_owner == "dead:1"
-    process = subprocess.Popen(
-        _cli(config, postgres_url, "run"), cwd=ROOT, stderr=subprocess.PIPE, text=True
+    process = cli_runner.start(
+        "run", config=config, database=postgres_url, stderr=subprocess.PIPE, text=True
     )
     try:
         deadline = time.monotonic() + 30
@@ -87,12 +81,19 @@ def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
     store = Store(create_engine(postgres_url))
     for url in urls:
         store.add_watch(url)
-    first = subprocess.Popen(_cli(config, postgres_url, "run"), cwd=ROOT, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(10)
-    second = subprocess.Popen(
-        _cli(config, postgres_url, "run"), cwd=ROOT, stderr=subprocess.DEVNULL
+    server.hold()  # the first worker's fetches hang: it dies holding the leases it claimed
+    first = cli_runner.start("run", config=config, database=postgres_url, stderr=subprocess.DEVNULL)
+    try:
+        assert server.arrived.wait(60), "the first worker never fetched"
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+    server.release()
+    leased = [w for w, _ in store.list_watches() if w.lease_owner == f"{gethostname()}:{first.pid}"]
+    assert leased, "the first worker died holding no lease"
+    assert not any(store.snapshots(watch.url) for watch in leased)
+    second = cli_runner.start(
+        "run", config=config, database=postgres_url, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 40
@@ -116,16 +117,7 @@ def test_the_story_on_postgresql(postgres_url, tmp_path, write_config, server, s
     config = write_config(tmp_path / "c.toml", "")
 
     def run(*args: str) -> str:
-        done = subprocess.run(
-            _cli(config, postgres_url, *args),
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return cli_runner.ok(*args, config=config, database=postgres_url).stdout
 
     url = server.serve("/story", seed_v1)
     run("init")

@@ -80,6 +80,13 @@ def test_config_from_environment(tmp_path):
         ("[http]\nmax_bytes = 'lots'\n", "http.max_bytes", "integer"),
         ("[database]\nurl = 'mysql://x'\n", "database.url", "unsupported database URL"),
         ("[[alerts]]\ntype = 'carrier-pigeon'\n", "alerts[0].type", "webhook"),
+        (
+            "[[alerts]]\ntype = 'log'\nretry = ['5s', 'soon']\n",
+            "alerts[0].retry[1] (line 3)",
+            "bad duration 'soon'",
+        ),
+        ("[[alerts]]\ntype = 'log'\nretry = '5s'\n", "alerts[0].retry (line 3)", "a list of waits"),
+        ("[[alerts]]\ntype = 'log'\nretry = ['-5s']\n", "alerts[0].retry[0]", "bad duration"),
     ],
     ids=[
         "unknown-key",
@@ -89,6 +96,9 @@ def test_config_from_environment(tmp_path):
         "wrong-type",
         "bad-database",
         "bad-alert",
+        "bad-retry-wait",
+        "retry-not-a-list",
+        "negative-retry-wait",
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path, text, key, problem):
@@ -99,6 +109,30 @@ def test_bad_config_names_file_key_and_problem(tmp_path, text, key, problem):
     assert str(path) in message
     assert key in message
     assert problem in message
+
+
+def test_alert_retry_defaults_to_the_standard_webhooks_schedule(tmp_path):
+    path = _config(
+        tmp_path,
+        "[[alerts]]\ntype = 'log'\nname = 'a'\n"
+        "[[alerts]]\ntype = 'log'\nname = 'b'\nretry = ['0s', '0.1s', '5m', 30]\n"
+        "[[alerts]]\ntype = 'log'\nname = 'c'\nretry = []\n",
+    )
+    default, given, never = load_settings(path, environ={}).alerts
+    hours = [2, 5, 10, 14, 20, 24]
+    assert default.retry == (
+        timedelta(seconds=5),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        *(timedelta(hours=h) for h in hours),
+    )
+    assert given.retry == (
+        timedelta(0),
+        timedelta(seconds=0.1),
+        timedelta(minutes=5),
+        timedelta(seconds=30),  # a bare number is seconds
+    )
+    assert never.retry == ()
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path):

@@ -232,7 +232,8 @@ def test_article_page_shows_the_timeline(site):
     assert page.select_one('link[type="application/atom+xml"]')["href"] == (
         f"/feeds/articles/{site.story}.atom"
     )
-    assert page.select("table.checks tbody tr")
+    checks = site.store.checks("https://news.example/story")
+    assert len(page.select("table.checks tbody tr")) == len(checks) == 3  # one row a check
 
 
 def test_version_page_shows_what_was_stored(site):

@@ -27,19 +27,6 @@ from worker.types import Message, SendResult
 
 log = logging.getLogger(__name__)
 
-# The Standard Webhooks retry schedule: the wait before attempt 1, 2, ... 10.
-RETRY_SCHEDULE = (
-    timedelta(0),
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=14),
-    timedelta(hours=20),
-    timedelta(hours=24),
-)
 BATCH = 50  # deliveries one pass attempts at most, per channel kind
 CLAIM = 5  # claimed at a time, so that slow receivers never outlive a lease
 
@@ -167,15 +154,16 @@ class Dispatcher:
     def _back_off(self, rows: list[Delivery], result: SendResult) -> str:
         attempts = rows[0].attempts + 1
         ids = [_id(row) for row in rows]
-        if attempts >= len(RETRY_SCHEDULE):
+        waits = self.configs[rows[0].channel].retry  # [[alerts]] retry: the wait before each
+        if attempts > len(waits):
             log.warning("alert %s failed for good: %s", rows[0].key, result.error)
             self.outbox.settle(ids, "failed", None, result.status, result.error, self.worker_id)
             return "failed"
-        wait = RETRY_SCHEDULE[attempts] * self.rng.uniform(0.9, 1.1)
+        wait = waits[attempts - 1] * self.rng.uniform(0.9, 1.1)
         if result.retry_after is not None:
             # Honoured, but never past the schedule's longest wait: a receiver asking for a
             # year must not park the alert for a year.
-            longest = RETRY_SCHEDULE[-1].total_seconds()
+            longest = max(waits).total_seconds()
             asked = timedelta(seconds=min(result.retry_after, longest))
             wait = max(wait, asked)
         later = self.clock() + wait

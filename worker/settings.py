@@ -295,6 +295,30 @@ class WatchSettings(_Section):
     label: str | None = None
 
 
+# The Standard Webhooks retry schedule: after a failed first attempt, the waits before attempt
+# 2, 3, ... 10 (each spread ±10%); past the last, a delivery has failed for good.
+DEFAULT_RETRY = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=24),
+)
+
+
+def _wait_list(value: object) -> object:
+    if not isinstance(value, list | tuple):
+        raise ValueError("retry is a list of waits, such as ['5s', '5m', '30m'] ([] never retries)")
+    return value
+
+
+RetrySchedule = Annotated[tuple[Delay, ...], BeforeValidator(_wait_list)]
+
+
 class AlertSettings(_Section):
     """One alert channel and the rules that pick what it is sent.
 
@@ -315,6 +339,8 @@ class AlertSettings(_Section):
     keywords: list[str] = []
     events: list[AlertGroup] = ["changed", "removed", "restored", "operator"]
     digest: Duration | None = None
+    # The waits before each retry of a failed delivery: one attempt plus one a wait.
+    retry: RetrySchedule = DEFAULT_RETRY
 
     @property
     def channel_name(self) -> str:
