@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from worker.diff._align import align_body, apply, mirror
 from worker.diff._budget import Budget, ratio
 from worker.diff._grade import grade, sentences_of
+from worker.diff._lexicon import Lexicon
 from worker.diff._normalise import (
     comparable,
     content_hash,
@@ -83,7 +84,14 @@ def compare(previous: Article | None, new: Article) -> Change | None:
     operations = align_body(old_body, new_body, budget)
     notices, edited_notices, removed_notices = _notice_changes(old, cur, budget)
     significance, reasons = grade(
-        field_changes, operations, old_body, notices, edited_notices, removed_notices, budget=budget
+        field_changes,
+        operations,
+        old_body,
+        notices,
+        edited_notices,
+        removed_notices,
+        budget=budget,
+        lexicon=Lexicon(new.language or previous.language),
     )
     sentences, paragraphs = _counts(operations)
     return Change(
