@@ -202,6 +202,9 @@ def _grade_body(
     findings: list[Finding] = []
     if relocated:
         findings.append(("trivial", "paragraphs split or merged"))
+    added, removed, reworded = _reordered_words(added, removed)
+    if reworded:
+        findings.append(("minor", "word order changed"))
     for kind, texts in (("added", added), ("removed", removed)):
         findings += _grade_whole_sentences(kind, texts, added if kind == "removed" else removed)
     if reordered(len(old_body), operations):
@@ -239,7 +242,7 @@ def _edit_units(
             old, new = _joined(group)
             diff = _token_diff(old, new, budget)
             moved_words = sum(len(tokens(op.old or op.new)) for op in whole)
-            if _changed_words(diff) < BOUNDARY_SHARE * moved_words:
+            if _changed_words(diff) <= BOUNDARY_SHARE * moved_words:
                 units.append((old, new, diff))
                 joined |= {id(op) for op in group}
                 continue
@@ -253,6 +256,33 @@ def _joined(group: list[ParagraphOp]) -> tuple[str, str]:
     olds = sorted((op.old_sentence or 0, op.old) for op in group if op.kind != "added")
     news = sorted((op.new_sentence or 0, op.new) for op in group if op.kind != "removed")
     return join_sentences([text for _, text in olds]), join_sentences([text for _, text in news])
+
+
+def _reordered_words(added: list[str], removed: list[str]) -> tuple[list[str], list[str], int]:
+    """The sentences added and removed without those that are another's words in another
+    order ('Yesterday the mayor resigned.' / 'The mayor resigned yesterday.'), and how many
+    such pairs there were. Sentences relocated whole are left: they are counted apart."""
+
+    def key(text: str) -> frozenset[tuple[str, int]]:
+        return frozenset(Counter(tokens(text)).items())
+
+    same = Counter(added) & Counter(removed)
+    gone = Counter(key(text) for text in (Counter(removed) - same).elements())
+    came = Counter(key(text) for text in (Counter(added) - same).elements())
+    paired = gone & came
+    left = Counter(paired)
+    kept_added = [text for text in added if text in same or not _take(left, key(text))]
+    left = Counter(paired)
+    kept_removed = [text for text in removed if text in same or not _take(left, key(text))]
+    return kept_added, kept_removed, sum(paired.values())
+
+
+def _take(counts: Counter[frozenset[tuple[str, int]]], key: frozenset[tuple[str, int]]) -> bool:
+    """Take one of `key` from `counts` if any is left."""
+    if counts[key] <= 0:
+        return False
+    counts[key] -= 1
+    return True
 
 
 def _grade_whole_sentences(kind: str, texts: list[str], elsewhere: list[str]) -> list[Finding]:
@@ -299,8 +329,8 @@ def _grade_edit(
     classes = _classes(words, diff, lexicon)
     findings += [("substantive", reason) for name, reason in _FACT_REASONS if name in classes]
     content = classes.get("content", set())
-    quoted = set(_quoted_words(old)) ^ set(_quoted_words(new))
-    if content & quoted or classes.get("name", set()) & quoted:
+    meaningful = content.union(*(classes.get(name, set()) for name, _ in _FACT_REASONS))
+    if meaningful & (set(_quoted_words(old)) ^ set(_quoted_words(new))):
         findings.append(("substantive", "quotation changed"))
     if content:
         findings.append(("substantive", _content_reason(diff, content)))
@@ -328,6 +358,7 @@ def _person_changed(words: Counter[str]) -> bool:
     return bool(words.keys() & _HE) and bool(words.keys() & _SHE)
 
 
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})  # of '11th', read with its figure
 _HE = frozenset({"he", "him", "his", "himself"})
 _SHE = frozenset({"she", "her", "hers", "herself"})
 
@@ -460,7 +491,7 @@ def _classes(words: Counter[str], diff: _TokenDiff, lexicon: Lexicon) -> dict[st
 def _word_class(
     word: str, other: set[str], names: set[str], abbreviations: set[str], lexicon: Lexicon
 ) -> str:
-    if _is_number(word):
+    if _is_number(word) or word in _ORDINAL_SUFFIXES:
         return "number"
     if word in abbreviations:
         return "abbreviation"
