@@ -358,6 +358,7 @@ def _person_changed(words: Counter[str]) -> bool:
     return bool(words.keys() & _HE) and bool(words.keys() & _SHE)
 
 
+_FORM_CANDIDATES = 32
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})  # of '11th', read with its figure
 _HE = frozenset({"he", "him", "his", "himself"})
 _SHE = frozenset({"she", "her", "hers", "herself"})
@@ -475,8 +476,11 @@ def _classes(words: Counter[str], diff: _TokenDiff, lexicon: Lexicon) -> dict[st
     names = _names(diff)
     abbreviations = _abbreviations(diff)
     classes: dict[str, set[str]] = {}
+    # Another form of a word is looked for among a few words of the other side: a block
+    # rewritten whole is content anyway, and trying every pair of it would be quadratic.
+    candidates = sorted(gone)[:_FORM_CANDIDATES], sorted(came)[:_FORM_CANDIDATES]
     for word in words:
-        other = set(came if word in gone else gone)
+        other = set(candidates[1] if word in gone else candidates[0])
         name = _word_class(word, other, names, abbreviations, lexicon)
         classes.setdefault(name, set()).add(word)
     # The same day, verb of saying or modal written otherwise: 'Mar.' / 'March', 'said' /
