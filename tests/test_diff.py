@@ -341,10 +341,16 @@ def test_reworded_and_added_paragraph_with_new_title() -> None:
             id="trivial-modified-only",
         ),
         pytest.param(
-            {"body": with_paragraph(3, BODY[3].replace("worry", "fear"))},
+            {"body": with_paragraph(3, BODY[3].replace("their doors", "the doors"))},
             "minor",
             "words edited",
-            id="minor-few-words",
+            id="minor-function-word",
+        ),
+        pytest.param(
+            {"body": with_paragraph(3, BODY[3].replace("worry", "fear"))},
+            "substantive",
+            "words replaced",
+            id="substantive-content-word",
         ),
         pytest.param(
             {"body": (*BODY, "The mayor declined to comment on the closure.")},
@@ -787,9 +793,9 @@ def test_a_reworded_correction_is_an_edit_not_a_new_correction() -> None:
     [
         pytest.param(
             {"body": with_paragraph(1, BODY[1].replace("corroded", "coroded"))},
-            "trivial",
-            "spelling corrected",
-            id="spelling",
+            "minor",
+            "typo introduced",
+            id="typo-introduced",
         ),
         pytest.param(
             {"body": with_paragraph(3, BODY[3].replace("Shop owners", "Shop owners in Lisbon"))},
@@ -834,7 +840,7 @@ SENTENCE = "The mayor said Jane Ortiz, the engineer, found the arrest lawful and
         pytest.param("lawful", "unlawful", "substantive", "negation changed", id="prefix"),
         pytest.param("found", "never found", "substantive", "negation changed", id="never"),
         pytest.param("safe", "not safe", "substantive", "negation changed", id="not"),
-        pytest.param("engineer", "enginer", "trivial", "spelling corrected", id="lowercase-typo"),
+        pytest.param("engineer", "enginer", "minor", "typo introduced", id="lowercase-typo"),
     ],
 )
 def test_names_and_negations_are_never_spelling(

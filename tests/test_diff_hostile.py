@@ -139,7 +139,7 @@ def test_a_long_paragraph_past_the_budget_is_still_compared_sentence_by_sentence
         change = compare(article(" ".join(sentences)), article(" ".join(edited)))
     assert change is not None and change.paragraphs_edited == 1
     assert (change.edited, change.added, change.removed) == (290, 0, 0)
-    assert change.significance == "minor"
+    assert (change.significance, change.reasons) == ("substantive", ("hedging changed",))
 
 
 def test_many_edited_paragraphs_are_paired_in_time() -> None:

@@ -15,11 +15,15 @@ from collections.abc import Sequence
 
 from worker.diff._align import align_body, apply, mirror
 from worker.diff._budget import Budget, ratio
+from worker.diff._evidence import Originals, with_originals
 from worker.diff._grade import grade, sentences_of
+from worker.diff._lexicon import Lexicon
 from worker.diff._normalise import (
+    body_originals,
     comparable,
     content_hash,
     correction_notices,
+    display_text,
     normalise_text,
     notice_kind,
     strip_noise,
@@ -79,17 +83,26 @@ def compare(previous: Article | None, new: Article) -> Change | None:
         if name != "body"
     )
     old_body, new_body = _body(old), _body(cur)
+    originals = Originals(*body_originals(previous.body, memo))
+    new_originals = Originals(*body_originals(new.body, memo))
     budget = Budget.for_words(sum(map(count, old_body)) + sum(map(count, new_body)))
     operations = align_body(old_body, new_body, budget)
     notices, edited_notices, removed_notices = _notice_changes(old, cur, budget)
     significance, reasons = grade(
-        field_changes, operations, old_body, notices, edited_notices, removed_notices, budget=budget
+        field_changes,
+        operations,
+        old_body,
+        notices,
+        edited_notices,
+        removed_notices,
+        budget=budget,
+        lexicon=Lexicon(new.language or previous.language),
     )
     sentences, paragraphs = _counts(operations)
     return Change(
         fields=fields,
-        field_changes=field_changes,
-        operations=operations,
+        field_changes=tuple(_as_written(change, previous, new) for change in field_changes),
+        operations=with_originals(operations, originals, new_originals, budget),
         **{kind: sentences[kind] for kind in _KINDS},
         **{f"paragraphs_{kind}": paragraphs[kind] for kind in _KINDS},
         significance=significance,
@@ -202,6 +215,19 @@ def _summarise(
     if notices:
         parts.append(", ".join(dict.fromkeys(kind.replace("_", " ") for kind, _ in notices)))
     return "; ".join(parts)
+
+
+def _as_written(change: FieldChange, previous: Article, new: Article) -> FieldChange:
+    """A text field's change shown with the text as written (quotes, dashes kept)."""
+    if change.name not in ("title", "subtitle", "authors"):
+        return change
+    return FieldChange(change.name, _written(previous, change.name), _written(new, change.name))
+
+
+def _written(article: Article, name: str) -> str:
+    if name == "authors":
+        return ", ".join(display_text(a) for a in article.authors if normalise_text(a))
+    return display_text(getattr(article, name))
 
 
 def _display(value: object) -> str:

@@ -24,7 +24,7 @@ from functools import partial
 from itertools import accumulate, pairwise
 
 from worker.diff._budget import MIN_STEPS, Budget, matched, opcodes, ratio
-from worker.diff._normalise import body_paragraphs, join_units
+from worker.diff._normalise import body_paragraphs, comparable_text, join_units, normalise_text
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import ParagraphOp
 from worker.words import units
@@ -73,12 +73,17 @@ def align_body(old: list[str], new: list[str], budget: Budget) -> tuple[Paragrap
 
 
 def apply(old_body: Sequence[str], operations: Sequence[ParagraphOp]) -> list[str]:
-    """The new comparable body: `operations` replayed on `old_body` (raw or comparable)."""
+    """The new comparable body: `operations` replayed on `old_body` (raw or comparable).
+
+    The operations may hold the text as written (`compare` shows it): what they fill in is
+    normalised as the comparable body is.
+    """
     old = body_paragraphs(old_body)
     filled, consumed = _paragraph_slots(operations)
     paired = _sentence_groups(operations)
     for (i, j), group in paired.items():
         filled[j] = join_sentences(_apply_sentences(split_sentences(old[i]), group))
+    filled = {j: comparable_text(text) for j, text in filled.items()}
     kept = _untouched(len(old), consumed, filled)
     return [filled[j] if j in filled else old[kept[j]] for j in range(len(kept) + len(filled))]
 
@@ -101,12 +106,16 @@ def mirror(op: ParagraphOp, budget: Budget | None = None) -> ParagraphOp:
 
 def word_ops(old: str, new: str, budget: Budget) -> tuple[WordOp, ...]:
     """Words (see `units`) as ('equal' | 'delete' | 'insert', text) runs; past the budget,
-    the words between the common start and end are all deleted and inserted."""
+    the words between the common start and end are all deleted and inserted.
+
+    Words are compared normalised ('–' and '-' are one word) and shown as written, equal
+    runs as the new text has them."""
     a, b = units(old), units(new)
     runs: list[WordOp] = []
-    for tag, i1, i2, j1, j2 in opcodes(a, b, budget):
+    keys = [normalise_text(word) for word in a], [normalise_text(word) for word in b]
+    for tag, i1, i2, j1, j2 in opcodes(*keys, budget):
         if tag == "equal":
-            runs.append(("equal", join_units(a[i1:i2])))
+            runs.append(("equal", join_units(b[j1:j2])))
         if tag in ("delete", "replace"):
             runs.append(("delete", join_units(a[i1:i2])))
         if tag in ("insert", "replace"):
@@ -160,7 +169,6 @@ def _sentence_ops(
             new=new[t],
             old_sentence=s,
             new_sentence=t,
-            words=word_ops(old[s], new[t], budget),
             **sentence,
         )
         for s, t in match.pairs

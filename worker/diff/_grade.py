@@ -1,10 +1,18 @@
 """Significance: trivial, minor, substantive or major, with the reasons.
 
-- trivial: punctuation, case, spelling, whitespace; paragraphs split or merged; `modified` alone
-- minor: a few words reworded; paragraphs or sentences reordered; image or canonical URL
-- substantive: numbers, names or quotations changed; sentences added or removed; a sentence
-  rewritten; subtitle, authors or publication date changed; a headline reworded by one word
+- trivial: punctuation, case, spelling fixed, whitespace; numbers written otherwise (3 / three);
+  a sentence split in two or joined; paragraphs split or merged; `modified` alone
+- minor: function words (the, of, is, ...), word forms, honorifics, abbreviations expanded,
+  word order; a typo introduced; paragraphs or sentences reordered; image or canonical URL
+- substantive: what a reader would call news: numbers, names, dates and times, negation,
+  attribution (said / claimed), hedging (admitted / allegedly admitted), modality, quotations;
+  content words added, removed or replaced; sentences added or removed; subtitle, authors or
+  publication date changed; a headline reworded by one word
 - major: a headline rewritten; a correction or update notice; much of the old body rewritten
+
+A changed word is told from a typo fix by its letters and its frequency in the article's
+language (`_lexicon`): a rare word or non-word replaced by a common one is a spelling fix, the
+reverse a typo introduced, and two real words are two words.
 """
 
 from __future__ import annotations
@@ -16,13 +24,31 @@ from dataclasses import dataclass
 
 from worker.diff._align import reordered
 from worker.diff._budget import Budget, Opcode, opcodes, ratio
-from worker.diff._sentences import split_sentences
+from worker.diff._lexicon import (
+    CAPITALISED_TIME_WORDS,
+    HEDGES,
+    HONORIFICS,
+    MODAL_STEMS,
+    MODALS,
+    NUMBER_WORDS,
+    RARE,
+    REPORTING,
+    TIME_NAMES,
+    TIME_WORDS,
+    Lexicon,
+    number_values,
+    stem,
+)
+from worker.diff._sentences import join_sentences, split_sentences
 from worker.types import SIGNIFICANCE, FieldChange, ParagraphOp
 from worker.words import CJK_CHARACTERS
 
 MAJOR_BODY_SHARE = 0.3  # share of the old body's words rewritten or removed from which it is major
 REWRITTEN_SENTENCE_WORDS = 8  # words changed in one sentence from which it is substantive
 SPELLING_RATIO = 0.75  # letters kept in a word for its change to count as a spelling fix
+SPELLING_LETTERS = 3  # letters on one side only, at most, in a spelling fix
+WORD_FORM_PREFIX = 4  # letters two forms of one word share at least (approve / approval)
+BOUNDARY_SHARE = 0.5  # words of the sentences added or removed that must reappear around them
 
 _TEXT_FIELDS = frozenset({"title", "subtitle", "authors"})
 # How much a change to each metadata field weighs; the title and body are graded apart.
@@ -45,21 +71,22 @@ _NOTICE_NAMES = {
 _RETRACTABLE = frozenset({"correction", "clarification"})
 _NUMBER = r"\d+(?:[.,:/]\d+)*"
 _TOKEN = re.compile(rf"{_NUMBER}|[{CJK_CHARACTERS}]|[^\W_{CJK_CHARACTERS}]+")
-_NUMBERS = re.compile(_NUMBER)
-# "one" and "second" are left out: far more often a pronoun and a unit than a figure.
-_NUMBER_WORDS = frozenset({
-    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    "hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "half",
-    "quarter", "third", "fourth", "fifth", "twice",
-})  # fmt: skip
-_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_DIGITS = re.compile(r"\d")
+_SENTENCE_STOP = re.compile(r"[.!?…:;]")
 _NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 _NEGATION = re.compile(
     r"\b(?:not(?! only)|no|never|neither|nor|none|nobody|nothing|nowhere|cannot|without)\b"
     r"|n't\b",
     re.IGNORECASE,
+)
+_AUTHOR_SEPARATORS = re.compile(r",|;|&|\band\b|\bund\b|\bet\b|\by\b", re.IGNORECASE)
+# Classes of changed words that carry a fact, in the order their reasons are given.
+_FACT_REASONS = (
+    ("time", "date or time changed"),
+    ("attribution", "attribution changed"),
+    ("hedge", "hedging changed"),
+    ("modal", "modality changed"),
+    ("name", "names changed"),
 )
 
 Finding = tuple[str, str]  # (significance level, reason)
@@ -67,11 +94,15 @@ Finding = tuple[str, str]  # (significance level, reason)
 
 @dataclass(frozen=True)
 class _TokenDiff:
-    """Two texts as tokens (punctuation and case ignored), and how they align."""
+    """Two texts as tokens (punctuation ignored; `old`, `new` case-folded), and how they align."""
 
     old: list[str]
     new: list[str]
     opcodes: list[Opcode]
+    old_cased: list[str]
+    new_cased: list[str]
+    old_initial: frozenset[int]  # indices of the tokens that open a sentence
+    new_initial: frozenset[int]
 
 
 def grade(
@@ -83,16 +114,18 @@ def grade(
     removed_notices: Sequence[str] = (),
     *,
     budget: Budget,
+    lexicon: Lexicon | None = None,
 ) -> tuple[str, tuple[str, ...]]:
     """The highest level found, with every distinct reason, in order."""
-    findings = [_grade_field(change, budget) for change in field_changes]
+    lexicon = lexicon or Lexicon(None, lookups=0)
+    findings = [f for change in field_changes for f in _grade_field(change, lexicon, budget)]
     findings += [("major", f"{_NOTICE_NAMES[kind]} added") for kind, _ in notices]
     findings += [("substantive", f"{_NOTICE_NAMES[kind]} edited") for kind in edited_notices]
     for kind in removed_notices:
         # A correction that quietly disappears is as telling as one that appears.
         level = "major" if kind in _RETRACTABLE else "substantive"
         findings.append((level, f"{_NOTICE_NAMES[kind]} removed"))
-    findings += _grade_body(operations, old_body, budget)
+    findings += _grade_body(operations, old_body, lexicon, budget)
     level = max((level for level, _ in findings), key=SIGNIFICANCE.index, default="minor")
     return level, tuple(dict.fromkeys(reason for _, reason in findings))
 
@@ -112,49 +145,144 @@ def sentences_of(op: ParagraphOp) -> tuple[list[str], list[str]]:
 # --- fields
 
 
-def _grade_field(change: FieldChange, budget: Budget) -> Finding:
+def _grade_field(change: FieldChange, lexicon: Lexicon, budget: Budget) -> list[Finding]:
     """A metadata field: its weight, unless only punctuation, case or spelling moved."""
     if change.name in _TEXT_FIELDS and tokens(change.old) == tokens(change.new):
-        return "trivial", f"{change.name}: punctuation or case only"
-    if change.name in _TEXT_FIELDS and _is_spelling(change.old, change.new, budget):
-        return "trivial", f"{change.name}: spelling corrected"
+        return [("trivial", f"{change.name}: punctuation or case only")]
+    if change.name == "authors":
+        return _grade_authors(change)
+    if change.name in _TEXT_FIELDS:
+        diff = _token_diff(change.old, change.new, budget)
+        spelling = _spelling(diff, lexicon, budget)
+        if spelling and not _net_words(diff, spelling):
+            return [(level, f"{change.name}: {reason}") for _, _, (level, reason) in spelling]
     if change.name == "title":
-        return _grade_title(change, budget)
-    return _FIELD_LEVELS[change.name], f"{change.name} changed"
+        return [_grade_title(change, budget)]
+    return [(_FIELD_LEVELS[change.name], f"{change.name} changed")]
 
 
 def _grade_title(change: FieldChange, budget: Budget) -> Finding:
     """One word reworded is substantive; anything more, or a number, rewrites the headline."""
-    numbers_kept = _numbers(change.old) == _numbers(change.new)
-    if numbers_kept and _changed_words(_token_diff(change.old, change.new, budget)) <= 1:
+    diff = _token_diff(change.old, change.new, budget)
+    numbers_kept = number_values(diff.old) == number_values(diff.new)
+    if numbers_kept and _changed_words(diff) <= 1:
         return "substantive", "headline reworded"
     return "major", "headline rewritten"
+
+
+def _grade_authors(change: FieldChange) -> list[Finding]:
+    """Authors added or removed, by name: 'AFP' -> 'Pjotr Sauer and AFP' adds one."""
+    old, new = _author_names(change.old), _author_names(change.new)
+    added = [name for name in new if name not in old]
+    removed = [name for name in old if name not in new]
+    findings: list[Finding] = [("substantive", "authors changed")] if added or removed else []
+    if added:
+        findings.append(("substantive", _plural_verb(len(added), "author", "added")))
+    if removed:
+        findings.append(("substantive", _plural_verb(len(removed), "author", "removed")))
+    return findings or [("minor", "authors reordered")]
+
+
+def _author_names(text: str) -> list[str]:
+    names = (" ".join(tokens(part)) for part in _AUTHOR_SEPARATORS.split(text))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 # --- body
 
 
 def _grade_body(
-    operations: Sequence[ParagraphOp], old_body: list[str], budget: Budget
+    operations: Sequence[ParagraphOp], old_body: list[str], lexicon: Lexicon, budget: Budget
 ) -> list[Finding]:
     """Sentences added or removed, reordered, edited; and the share of the old body rewritten."""
-    edits = [(op, _token_diff(op.old, op.new, budget)) for op in operations if op.kind == "edited"]
-    added, removed = _added_and_removed(operations)
+    units, joined = _edit_units(operations, budget)
+    rest = [op for op in operations if id(op) not in joined]
+    added, removed = _added_and_removed(rest)
     relocated = sum((Counter(added) & Counter(removed)).values())
     findings: list[Finding] = []
     if relocated:
         findings.append(("trivial", "paragraphs split or merged"))
+    added, removed, reworded = _reordered_words(added, removed)
+    if reworded:
+        findings.append(("minor", "word order changed"))
     for kind, texts in (("added", added), ("removed", removed)):
         findings += _grade_whole_sentences(kind, texts, added if kind == "removed" else removed)
     if reordered(len(old_body), operations):
         findings.append(("minor", "paragraphs reordered"))
     if any(op.kind == "moved" and op.unit == "sentence" for op in operations):
         findings.append(("minor", "sentences reordered"))
-    findings += [_grade_edit(op.old, op.new, diff, budget) for op, diff in edits]
-    share = _rewritten_share(operations, old_body, relocated, [diff for _, diff in edits])
+    for old, new, diff in units:
+        findings += _grade_edit(old, new, diff, lexicon, budget)
+    share = _rewritten_share(rest, old_body, relocated, [diff for _, _, diff in units])
     if share > MAJOR_BODY_SHARE:
         findings.append(("major", f"{share:.0%} of the old body rewritten or removed"))
     return findings
+
+
+def _edit_units(
+    operations: Sequence[ParagraphOp], budget: Budget
+) -> tuple[list[tuple[str, str, _TokenDiff]], set[int]]:
+    """The edits to grade, each (old text, new text, token diff); and the ids of the
+    sentence operations joined into one.
+
+    In an edited paragraph whose sentences were also added or removed, a full stop added or
+    dropped (one sentence split in two, two joined) aligns as a sentence edited and one added
+    or removed: when most words of those reappear around them, the sentences are graded
+    together as one edit.
+    """
+    groups: dict[tuple[int | None, int | None], list[ParagraphOp]] = {}
+    for op in operations:
+        if op.unit == "sentence" and op.kind in ("edited", "added", "removed"):
+            groups.setdefault((op.old_index, op.new_index), []).append(op)
+    units: list[tuple[str, str, _TokenDiff]] = []
+    joined: set[int] = set()
+    for group in groups.values():
+        whole = [op for op in group if op.kind != "edited"]
+        if whole and len(whole) < len(group):
+            old, new = _joined(group)
+            diff = _token_diff(old, new, budget)
+            moved_words = sum(len(tokens(op.old or op.new)) for op in whole)
+            if _changed_words(diff) <= BOUNDARY_SHARE * moved_words:
+                units.append((old, new, diff))
+                joined |= {id(op) for op in group}
+                continue
+        edits = [op for op in group if op.kind == "edited"]
+        units += [(op.old, op.new, _token_diff(op.old, op.new, budget)) for op in edits]
+    return units, joined
+
+
+def _joined(group: list[ParagraphOp]) -> tuple[str, str]:
+    """The old and the new sentences of one edited paragraph's operations, each side joined."""
+    olds = sorted((op.old_sentence or 0, op.old) for op in group if op.kind != "added")
+    news = sorted((op.new_sentence or 0, op.new) for op in group if op.kind != "removed")
+    return join_sentences([text for _, text in olds]), join_sentences([text for _, text in news])
+
+
+def _reordered_words(added: list[str], removed: list[str]) -> tuple[list[str], list[str], int]:
+    """The sentences added and removed without those that are another's words in another
+    order ('Yesterday the mayor resigned.' / 'The mayor resigned yesterday.'), and how many
+    such pairs there were. Sentences relocated whole are left: they are counted apart."""
+
+    def key(text: str) -> frozenset[tuple[str, int]]:
+        return frozenset(Counter(tokens(text)).items())
+
+    same = Counter(added) & Counter(removed)
+    gone = Counter(key(text) for text in (Counter(removed) - same).elements())
+    came = Counter(key(text) for text in (Counter(added) - same).elements())
+    paired = gone & came
+    left = Counter(paired)
+    kept_added = [text for text in added if text in same or not _take(left, key(text))]
+    left = Counter(paired)
+    kept_removed = [text for text in removed if text in same or not _take(left, key(text))]
+    return kept_added, kept_removed, sum(paired.values())
+
+
+def _take(counts: Counter[frozenset[tuple[str, int]]], key: frozenset[tuple[str, int]]) -> bool:
+    """Take one of `key` from `counts` if any is left."""
+    if counts[key] <= 0:
+        return False
+    counts[key] -= 1
+    return True
 
 
 def _grade_whole_sentences(kind: str, texts: list[str], elsewhere: list[str]) -> list[Finding]:
@@ -180,23 +308,283 @@ def _added_and_removed(operations: Sequence[ParagraphOp]) -> tuple[list[str], li
     return added, removed
 
 
-def _grade_edit(old: str, new: str, diff: _TokenDiff, budget: Budget) -> Finding:
-    """One edited sentence: punctuation, numbers, spelling, a quotation, names, or words."""
+def _grade_edit(
+    old: str, new: str, diff: _TokenDiff, lexicon: Lexicon, budget: Budget
+) -> list[Finding]:
+    """One edit: what its changed words are (see the module's docstring)."""
     if diff.old == diff.new:
-        return "trivial", "punctuation or case only"
-    if _numbers(old) != _numbers(new):
-        return "substantive", "numbers changed"
-    if _is_spelling(old, new, budget):
-        return "trivial", "spelling corrected"
-    if _quoted_words(old) != _quoted_words(new):
-        return "substantive", "quotation changed"
+        return [("trivial", "punctuation or case only")]
+    findings: list[Finding] = []
+    if _numbers_changed(diff):
+        findings.append(("substantive", "numbers changed"))
+    elif any(_is_number(word) for word in _changed(diff)):
+        findings.append(("trivial", "numbers written otherwise"))
     if _negations(old) != _negations(new) or _negated_word(diff):
-        return "substantive", "negation changed"
-    if _names(old) != _names(new):
-        return "substantive", "names changed"
+        findings.append(("substantive", "negation changed"))
+    spelling = _spelling(diff, lexicon, budget)
+    findings += [finding for _, _, finding in spelling]
+    words = _net_words(diff, spelling)
+    if not words:
+        return findings or [("minor", "word order changed")]
+    classes = _classes(words, diff, lexicon)
+    findings += [("substantive", reason) for name, reason in _FACT_REASONS if name in classes]
+    content = classes.get("content", set())
+    meaningful = content.union(*(classes.get(name, set()) for name, _ in _FACT_REASONS))
+    if meaningful & (set(_quoted_words(old)) ^ set(_quoted_words(new))):
+        findings.append(("substantive", "quotation changed"))
+    if content:
+        findings.append(("substantive", _content_reason(diff, content)))
+    if _person_changed(words):
+        findings.append(("substantive", "person changed (he / she)"))
+    if "honorific" in classes:
+        findings.append(("minor", "honorific added or removed"))
+    if "abbreviation" in classes:
+        findings.append(("minor", "abbreviation written out"))
+    if classes.keys() & {"form", "function"} or not findings:
+        findings.append(("minor", "words edited"))
+    return findings
+
+
+def _numbers_changed(diff: _TokenDiff) -> bool:
+    """Figures or number words changed; 'one', 'first' and 'second' count where they must
+    ('2nd' / 'second' is no change)."""
+    if number_values(diff.old) == number_values(diff.new):
+        return False
+    return number_values(diff.old, every=True) != number_values(diff.new, every=True)
+
+
+def _person_changed(words: Counter[str]) -> bool:
+    """A pronoun of one gender replaced by one of the other: 'breaking her arm' / 'his'."""
+    return bool(words.keys() & _HE) and bool(words.keys() & _SHE)
+
+
+_FORM_CANDIDATES = 32
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})  # of '11th', read with its figure
+_HE = frozenset({"he", "him", "his", "himself"})
+_SHE = frozenset({"she", "her", "hers", "herself"})
+
+
+def _content_reason(diff: _TokenDiff, content: set[str]) -> str:
+    """'words added', 'words removed', 'words replaced' or, past a few, 'sentence rewritten'."""
     if _changed_words(diff) >= REWRITTEN_SENTENCE_WORDS:
-        return "substantive", "sentence rewritten"
-    return "minor", "words edited"
+        return "sentence rewritten"
+    gone = content & (set(diff.old) - set(diff.new))
+    came = content & (set(diff.new) - set(diff.old))
+    if gone and came:
+        return "words replaced"
+    return "words added" if came else "words removed"
+
+
+def _changed(diff: _TokenDiff) -> list[str]:
+    """The words of every block that is not equal, both sides."""
+    words: list[str] = []
+    for tag, i1, i2, j1, j2 in diff.opcodes:
+        if tag != "equal":
+            words += diff.old[i1:i2] + diff.new[j1:j2]
+    return words
+
+
+def _net_words(diff: _TokenDiff, spelling: list[_Respelt]) -> Counter[str]:
+    """Words on one side only (a word moved is on both), without the words respelt."""
+    gone = Counter(diff.old) - Counter(diff.new)
+    came = Counter(diff.new) - Counter(diff.old)
+    for olds, news, _ in spelling:
+        gone.subtract(olds)
+        came.subtract(news)
+    return +gone + +came
+
+
+_Respelt = tuple[list[str], list[str], Finding]  # old words, new words, what their change is
+
+
+def _spelling(diff: _TokenDiff, lexicon: Lexicon, budget: Budget) -> list[_Respelt]:
+    """Words written otherwise: the same letters spaced or punctuated otherwise ('U.K.' /
+    'UK', 'semi-final' / 'semifinal'), or a word replaced one for one by a near spelling."""
+    found: list[_Respelt] = []
+    for tag, i1, i2, j1, j2 in diff.opcodes:
+        if tag != "replace":
+            continue
+        olds, news = diff.old[i1:i2], diff.new[j1:j2]
+        if "".join(olds) == "".join(news):
+            found.append((olds, news, ("trivial", "punctuation or spacing only")))
+            continue
+        if len(olds) != len(news):
+            continue
+        for k, pair in enumerate(zip(olds, news, strict=True)):
+            cased = diff.old_cased[i1 + k], diff.new_cased[j1 + k]
+            first = i1 + k in diff.old_initial or j1 + k in diff.new_initial
+            finding = _spelling_of(pair, cased, first, lexicon, budget)
+            if finding:
+                found.append(([pair[0]], [pair[1]], finding))
+    return found
+
+
+def _spelling_of(
+    pair: tuple[str, str], cased: tuple[str, str], first: bool, lexicon: Lexicon, budget: Budget
+) -> Finding | None:
+    """A spelling finding for one word replaced by another, if its letters are near.
+
+    The word's frequency decides where it is known: a rare word or no word becoming a far
+    more common one is a fix, the reverse a typo introduced; two words of like frequency are
+    two words. Where it is not known, a capitalised word after the first (a name: Jane ->
+    Janet) is never a typo.
+    """
+    a, b = pair
+    if not _near(a, b, budget, shortest=3):
+        return None
+    before, after = lexicon.zipf(a), lexicon.zipf(b)
+    if (before is None or after is None) and min(len(a), len(b)) < 4:
+        return None  # three letters and no frequencies: too short to tell
+    if before is not None and after is not None:
+        gain = after - before
+        if _far_more_common(after, before):
+            return "trivial", "spelling corrected"
+        name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
+        if _far_more_common(before, after) and not name:
+            return "minor", "typo introduced"  # a name respelt may be another name
+        if before >= RARE or after >= RARE or abs(gain) >= 1:
+            return None  # two words; rare ones too, unless both are
+    if not first and (cased[0][:1].isupper() or cased[1][:1].isupper()):
+        return None
+    return "trivial", "spelling corrected"
+
+
+_FAR_MORE_COMMON = 2.0  # Zipf points: a hundred times as frequent
+
+
+def _far_more_common(word: float, other: float) -> bool:
+    """A word (Zipf frequency) is a real word, and the other a rare one or far rarer."""
+    gain = word - other
+    return word >= RARE and gain >= 1 and (other < RARE or gain >= _FAR_MORE_COMMON)
+
+
+def _near(a: str, b: str, budget: Budget, shortest: int) -> bool:
+    """Two spellings of one word: most letters kept, a few changed, no digit, not opposites
+    ('subdistrict' / 'districts' is another word)."""
+    if _DIGITS.search(a + b) or min(len(a), len(b)) < shortest or _opposites(a, b):
+        return False
+    similarity = ratio(a, b, budget, at_least=SPELLING_RATIO, autojunk=True)
+    changed = (len(a) + len(b)) * (1 - similarity)  # letters on one side only
+    return similarity >= SPELLING_RATIO and changed <= SPELLING_LETTERS + 0.5
+
+
+def _classes(words: Counter[str], diff: _TokenDiff, lexicon: Lexicon) -> dict[str, set[str]]:
+    """The changed words by class: time, attribution, hedge, modal, name, honorific,
+    abbreviation, form (another form of a word on the other side), function, content."""
+    gone = Counter(diff.old) - Counter(diff.new)
+    came = Counter(diff.new) - Counter(diff.old)
+    names = _names(diff)
+    abbreviations = _abbreviations(diff)
+    classes: dict[str, set[str]] = {}
+    # Another form of a word is looked for among a few words of the other side: a block
+    # rewritten whole is content anyway, and trying every pair of it would be quadratic.
+    candidates = sorted(gone)[:_FORM_CANDIDATES], sorted(came)[:_FORM_CANDIDATES]
+    for word in words:
+        other = set(candidates[1] if word in gone else candidates[0])
+        name = _word_class(word, other, names, abbreviations, lexicon)
+        classes.setdefault(name, set()).add(word)
+    # The same day, verb of saying or modal written otherwise: 'Mar.' / 'March', 'said' /
+    # 'says', 'will' / 'would'.
+    for name, same in (("time", _time_name), ("attribution", _lemma), ("modal", _modal)):
+        found = classes.get(name, set())
+        if found and {same(w) for w in found & set(gone)} == {same(w) for w in found & set(came)}:
+            classes.setdefault("form", set()).update(classes.pop(name))
+    return classes
+
+
+def _word_class(
+    word: str, other: set[str], names: set[str], abbreviations: set[str], lexicon: Lexicon
+) -> str:
+    if _is_number(word) or word in _ORDINAL_SUFFIXES:
+        return "number"
+    if word in abbreviations:
+        return "abbreviation"
+    if word in TIME_WORDS and (word not in CAPITALISED_TIME_WORDS or word in names):
+        return "time"
+    if word in HONORIFICS:
+        return "honorific"
+    forms = [candidate for candidate in other if _same_word(word, candidate)]
+    if word in names and not any(form not in names for form in forms):
+        return "name"  # unless another form of it is written lower-case: 'manager' / 'Managing'
+    if _lemma(word) in REPORTING:
+        return "attribution"
+    if word in HEDGES:
+        return "hedge"
+    if word in MODALS:
+        return "modal"
+    if forms:
+        return "form"
+    if lexicon.is_function_word(word):
+        return "function"
+    return "content"
+
+
+def _lemma(word: str) -> str:
+    root = stem(word)
+    return root + "e" if root != word and root + "e" in REPORTING else root
+
+
+def _time_name(word: str) -> str:
+    return TIME_NAMES.get(word, word)
+
+
+def _modal(word: str) -> str:
+    return MODAL_STEMS.get(word, word)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two forms of one word: one stem (said / says), a common start of most of the shorter
+    one (approve / approval, lose / lost), or a letter or two more in front (waited /
+    awaited)."""
+    if _lemma(a) == _lemma(b):
+        return True
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    short, long = sorted((a, b), key=len)
+    if shared >= WORD_FORM_PREFIX - 1 and shared >= 0.6 * len(short):
+        return True
+    return len(short) >= WORD_FORM_PREFIX and long.endswith(short) and len(long) - len(short) <= 2
+
+
+def _is_number(word: str) -> bool:
+    return word[:1].isdigit() or word in NUMBER_WORDS
+
+
+def _names(diff: _TokenDiff) -> set[str]:
+    """Changed words written capitalised after the first word: names, places, days."""
+    names: set[str] = set()
+    for tag, i1, i2, j1, j2 in diff.opcodes:
+        if tag == "equal":
+            continue
+        for cased, initial, start, end in (
+            (diff.old_cased, diff.old_initial, i1, i2),
+            (diff.new_cased, diff.new_initial, j1, j2),
+        ):
+            names |= {
+                cased[k].casefold()
+                for k in range(start, end)
+                if cased[k][:1].isupper() and k not in initial
+            }
+    return names
+
+
+def _abbreviations(diff: _TokenDiff) -> set[str]:
+    """Words of a block that are the initials of the block on the other side ('PM' / 'Prime
+    Minister', 'U.S.' / 'United States'), both sides."""
+    found: set[str] = set()
+    for tag, i1, i2, j1, j2 in diff.opcodes:
+        if tag != "replace":
+            continue
+        old, new = diff.old[i1:i2], diff.new[j1:j2]
+        for short, long in ((old, new), (new, old)):
+            letters = "".join(short)
+            initials = "".join(word[0] for word in long if word not in ("of", "and", "the"))
+            if 2 <= len(letters) <= 6 and letters.isalpha() and letters == initials:
+                found |= set(short) | set(long)
+    return found
 
 
 def _rewritten_share(
@@ -220,8 +608,22 @@ def _rewritten_share(
 
 def _token_diff(old: str, new: str, budget: Budget) -> _TokenDiff:
     """The tokens of two texts aligned once, for every test of an edit that needs them."""
-    a, b = tokens(old), tokens(new)
-    return _TokenDiff(a, b, opcodes(a, b, budget))
+    (old_cased, old_initial), (new_cased, new_initial) = _cased(old), _cased(new)
+    a, b = [word.casefold() for word in old_cased], [word.casefold() for word in new_cased]
+    return _TokenDiff(a, b, opcodes(a, b, budget), old_cased, new_cased, old_initial, new_initial)
+
+
+def _cased(text: str) -> tuple[list[str], frozenset[int]]:
+    """The tokens of a text as written, and the indices of those that open a sentence."""
+    words: list[str] = []
+    initial: set[int] = set()
+    end = 0
+    for match in _TOKEN.finditer(text):
+        if not words or _SENTENCE_STOP.search(text, end, match.start()):
+            initial.add(len(words))
+        words.append(match.group())
+        end = match.end()
+    return words, frozenset(initial)
 
 
 def _lost_words(diff: _TokenDiff) -> int:
@@ -232,36 +634,6 @@ def _lost_words(diff: _TokenDiff) -> int:
 def _changed_words(diff: _TokenDiff) -> int:
     """Words (punctuation and case ignored) added, removed or replaced."""
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in diff.opcodes if tag != "equal")
-
-
-def _is_spelling(old: str, new: str, budget: Budget) -> bool:
-    """Up to two words changed, each keeping most of its letters, no number involved; not a
-    capitalised word after the first (a name: Jane -> Janet, Austria -> Australia), and not a
-    word turned into its opposite (lawful -> unlawful)."""
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    if len(a) != len(b):
-        return False
-    changed = [
-        (n, x, y) for n, (x, y) in enumerate(zip(a, b, strict=True)) if x.casefold() != y.casefold()
-    ]
-    if not 0 < len(changed) <= 2:
-        return False
-    # The first word is capitalised anyway; in a title-case headline a name is not told apart
-    # from other words, so a changed capitalised word there is not called a typo either.
-    return all(
-        _misspelt(x.casefold(), y.casefold(), budget) and not (n and _is_name(x, y))
-        for n, x, y in changed
-    )
-
-
-def _misspelt(a: str, b: str, budget: Budget) -> bool:
-    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4 or _opposites(a, b):
-        return False
-    return ratio(a, b, budget, at_least=SPELLING_RATIO, autojunk=True) >= SPELLING_RATIO
-
-
-def _is_name(a: str, b: str) -> bool:
-    return a[:1].isupper() or b[:1].isupper()
 
 
 def _opposites(a: str, b: str) -> bool:
@@ -294,18 +666,6 @@ def _negations(text: str) -> int:
     return len(_NEGATION.findall(text))
 
 
-def _numbers(text: str) -> list[str]:
-    """Figures and number words: 'six beams' -> 'eight beams' changes a fact too."""
-    words = [token for token in tokens(text) if token in _NUMBER_WORDS]
-    return sorted(_NUMBERS.findall(text) + words)
-
-
-def _names(text: str) -> Counter[str]:
-    """Capitalised words after the first: names, places, days, organisations."""
-    words = _WORD.findall(text)
-    return Counter(word for word in words[1:] if word[0].isupper())
-
-
 def _quoted_words(text: str) -> list[str]:
     """Words inside double quotes; an unmatched quote runs to the sentence's edge."""
     inside = _starts_inside_quote(text)
@@ -327,3 +687,7 @@ def _starts_inside_quote(text: str) -> bool:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _plural_verb(count: int, noun: str, verb: str) -> str:
+    return f"{noun} {verb}" if count == 1 else f"{count} {noun}s {verb}"

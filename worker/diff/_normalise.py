@@ -31,6 +31,11 @@ _CHARACTERS = str.maketrans(
         **dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05C8)]),
     }
 )
+# What a shown original keeps out: control characters (a terminal escape in scraped text must
+# never reach a terminal).
+_CONTROLS = str.maketrans(
+    dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+)
 _DOUBLE_DASH = re.compile(r"(?<!-)-{2,3}(?!-)")  # "--" typed for a dash
 _UNITS = r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?|[smhdw])"
 # The time itself; a lead ("Updated:") just before it goes too. Two patterns, not one with an
@@ -141,6 +146,17 @@ def normalise_text(text: str) -> str:
     return " ".join(folded.split())
 
 
+def display_text(text: str) -> str:
+    """Original text as it is shown: NFC, no control characters, single spaces; its quotes,
+    dashes and datelines kept."""
+    return " ".join(unicodedata.normalize("NFC", text).translate(_CONTROLS).split())
+
+
+def fold_character(character: str) -> str:
+    """One character as `normalise_text` folds it ('' if dropped)."""
+    return character.translate(_CHARACTERS)
+
+
 def join_units(words: Sequence[str]) -> str:
     """Words joined back: with a space, except next to a Chinese or Japanese character."""
     out: list[str] = []
@@ -199,15 +215,29 @@ def body_paragraphs(paragraphs: Sequence[str], memo: dict[str, str] | None = Non
     `memo` (raw paragraph -> comparable text) lets two versions of one article, which share
     most paragraphs, normalise each of them once.
     """
+    return body_originals(paragraphs, memo)[1]
+
+
+def comparable_text(paragraph: str) -> str:
+    """One paragraph as the comparable body holds it."""
+    return strip_noise(normalise_text(paragraph))
+
+
+def body_originals(
+    paragraphs: Sequence[str], memo: dict[str, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The paragraphs kept in the comparable body (see `body_paragraphs`), as written and
+    as compared."""
     memo = {} if memo is None else memo
-    texts = []
+    originals, comparables = [], []
     for paragraph in paragraphs:
         text = memo.get(paragraph)
         if text is None:
-            text = memo[paragraph] = strip_noise(normalise_text(paragraph))
+            text = memo[paragraph] = comparable_text(paragraph)
         if text:
-            texts.append(text)
-    return texts
+            originals.append(paragraph)
+            comparables.append(text)
+    return originals, comparables
 
 
 def comparable(article: Article, memo: dict[str, str] | None = None) -> dict[str, object]:

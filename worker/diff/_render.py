@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from worker.diff._align import word_ops
 from worker.diff._budget import MIN_STEPS, Budget
-from worker.diff._normalise import touching
+from worker.diff._normalise import comparable_text, touching
+from worker.diff._sentences import split_sentences
 from worker.types import Change, FieldChange, ParagraphOp
 
 _KINDS = ("added", "removed", "edited", "moved")
@@ -20,6 +23,21 @@ _TEXT_MARKS = {"equal": ("", ""), "delete": ("[-", "-]"), "insert": ("{+", "+}")
 _HTML_MARKS = {"equal": ("", ""), "delete": ("<del>", "</del>"), "insert": ("<ins>", "</ins>")}
 _TEXT_SIGNS = {"added": "+", "removed": "-", "edited": "~", "moved": ">"}
 HTML_MODES = ("inline", "side-by-side")
+_SPLIT_SIGN = "¶"
+_SPLIT_REACH = 3  # paragraphs between an edited paragraph and a part split off it, at most
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A paragraph split off an edited one (or merged into it), its text unchanged: shown as
+    one line in place of the sentences removed there and the paragraph added here."""
+
+    kind: str  # "split" or "merged"
+    header: str
+    text: str
+
+
+_Item = ParagraphOp | _Split
 
 
 def render_text(change: Change) -> str:
@@ -75,16 +93,83 @@ def render_html(change: Change, mode: str = "inline") -> str:
 # --- shared
 
 
-def _hunks(operations: Sequence[ParagraphOp]) -> Iterable[tuple[str, list[ParagraphOp]]]:
-    """Consecutive operations on the same paragraph, with a header naming it."""
-    groups: list[tuple[str, list[ParagraphOp]]] = []
-    for op in operations:
-        header = _paragraph_header(op)
+def _hunks(operations: Sequence[ParagraphOp]) -> Iterable[tuple[str, list[_Item]]]:
+    """Consecutive operations on the same paragraph, with a header naming it; paragraphs
+    split or merged as such."""
+    groups: list[tuple[str, list[_Item]]] = []
+    for op in _with_splits(operations):
+        header = op.header if isinstance(op, _Split) else _paragraph_header(op)
         if groups and groups[-1][0] == header:
             groups[-1][1].append(op)
         else:
             groups.append((header, [op]))
     return groups
+
+
+def _with_splits(operations: Sequence[ParagraphOp]) -> list[_Item]:
+    """The operations, with each paragraph added whose sentences were all removed from an
+    edited paragraph nearby (a split) shown as one `_Split`, and the reverse (a merge)."""
+    taken: set[int] = set()
+    shown: dict[int, _Split] = {}
+    for op in operations:
+        if op.unit != "paragraph" or op.kind not in ("added", "removed"):
+            continue
+        split = op.kind == "added"
+        text, here = (op.new, op.new_index) if split else (op.old, op.old_index)
+        parts = _parts(operations, text, here, "removed" if split else "added", taken)
+        if parts:
+            taken |= {id(part) for part in parts}
+            shown[id(op)] = _split(op, parts[0], split)
+    return [shown.get(id(op), op) for op in operations if id(op) not in taken]
+
+
+def _parts(
+    operations: Sequence[ParagraphOp], text: str, here: int | None, kind: str, taken: set[int]
+) -> list[ParagraphOp]:
+    """The sentence operations of `kind` in the nearest edited paragraph that hold every
+    sentence of `text`, one each; none if no paragraph does."""
+    wanted = Counter(split_sentences(comparable_text(text)))
+    groups: dict[tuple[int | None, int | None], list[ParagraphOp]] = {}
+    for op in operations:
+        if op.unit == "sentence" and op.kind == kind and id(op) not in taken:
+            groups.setdefault((op.old_index, op.new_index), []).append(op)
+    best: list[ParagraphOp] = []
+    distance = _SPLIT_REACH + 1
+    for (old_index, new_index), group in groups.items():
+        there = new_index if kind == "removed" else old_index
+        if here is None or there is None or abs(here - there) >= distance:
+            continue
+        texts = {id(op): comparable_text(op.old or op.new) for op in group}
+        if wanted <= Counter(texts.values()):
+            best, distance = _one_each(group, texts, wanted), abs(here - there)
+    return best
+
+
+def _one_each(
+    group: list[ParagraphOp], texts: dict[int, str], wanted: Counter[str]
+) -> list[ParagraphOp]:
+    """Operations of `group`, in order, one for each sentence `wanted`."""
+    need = Counter(wanted)
+    chosen = []
+    for op in group:
+        if need[texts[id(op)]] > 0:
+            need[texts[id(op)]] -= 1
+            chosen.append(op)
+    return chosen
+
+
+def _split(op: ParagraphOp, part: ParagraphOp, split: bool) -> _Split:
+    if split:
+        header = (
+            f"paragraph {_position(part.new_index)} split: new paragraph "
+            f"{_position(op.new_index)}, text unchanged"
+        )
+        return _Split("split", header, op.new)
+    header = (
+        f"old paragraph {_position(op.old_index)} merged into paragraph "
+        f"{_position(part.new_index)}, text unchanged"
+    )
+    return _Split("merged", header, op.old)
 
 
 def _paragraph_header(op: ParagraphOp) -> str:
@@ -139,7 +224,9 @@ def _text_mark(tag: str, words: str) -> str:
     return f"{start}{words}{end}"
 
 
-def _text_line(op: ParagraphOp, budget: Budget) -> str:
+def _text_line(op: _Item, budget: Budget) -> str:
+    if isinstance(op, _Split):
+        return f"{_SPLIT_SIGN} {op.text}"
     sign = _TEXT_SIGNS[op.kind]
     if op.kind == "added":
         return f"{sign} {op.new}"
@@ -186,7 +273,9 @@ def _html_inline(operations: Sequence[ParagraphOp], budget: Budget) -> list[str]
     return parts
 
 
-def _html_operation(op: ParagraphOp, budget: Budget) -> str:
+def _html_operation(op: _Item, budget: Budget) -> str:
+    if isinstance(op, _Split):
+        return f'<li class="nw-{op.kind} nw-paragraph">{_escape(op.text)}</li>'
     if op.kind == "added":
         body = f"<ins>{_escape(op.new)}</ins>"
     elif op.kind == "removed":
@@ -208,8 +297,11 @@ def _html_side_by_side(operations: Sequence[ParagraphOp], budget: Budget) -> lis
     return parts
 
 
-def _html_row(op: ParagraphOp, budget: Budget) -> str:
+def _html_row(op: _Item, budget: Budget) -> str:
     """One operation as a row: the old text with deletions, the new one with insertions."""
+    if isinstance(op, _Split):
+        text = _escape(op.text)
+        return f'<tr class="nw-{op.kind} nw-paragraph"><td>{text}</td><td>{text}</td></tr>'
     if op.kind == "edited":
         runs = _words(op, budget)
         old = _word_diff([r for r in runs if r[0] != "insert"], _html_mark)

@@ -1,0 +1,260 @@
+"""How worker.diff grades edits, and the evidence it shows for them.
+
+Meaning changes (facts, numbers, names, negation, attribution, hedging, modality, dates,
+quotes) are at least substantive; punctuation, spacing, number formatting, spelling fixes, a
+full stop added and word order are trivial or minor. Evidence is the article's own text.
+Real labelled revisions (fixtures/diff/revisions.jsonl, see its SOURCES.md) are graded too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from worker import diff
+from worker.diff import _lexicon
+from worker.diff._lexicon import LOOKUPS, Lexicon, number_values
+from worker.types import Article, Change
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
+URL = "https://news.example/2024/05/story"
+AROUND = (
+    "The city council met on Monday evening to discuss the proposals.",
+    "Members of the public were invited to comment before the vote.",
+)
+AFTER = ("The meeting lasted more than three hours, officials said.",)
+LOW = ("trivial", "minor")
+HIGH = ("substantive", "major")
+
+
+def article(paragraph: str, *, language: str | None = "en", **fields: object) -> Article:
+    """An article whose third paragraph is `paragraph`, among untouched ones."""
+    body = (*AROUND, paragraph, *AFTER)
+    return Article(url=URL, title="Council approves budget", language=language, body=body, **fields)  # type: ignore[arg-type]
+
+
+def graded(before: str, after: str, **fields: object) -> Change:
+    change = diff.compare(article(before, **fields), article(after, **fields))
+    assert change is not None
+    return change
+
+
+# --- real revisions, labelled by people
+
+
+def revisions() -> list[pytest.param]:
+    lines = (FIXTURES / "revisions.jsonl").read_text(encoding="utf-8").splitlines()
+    pairs = [json.loads(line) for line in lines if line.strip()]
+    return [pytest.param(pair, id=pair["id"]) for pair in pairs]
+
+
+@pytest.mark.parametrize("pair", revisions())
+def test_a_labelled_revision_is_graded_in_its_band(pair: dict[str, str]) -> None:
+    change = graded(pair["before"].strip(), pair["after"].strip())
+    band = HIGH if pair["intent"] == "meaning-changed" else LOW
+    assert change.significance in band, change.reasons
+
+
+# --- meaning changes
+
+
+SENTENCE = "Mr Jones has admitted on Thursday that he has had surgery, his lawyer said."
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        pytest.param("said", "claimed", "attribution changed", id="attribution"),
+        pytest.param("has admitted", "has allegedly admitted", "hedging changed", id="hedging"),
+        pytest.param("Thursday", "Wednesday", "date or time changed", id="day"),
+        pytest.param("has had surgery", "has resigned", "words replaced", id="clause"),
+        pytest.param("has had", "may have had", "modality changed", id="modality"),
+        pytest.param("has admitted", "has not admitted", "negation changed", id="negation"),
+        pytest.param("Mr Jones", "Mr Smith", "names changed", id="name"),
+        pytest.param("his lawyer", "her lawyer", "person changed (he / she)", id="pronoun"),
+        pytest.param("surgery", "surgery twice", "words added", id="word-added"),
+    ],
+)
+def test_a_meaning_change_is_at_least_substantive(old: str, new: str, reason: str) -> None:
+    change = graded(SENTENCE, SENTENCE.replace(old, new))
+    assert change.significance in HIGH
+    assert reason in change.reasons, change.reasons
+
+
+def test_a_day_changed_is_a_date_not_a_name() -> None:
+    change = graded(SENTENCE, SENTENCE.replace("Thursday", "Wednesday"))
+    assert change.reasons == ("date or time changed",)
+
+
+def test_numbers_changed_and_a_changed_quote() -> None:
+    numbers = graded("The fire destroyed 200 homes.", "The fire destroyed 300 homes.")
+    assert (numbers.significance, numbers.reasons) == ("substantive", ("numbers changed",))
+    quote = graded('"We will rebuild," she said.', '"We might rebuild," she said.')
+    assert quote.reasons == ("modality changed", "quotation changed")
+    fixed = graded('"We will rebiuld," she said.', '"We will rebuild," she said.')
+    assert fixed.reasons == ("spelling corrected",)
+
+
+# --- edits that change no meaning
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "level", "reason"),
+    [
+        pytest.param("It was the 11th attempt.", "It was the eleventh attempt.", "trivial",
+                     "numbers written otherwise", id="ordinal-words"),
+        pytest.param("About 200 people came.", "About two hundred people came.", "trivial",
+                     "numbers written otherwise", id="number-words"),
+        pytest.param("It began at 0900 local time.", "It began at 09:00 local time.", "trivial",
+                     "numbers written otherwise", id="clock"),
+        pytest.param("The rules are complx.", "The rules are complex.", "trivial",
+                     "spelling corrected", id="typo-fixed"),
+        pytest.param("The rules are complex.", "The rules are complx.", "minor",
+                     "typo introduced", id="typo-introduced"),
+        pytest.param("The vote was close , critics left.", "The vote was close. Critics left.",
+                     "trivial", "punctuation or case only", id="full-stop-added"),
+        pytest.param("Talks in the U.K. resumed.", "Talks in the UK resumed.", "trivial",
+                     "punctuation or spacing only", id="initials"),
+        pytest.param("Yesterday the mayor resigned.", "The mayor resigned yesterday.", "minor",
+                     "word order changed", id="word-order"),
+        pytest.param("The plan of the council failed.", "The plan by the council failed.",
+                     "minor", "words edited", id="function-word"),
+        pytest.param("Mr Sarkozy will visit.", "Sarkozy will visit.", "minor",
+                     "honorific added or removed", id="honorific"),
+        pytest.param("The PM will visit.", "The Prime Minister will visit.", "minor",
+                     "abbreviation written out", id="abbreviation"),
+        pytest.param("He said he will go.", "He said he would go.", "minor", "words edited",
+                     id="modal-tense"),
+    ],
+)  # fmt: skip
+def test_an_edit_without_new_meaning_is_trivial_or_minor(
+    before: str, after: str, level: str, reason: str
+) -> None:
+    change = graded(before, after)
+    assert (change.significance, reason in change.reasons) == (level, True), change.reasons
+
+
+def test_an_introduced_typo_is_no_spelling_fix() -> None:
+    change = graded("The rules are complex.", "The rules are complx.")
+    assert "spelling corrected" not in change.reasons
+
+
+def test_without_word_frequencies_letters_decide() -> None:
+    """A language wordfreq lacks: a near spelling is a typo fix, as before it had frequencies."""
+    assert Lexicon("xx").zipf("complex") is None
+    change = graded("The rules are complex.", "The rules are complx.", language="xx")
+    assert (change.significance, change.reasons) == ("trivial", ("spelling corrected",))
+
+
+def test_a_regional_language_tag_uses_its_language() -> None:
+    assert Lexicon("en-GB").language == "en"
+    assert Lexicon("pt_BR").language == "pt"
+    assert Lexicon(None).language == "en"
+    assert Lexicon("zh").language is None  # would need jieba
+
+
+def test_word_frequency_lookups_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile page with thousands of near-spelt words asks wordfreq `LOOKUPS` times at most."""
+    calls = []
+    real = _lexicon.zipf_frequency
+    monkeypatch.setattr(
+        _lexicon, "zipf_frequency", lambda w, lang: calls.append(w) or real(w, lang)
+    )
+    old = " ".join(f"wordx{k}a" for k in range(3_000)) + "."
+    new = " ".join(f"wordx{k}b" for k in range(3_000)) + "."
+    started = time.perf_counter()
+    change = diff.compare(article(old), article(new))
+    assert change is not None
+    assert len(calls) <= LOOKUPS
+    assert time.perf_counter() - started < 10
+
+
+def test_number_values_read_figures_and_words_alike() -> None:
+    assert number_values(["two", "hundred", "and", "fifty"]) == number_values(["250"])
+    assert number_values(["1,000"]) == number_values(["1000"])
+    assert number_values(["one"]) == [] != number_values(["one"], every=True)
+
+
+# --- evidence: the article's own text
+
+
+DATELINE = "LONDON \u2014 The \u201cbig\u201d plan \u2013 backed by 12 councils \u2013 costs rose."
+
+
+def test_evidence_keeps_dashes_quotes_and_the_dateline() -> None:
+    change = graded(DATELINE, DATELINE.replace("rose", "fell"))
+    (op,) = change.operations
+    assert op.old == DATELINE and op.new == DATELINE.replace("rose", "fell")
+    text = diff.render_text(change)
+    assert "LONDON \u2014 The \u201cbig\u201d plan \u2013 backed" in text
+    assert "[-rose.-]{+fell.+}" in text
+    html = diff.render_html(change)
+    assert "LONDON \u2014 The \u201cbig\u201d plan" in html
+    side = diff.render_html(change, "side-by-side")
+    assert "\u2013 costs" in side
+
+
+def test_evidence_of_a_sentence_in_a_longer_paragraph() -> None:
+    paragraph = f"{DATELINE} \u201cIt is too much,\u201d a critic said."
+    change = graded(paragraph, paragraph.replace("too much", "far too much"))
+    (op,) = change.operations
+    assert (op.unit, op.old) == ("sentence", "\u201cIt is too much,\u201d a critic said.")
+    assert ("insert", "far") in op.words
+
+
+def test_evidence_still_replays_onto_the_comparable_body() -> None:
+    old, new = article(DATELINE), article(DATELINE.replace("rose", "fell") + " More soon.")
+    change = diff.compare(old, new)
+    assert change is not None
+    assert diff.apply(old.body, change.operations) == diff.comparable(new)["body"]
+
+
+def test_a_typography_only_change_still_is_no_change() -> None:
+    assert diff.compare(article(DATELINE), article(DATELINE.replace("\u2013", "-"))) is None
+
+
+def test_a_title_is_shown_as_written() -> None:
+    old, new = "Mayor \u201cquits\u201d \u2013 report", "Mayor \u201cstays\u201d \u2013 report"
+    change = diff.compare(
+        Article(url=URL, title=old, body=AROUND), Article(url=URL, title=new, body=AROUND)
+    )
+    assert change is not None
+    (field,) = change.field_changes
+    assert (field.old, field.new) == (old, new)
+
+
+# --- paragraphs split, authors added
+
+
+PARAGRAPH = (
+    "It approved the plan after a long debate. The vote was close, with seven members "
+    "against. Critics said the repairs would take too long."
+)
+
+
+def test_a_paragraph_split_in_two_is_shown_as_a_split() -> None:
+    first, second = "It approved the plan after a long debate.", PARAGRAPH.split("debate. ")[1]
+    old = Article(url=URL, title="T", body=(*AROUND, PARAGRAPH, *AFTER))
+    new = Article(url=URL, title="T", body=(*AROUND, first, second, *AFTER))
+    change = diff.compare(old, new)
+    assert change is not None
+    assert (change.significance, change.reasons) == ("trivial", ("paragraphs split or merged",))
+    text = diff.render_text(change)
+    assert "paragraph 3 split: new paragraph 4, text unchanged" in text
+    assert f"\u00b6 {second}" in text
+    assert "\n- " not in text and "\n+ " not in text
+    assert "nw-split" in diff.render_html(change)
+    merged = diff.compare(new, old)
+    assert merged is not None and "merged into paragraph 3" in diff.render_text(merged)
+
+
+def test_an_author_added_to_a_byline_is_no_author_removed() -> None:
+    change = diff.compare(
+        article(AROUND[0], authors=("AFP",)), article(AROUND[0], authors=("Pjotr Sauer and AFP",))
+    )
+    assert change is not None
+    assert "author added" in change.reasons
+    assert not any("removed" in reason for reason in change.reasons)
