@@ -243,7 +243,7 @@ def _dispatch_until_done(
 def _report(store: Store, receipts: Receipts, stored: Stamps, run: Run) -> None:
     rows = Outbox(store).deliveries(limit=10 * len(stored) + 10)
     statuses = Counter(row.status for row in rows)
-    watch_of = {change.id: watch.id for change, watch in store.changes()}
+    watch_of = {change.id: watch.id for change, watch in store.recent_changes(limit=None)}
     delivered = Counter(receipts.change_ids[wid] for wid in receipts.first_success)
     all_delivered = (
         set(delivered) == set(watch_of)

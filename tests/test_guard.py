@@ -151,10 +151,10 @@ def _outcomes(pipe, store, clock, route, pages):
 def test_gutted_page_is_held_until_it_persists(pipe, store, clock, site):
     outcomes = _outcomes(pipe, store, clock, site, [A, GUTTED, GUTTED, A])
     assert outcomes == ["new", "held", "held", "unchanged"]
-    assert store.changes() == []
+    assert store.recent_changes(limit=None) == []
     outcomes = _outcomes(pipe, store, clock, site, [GUTTED, GUTTED, GUTTED])
     assert outcomes == ["held", "held", "changed"]
-    assert [c.to_version for c, _ in store.changes()] == [2]
+    assert [c.to_version for c, _ in store.recent_changes(limit=None)] == [2]
 
 
 def test_held_check_says_why_and_retries_soon(pipe, store, clock, site):
@@ -168,7 +168,7 @@ def test_held_check_says_why_and_retries_soon(pipe, store, clock, site):
 def test_empty_page_is_never_recorded(pipe, store, clock, site):
     empty = b"<html><body><nav><a href='/'>Home</a></nav></body></html>"
     assert _outcomes(pipe, store, clock, site, [empty] * 4) == ["held"] * 4
-    assert store.snapshots(URL) == []
+    assert store.versions_of(store.watch_id(URL)) == []
 
 
 def test_a_first_page_held_is_read_again_until_it_is_stored(pipe, store, clock, site):
@@ -180,19 +180,19 @@ def test_a_first_page_held_is_read_again_until_it_is_stored(pipe, store, clock, 
     )
     outcomes = _outcomes(pipe, store, clock, site, [short] * 4)
     assert outcomes == ["held", "held", "new", "unchanged"]
-    assert [s.version for s in store.snapshots(URL)] == [1]
+    assert [s.version for s in store.versions_of(store.watch_id(URL))] == [1]
 
 
 def test_flapping_between_two_versions_is_recorded_once(pipe, store, clock, site):
     outcomes = _outcomes(pipe, store, clock, site, [A, B, A, B, A, B, A, B])
     assert outcomes == ["new", "changed", "held", "unchanged"] * 1 + ["held", "unchanged"] * 2
-    assert [c.to_version for c, _ in store.changes()] == [2]
+    assert [c.to_version for c, _ in store.recent_changes(limit=None)] == [2]
 
 
 def test_a_revert_that_persists_points_at_the_earlier_version(pipe, store, clock, site):
     outcomes = _outcomes(pipe, store, clock, site, [A, B, A, A, A])
     assert outcomes == ["new", "changed", "held", "held", "changed"]
-    latest, _ = store.changes()[0]
+    latest, _ = store.recent_changes(limit=None)[0]
     assert (latest.kind, latest.reverts_to, latest.to_version) == ("revert", 1, 3)
     assert "reverted to the content of version 1" in latest.summary
 
@@ -202,18 +202,18 @@ def test_removal_and_return_are_their_own_events(pipe, store, clock, site):
     _serve(site, b"gone", status=404)
     for _ in range(3):
         assert _check(pipe, store, clock, minutes=60).outcome == "error"
-    assert store.changes() == []  # three checks, but not yet six hours
+    assert store.recent_changes(limit=None) == []  # three checks, but not yet six hours
     record = _check(pipe, store, clock, minutes=240)
-    [(removal, _)] = store.changes()
+    [(removal, _)] = store.recent_changes(limit=None)
     assert (removal.kind, removal.fields, removal.significance) == ("removed", [], "major")
     # The removal is a failure too: the watch keeps backing off, it is not young again.
     [(_, first_stage), *_] = pipe.settings.schedule.stages
     assert record.next_check_at - record.started_at > first_stage * 4
     _check(pipe, store, clock, minutes=240)
-    assert len(store.changes()) == 1  # reported once
+    assert len(store.recent_changes(limit=None)) == 1  # reported once
     _serve(site, A)
     assert _check(pipe, store, clock).outcome == "unchanged"
-    kinds = [c.kind for c, _ in store.changes()]
+    kinds = [c.kind for c, _ in store.recent_changes(limit=None)]
     assert kinds == ["restored", "removed"]
 
 
@@ -382,7 +382,7 @@ ERROR_PAGE = _page("Page not found", ("Sorry, the page you asked for could not b
 def test_a_fault_in_a_series_makes_no_change_and_no_phantom_later(pipe, store, clock, site, fault):
     outcomes = _outcomes(pipe, store, clock, site, [A, fault, A, B, fault, B])
     assert outcomes == ["new", "held", "unchanged", "changed", "held", "unchanged"]
-    [(change, _)] = store.changes()
+    [(change, _)] = store.recent_changes(limit=None)
     assert (change.from_version, change.to_version, change.kind) == (1, 2, "edit")
 
 
@@ -424,7 +424,7 @@ def test_paragraphs_the_operator_ignores_never_count(store, clock):
                 outcomes.append((watch.url, pipe.check(watch).outcome))
     assert [o for u, o in outcomes if u == urls[0]] == ["new", "unchanged", "unchanged"]
     assert [o for u, o in outcomes if u == urls[1]] == ["new", "changed", "changed"]
-    [first] = store.snapshots(urls[0])
+    [first] = store.versions_of(store.watch_id(urls[0]))
     assert not any(p.startswith("Sponsored") for p in first.body.split("\n\n"))
 
 

@@ -90,4 +90,4 @@ def test_a_hostile_page_is_an_error_within_its_budget_while_other_threads_tick(
     assert record.outcome == "error"
     assert "longer than 2 s" in record.error
     assert ticks >= 10  # about 40 in 2 s; in-process, the regex would have allowed none
-    assert [c.outcome for c in store.checks(URL)] == ["error"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["error"]

@@ -109,7 +109,7 @@ def test_a_change_writes_one_delivery_per_channel(store, run_checks):
         ("a", "article.changed", "pending"),
         ("b", "article.changed", "pending"),
     ]
-    assert rows[0].change_id == store.changes()[0][0].id
+    assert rows[0].change_id == store.recent_changes(limit=None)[0][0].id
     assert rows[0].key != rows[1].key
 
 
@@ -334,7 +334,7 @@ def test_a_degraded_site_alerts_once_and_recovers_once(store):
 
 def _unbuildable_first_change(monkeypatch, store):
     """Building the payload of the first change fails, as a bug or a vanished row would."""
-    first = min(change.id for change, _ in store.changes())
+    first = min(change.id for change, _ in store.recent_changes(limit=None))
     real = outbox_module.change_payload
 
     def payload(outbox, change_id):

@@ -50,7 +50,7 @@ def test_story_new_unchanged_changed(pipe, store, watched, seed_v1, seed_v2):
     record = _check(pipe, store)
     assert record.outcome == "changed"
     assert {"title", "body"} <= set(record.change.fields)
-    assert [s.version for s in store.snapshots(URL)] == [1, 2]
+    assert [s.version for s in store.versions_of(store.watch_id(URL))] == [1, 2]
 
 
 @respx.mock
@@ -75,7 +75,7 @@ def test_not_modified_sends_validators_and_stops(pipe, store, watched, seed_v1, 
     sent = route.calls.last.request.headers
     assert sent["If-None-Match"] == '"v1"'
     assert sent["If-Modified-Since"] == "Wed, 11 Nov 2020 10:00:00 GMT"
-    assert len(store.snapshots(URL)) == 1
+    assert len(store.versions_of(store.watch_id(URL))) == 1
 
 
 @respx.mock
@@ -107,7 +107,7 @@ def test_page_without_article_is_held(pipe, store, watched):
     record = _check(pipe, store)
     assert record.outcome == "held"
     assert record.next_check_at - record.started_at <= pipe.settings.guard.held_retry
-    assert store.snapshots(URL) == []
+    assert store.versions_of(store.watch_id(URL)) == []
 
 
 @respx.mock
@@ -118,7 +118,7 @@ def test_error_between_versions_changes_nothing(pipe, store, watched, seed_v1):
     _check(pipe, store)
     route.mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
     assert _check(pipe, store).outcome == "unchanged"
-    assert store.changes() == []
+    assert store.recent_changes(limit=None) == []
     [(watch, _)] = store.list_watches()
     assert watch.consecutive_failures == 0
 
@@ -256,12 +256,12 @@ def test_a_check_whose_lease_was_taken_over_writes_nothing(pipe, store, watched,
     [taken] = store.claim_due("fast", 1, later, timedelta(minutes=5))
     with pytest.raises(LeaseLostError, match="fast holds it now"):
         pipe.check(watch)
-    assert store.checks(URL) == []
-    assert store.snapshots(URL) == []
+    assert store.checks_of(store.watch_id(URL)) == []
+    assert store.versions_of(store.watch_id(URL)) == []
     [(stored, _)] = store.list_watches()
     assert stored.lease_owner == "fast"
     pipe.check(taken)  # the new owner's check is written
-    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["new"]
 
 
 @respx.mock
@@ -275,9 +275,9 @@ def test_a_check_whose_lease_ran_out_loses_to_the_same_workers_new_claim(
     [again] = store.claim_due("host:1", 1, later, timedelta(minutes=5))
     with pytest.raises(LeaseLostError):
         pipe.check(slow)
-    assert store.checks(URL) == []
+    assert store.checks_of(store.watch_id(URL)) == []
     pipe.check(again)
-    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["new"]
     [(stored, _)] = store.list_watches()
     assert stored.lease_owner is None
 
@@ -371,13 +371,15 @@ def test_quiet_checks_are_written_together_when_the_batch_is_flushed(
 ):
     respx.get(URL).mock(return_value=httpx.Response(200, content=seed_v1, headers=_html()))
     assert _check(batching, store).outcome == "new"  # a version: written at once
-    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["new"]
     record = _check(batching, store)
     assert record.outcome == "unchanged"
-    assert [c.outcome for c in store.checks(URL)] == ["new"]  # waiting in the batch
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == [
+        "new"
+    ]  # waiting in the batch
     assert _leased_watch(store).lease_owner == "test"  # so no other claim takes it meanwhile
     assert batching.flush() == 1
-    assert [c.outcome for c in store.checks(URL)] == ["unchanged", "new"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["unchanged", "new"]
     watch = _leased_watch(store)
     assert (watch.lease_owner, watch.next_check_at) == (None, record.next_check_at)
     assert watch.last_checked_at is not None and watch.consecutive_failures == 0
@@ -397,7 +399,9 @@ def test_a_full_batch_of_quiet_checks_is_written_without_a_flush(
         for _ in range(2):  # a first capture, then a quiet pass
             for watch in store.claim_all("test", utcnow(), timedelta(minutes=5)):
                 pipe.check(watch)
-    assert [[c.outcome for c in store.checks(url)] for url in urls] == [["unchanged", "new"]] * 3
+    assert [[c.outcome for c in store.checks_of(store.watch_id(url))] for url in urls] == [
+        ["unchanged", "new"]
+    ] * 3
 
 
 @respx.mock
@@ -411,7 +415,7 @@ def test_a_quiet_check_whose_lease_was_lost_is_dropped_at_the_flush(
     later = utcnow() + timedelta(minutes=6)
     [_] = store.claim_all("fast", later, timedelta(minutes=5))  # the lease ran out meanwhile
     assert batching.flush() == 0
-    assert [c.outcome for c in store.checks(URL)] == ["new"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["new"]
     assert _leased_watch(store).lease_owner == "fast"
 
 
@@ -425,5 +429,5 @@ def test_a_check_that_is_not_quiet_is_written_at_once_while_batching(
     assert _check(batching, store).outcome == "changed"
     route.mock(return_value=httpx.Response(500))
     assert _check(batching, store).outcome == "error"
-    assert [c.outcome for c in store.checks(URL)] == ["error", "changed", "new"]
+    assert [c.outcome for c in store.checks_of(store.watch_id(URL))] == ["error", "changed", "new"]
     assert batching.flush() == 0

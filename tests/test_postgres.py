@@ -58,13 +58,13 @@ def test_a_killed_workers_leases_are_taken_over(
     )
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not store.snapshots(slow):
+        while time.monotonic() < deadline and not store.versions_of(store.watch_id(slow)):
             time.sleep(0.2)
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
     finally:
         process.kill()
-    [snapshot] = store.snapshots(slow)
+    [snapshot] = store.versions_of(store.watch_id(slow))
     assert snapshot.version == 1
     [(watch, _)] = store.list_watches()
     assert watch.lease_owner is None
@@ -91,7 +91,7 @@ def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
     server.release()
     leased = [w for w, _ in store.list_watches() if w.lease_owner == f"{gethostname()}:{first.pid}"]
     assert leased, "the first worker died holding no lease"
-    assert not any(store.snapshots(watch.url) for watch in leased)
+    assert not any(store.versions_of(store.watch_id(watch.url)) for watch in leased)
     second = cli_runner.start(
         "run", config=config, database=postgres_url, stderr=subprocess.DEVNULL
     )
@@ -100,7 +100,7 @@ def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
         since = utcnow() - timedelta(minutes=1)
         while time.monotonic() < deadline:
             alive = {row.id for row, _ in store.workers(since)}
-            if all(store.snapshots(url) for url in urls) and any(
+            if all(store.versions_of(store.watch_id(url)) for url in urls) and any(
                 worker.endswith(f":{second.pid}") for worker in alive
             ):
                 break
@@ -109,8 +109,8 @@ def test_a_worker_killed_with_sigkill_leaves_work_others_finish(
         assert second.wait(30) == 0
     finally:
         second.kill()
-    assert [len(store.snapshots(url)) for url in urls] == [1] * 6
-    assert store.changes() == []  # nothing recorded twice
+    assert [len(store.versions_of(store.watch_id(url))) for url in urls] == [1] * 6
+    assert store.recent_changes(limit=None) == []  # nothing recorded twice
 
 
 def test_the_story_on_postgresql(postgres_url, tmp_path, write_config, server, seed_v1, seed_v2):

@@ -175,7 +175,7 @@ def test_a_crashed_check_is_recorded_as_a_failed_check(store, monkeypatch):
         svc.close()
         fetcher.close()
     assert counts == {"error": 1}
-    [check] = store.checks(url)
+    [check] = store.checks_of(store.watch_id(url))
     assert check.outcome == "error"
     # The Check row is a bug report: the exception, its message and the newswatch line it hit.
     assert check.error.startswith("internal error: RuntimeError: a bug at pipeline.py:")
@@ -215,9 +215,9 @@ def test_a_check_failing_inside_the_store_leaves_the_next_one_free_to_store_it(s
         svc.close()
         fetcher.close()
     assert "If-None-Match" not in route.calls[1].request.headers
-    assert [s.version for s in store.snapshots(url)] == [1]
-    assert [c.outcome for c in store.checks(url)] == ["new", "error"]
-    assert "StatementError" in store.checks(url)[1].error
+    assert [s.version for s in store.versions_of(store.watch_id(url))] == [1]
+    assert [c.outcome for c in store.checks_of(store.watch_id(url))] == ["new", "error"]
+    assert "StatementError" in store.checks_of(store.watch_id(url))[1].error
 
 
 def test_a_service_with_every_a_few_seconds_sees_an_edit_within_two_intervals(store, server):
@@ -236,16 +236,19 @@ def test_a_service_with_every_a_few_seconds_sees_an_edit_within_two_intervals(st
     runner = threading.Thread(target=svc.run)
     runner.start()
     try:
-        _wait_for(lambda: len(store.snapshots(url)) == 1, timedelta(seconds=10))
+        _wait_for(lambda: len(store.versions_of(store.watch_id(url))) == 1, timedelta(seconds=10))
         server.serve("/2020/11/11/story", (SEED / "moscow-times-v2.html").read_bytes())
         edited = utcnow()
-        _wait_for(lambda: len(store.snapshots(url)) == 2, 2 * every + timedelta(seconds=1))
+        _wait_for(
+            lambda: len(store.versions_of(store.watch_id(url))) == 2,
+            2 * every + timedelta(seconds=1),
+        )
     finally:
         svc.stop()
         runner.join()
         svc.close()
         fetcher.close()
-    [change] = [c for c, _ in store.changes()]
+    [change] = [c for c, _ in store.recent_changes(limit=None)]
     assert change.detected_at - edited <= 2 * every + timedelta(seconds=1)
 
 
@@ -280,5 +283,5 @@ def test_the_service_prunes_with_the_configured_ages(store, write_config, tmp_pa
         assert svc.prune() == {"checks": 1, "alerts": 0, "workers": 0}
     finally:
         svc.close()
-    [check] = store.checks(watch.url)
+    [check] = store.checks_of(store.watch_id(watch.url))
     assert check.started_at > now - timedelta(days=7)

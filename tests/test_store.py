@@ -135,13 +135,13 @@ def test_save_check_stores_versions_and_changes(store):
             change=change,
         )
     )
-    versions = store.snapshots("https://example.com/a")
+    versions = store.versions_of(store.watch_id("https://example.com/a"))
     assert [(s.version, s.title) for s in versions] == [(1, "Headline"), (2, "New")]
     assert store.latest_version(watch.id).article.related == (
         Link("Related", "https://example.com/r"),
     )
     assert _count(store, RawPage) == 1  # the same HTML is stored once
-    [(stored, owner)] = store.changes()
+    [(stored, owner)] = store.recent_changes(limit=None)
     assert (stored.from_version, stored.to_version, stored.fields) == (1, 2, ["title"])
     assert owner.url == "https://example.com/a"
     assert store.raw_html("r1") == raw
@@ -181,16 +181,16 @@ def test_changes_since_is_inclusive_and_newest_first(store):
                 change=change,
             )
         )
-    everything = store.changes()
+    everything = store.recent_changes(limit=None)
     assert [c.to_version for c, _ in everything] == [3, 2]
     oldest = everything[-1][0].detected_at
-    assert [c.to_version for c, _ in store.changes(since=oldest)] == [3, 2]
-    assert len(store.changes(limit=1)) == 1
+    assert [c.to_version for c, _ in store.recent_changes(since=oldest, limit=None)] == [3, 2]
+    assert len(store.recent_changes(limit=1)) == 1
 
 
 def test_missing_watch_is_not_found(store):
     with pytest.raises(NotFoundError, match="not watched"):
-        store.snapshots("https://example.com/none")
+        store.versions_of(store.watch_id("https://example.com/none"))
 
 
 def test_a_site_another_worker_just_marked_degraded_alerts_only_once(store):
@@ -252,7 +252,7 @@ def test_a_page_with_overlong_metadata_is_stored(store):
     store.save_check(
         _record(store, watch.id, outcome="new", article=article, content_hash="h", raw=None)
     )
-    assert store.snapshot(watch.url).site_name == article.site_name
+    assert store.version_of(store.watch_id(watch.url)).site_name == article.site_name
 
 
 def test_prune_deletes_old_checks_and_sent_alerts_only(store):
@@ -282,12 +282,14 @@ def test_prune_deletes_old_checks_and_sent_alerts_only(store):
         session.add(WorkerState(id="live:2", started_at=now, heartbeat_at=now))
     pruned = store.prune(now, timedelta(days=90), timedelta(days=30))
     assert pruned == {"checks": 2, "alerts": 1, "workers": 1}
-    assert len(store.checks(watch.url)) == 3
+    assert len(store.checks_of(store.watch_id(watch.url))) == 3
     assert sorted((d.status, d.key) for d in Outbox(store).deliveries()) == [
         ("failed", "d2"),
         ("sent", "d1"),
     ]
-    assert [s.version for s in store.snapshots(watch.url)] == [1]  # versions are kept
+    assert [s.version for s in store.versions_of(store.watch_id(watch.url))] == [
+        1
+    ]  # versions are kept
     assert store.prune(now, timedelta(0), timedelta(0))["checks"] == 0  # zero keeps everything
 
 
@@ -478,7 +480,7 @@ def test_values_no_column_takes_are_fitted_not_fatal(store):
     assert fit_article(fitted) == (fitted, [])
     watch = store.add_watch(article.url)
     store.save_check(_record(store, watch.id, outcome="new", article=fitted, content_hash="h"))
-    [stored] = store.snapshots(article.url)
+    [stored] = store.versions_of(store.watch_id(article.url))
     assert (stored.title, stored.authors) == ("Badtitle", ["Ann Lee"])
 
 

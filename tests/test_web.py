@@ -232,7 +232,7 @@ def test_article_page_shows_the_timeline(site):
     assert page.select_one('link[type="application/atom+xml"]')["href"] == (
         f"/feeds/articles/{site.story}.atom"
     )
-    checks = site.store.checks("https://news.example/story")
+    checks = site.store.checks_of(site.story)
     assert len(page.select("table.checks tbody tr")) == len(checks) == 3  # one row a check
 
 
@@ -341,7 +341,7 @@ def test_alert_links_lead_to_a_page(site_store):
     client = TestClient(create_app(Settings(web=WebSettings(base_url=base_url)), site_store))
     story = next(w.id for w, _ in site_store.list_watches() if w.url.endswith("/story"))
     remove_article(site_store, story)
-    changes = site_store.changes()
+    changes = site_store.recent_changes(limit=None)
     assert {c.kind for c, _ in changes} == {"edit", "removed"}
     for change, _ in changes:
         event = "article.removed" if change.kind == "removed" else "article.changed"
@@ -396,7 +396,7 @@ def test_api_snapshots_in_the_cli_shape(site):
 
 def test_api_changes_in_the_cli_shape_with_filters(site):
     data = site.client.get("/api/changes").json()
-    rows = site.store.changes()
+    rows = site.store.recent_changes(limit=None)
     assert data["items"] == [{**change_json(c, w), "watch_id": w.id} for c, w in rows]
     titles = site.client.get("/api/changes?field=title").json()["items"]
     assert {item["url"] for item in titles} == {"https://news.example/story"}
@@ -638,7 +638,7 @@ def test_metrics_in_the_prometheus_text_format(site):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     samples = _samples(response.text)
-    changes = len(site.store.changes())
+    changes = len(site.store.recent_changes(limit=None))
     assert samples["newswatch_changes_total"] == changes
     assert samples['newswatch_checks_total{outcome="changed"}'] == changes
     assert samples['newswatch_deliveries{status="failed"}'] == 0

@@ -183,7 +183,7 @@ class Dispatcher:
 
     def _new_article_payload(self, row: Delivery) -> dict[str, Any]:
         watch = self.outbox.watch(row.watch_id or 0)
-        snapshot = self.store.snapshot(watch.url, row.version)
+        snapshot = self.store.version_of(row.watch_id or 0, row.version)
         return {
             "url": watch.url,
             "label": watch.label,
@@ -200,10 +200,10 @@ def change_payload(outbox: Deliveries, change_id: int) -> dict[str, Any]:
     """The `data` of a change alert: the change as `changes --json` shows it, the article, the
     diff."""
     change, watch = outbox.change(change_id)
-    new = outbox.store.snapshot(watch.url, change.to_version)
+    new = outbox.store.version_of(change.watch_id, change.to_version)
     old = None
     if change.from_version != change.to_version:
-        old = outbox.store.snapshot(watch.url, change.from_version)
+        old = outbox.store.version_of(change.watch_id, change.from_version)
     return shape_change(change, watch, old, new)
 
 

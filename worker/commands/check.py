@@ -107,7 +107,8 @@ def _print_problems(store: Store, problems: list[CheckRecord]) -> None:
 
 
 def cmd_checks(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _open_store(settings, create=False).checks(args.url, args.limit)
+    store = _open_store(settings, create=False)
+    rows = store.checks_of(store.watch_id(args.url), args.limit)
     if args.json:
         _print_json([check_json(check) for check in rows])
         return 0

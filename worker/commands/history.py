@@ -27,7 +27,8 @@ from worker.store import Store, snapshot_article
 
 
 def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
-    snapshots = _open_store(settings, create=False).snapshots(args.url)
+    store = _open_store(settings, create=False)
+    snapshots = store.versions_of(store.watch_id(args.url))
     if args.json:
         _print_json([snapshot_json(snapshot, body=False) for snapshot in snapshots])
         return 0
@@ -38,7 +39,8 @@ def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    snapshot = _open_store(settings, create=False).snapshot(args.url, args.version)
+    store = _open_store(settings, create=False)
+    snapshot = store.version_of(store.watch_id(args.url), args.version)
     if args.json:
         _print_json(snapshot_json(snapshot, body=True))
         return 0
@@ -67,12 +69,13 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 def _diff_versions(
     store: Store, url: str, first: int | None, second: int | None
 ) -> tuple[Snapshot, Snapshot]:
-    latest = store.snapshot(url)
+    watch_id = store.watch_id(url)
+    latest = store.version_of(watch_id)
     to_version = second or latest.version
     from_version = first or to_version - 1
     if from_version < 1:
         raise NotFoundError(f"{latest.title or url}: only one version stored, nothing to compare")
-    return store.snapshot(url, from_version), store.snapshot(url, to_version)
+    return store.version_of(watch_id, from_version), store.version_of(watch_id, to_version)
 
 
 def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:

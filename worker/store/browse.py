@@ -1,4 +1,5 @@
-"""The web UI's reads: watches, versions, changes and checks by id, in pages."""
+"""The read side: watches, versions, changes and checks by id, in pages, for the web UI, the
+API and the CLI (which looks a URL up once with `watch_id`)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from sqlmodel import Session, col, select
 from worker.errors import NotFoundError, UsageError
 from worker.models import Change, Check, Snapshot, Watch
 from worker.store._base import StoreBase
-from worker.store._rows import _snapshot_by_version, _watches_with_versions
+from worker.store._rows import _latest_snapshot, _snapshot_by_version, _watches_with_versions
 from worker.types import SIGNIFICANCE
 
 
 class BrowseQueries(StoreBase):
-    """Paged reads by id, for the web UI."""
+    """Reads by id, paged where lists grow."""
 
     def headlines(self, watch_ids: Collection[int]) -> dict[int, str]:
         """The headline of each watch's latest version (watches without one are left out)."""
@@ -61,12 +62,21 @@ class BrowseQueries(StoreBase):
                 raise NotFoundError(f"no watch {watch_id}")
             return list(session.exec(query.limit(limit).offset(offset)))
 
-    def version_of(self, watch_id: int, version: int) -> Snapshot:
-        """One stored version of a watch, or NotFoundError."""
+    def version_of(self, watch_id: int, version: int | None = None) -> Snapshot:
+        """One stored version of a watch (the latest when `version` is None), or
+        NotFoundError."""
         with self.session() as session:
-            found = _snapshot_by_version(session, watch_id, version)
+            watch = session.get(Watch, watch_id)
+            if watch is None:
+                raise NotFoundError(f"no watch {watch_id}")
+            found = (
+                _latest_snapshot(session, watch_id)
+                if version is None
+                else _snapshot_by_version(session, watch_id, version)
+            )
         if found is None:
-            raise NotFoundError(f"watch {watch_id} has no version {version}")
+            which = "no version yet" if version is None else f"no version {version}"
+            raise NotFoundError(f"{watch.url}: {which}")
         return found
 
     def change_by_id(self, change_id: int) -> tuple[Change, Watch]:
@@ -137,7 +147,7 @@ class BrowseQueries(StoreBase):
             rows = session.exec(query.where(sa.or_(*pairs)))
             return {(watch_id, version): title for watch_id, version, title in rows}
 
-    def checks_of(self, watch_id: int, limit: int = 50, offset: int = 0) -> list[Check]:
+    def checks_of(self, watch_id: int, limit: int | None = 50, offset: int = 0) -> list[Check]:
         """The checks of one watch, newest first (NotFoundError for an unknown watch)."""
         query = select(Check).where(Check.watch_id == watch_id)
         query = query.order_by(col(Check.started_at).desc(), col(Check.id).desc())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -13,7 +12,6 @@ from sqlmodel import Session, col, select
 from worker.errors import NotFoundError
 from worker.models import (
     Change,
-    Check,
     NoiseRule,
     RawPage,
     Site,
@@ -27,8 +25,6 @@ from worker.store._base import StoreBase
 from worker.store._rows import (
     _insert_new,
     _latest_snapshot,
-    _require_watch,
-    _snapshot_by_version,
 )
 from worker.types import CheckContext, CheckRecord, StoredVersion
 from worker.urls import host_of
@@ -69,52 +65,10 @@ class HistoryQueries(StoreBase):
             snapshot = _latest_snapshot(session, watch_id)
         return _stored_version(snapshot) if snapshot is not None else None
 
-    def snapshots(self, url: str) -> list[Snapshot]:
-        """Stored versions of one article, oldest first."""
-        with self.session() as session:
-            watch = _require_watch(session, url)
-            query = select(Snapshot).where(Snapshot.watch_id == watch.id)
-            return list(session.exec(query.order_by(col(Snapshot.version))))
-
-    def snapshot(self, url: str, version: int | None = None) -> Snapshot:
-        """One stored version (the latest when `version` is None), or NotFoundError."""
-        with self.session() as session:
-            watch = _require_watch(session, url)
-            found = (
-                _latest_snapshot(session, watch.id)
-                if version is None
-                else _snapshot_by_version(session, watch.id, version)
-            )
-        if found is None:
-            which = "no version yet" if version is None else f"no version {version}"
-            raise NotFoundError(f"{watch.url}: {which}")
-        return found
-
     def raw_html(self, raw_hash: str) -> bytes | None:
         """The stored HTML body with this hash, decompressed."""
         with self.session() as session:
             return _raw(session, raw_hash)
-
-    def changes(
-        self, since: datetime | None = None, url: str | None = None, limit: int | None = None
-    ) -> list[tuple[Change, Watch]]:
-        """Detected changes, newest first; `since` is inclusive."""
-        query = select(Change, Watch).join(Watch, col(Watch.id) == Change.watch_id)
-        if since is not None:
-            query = query.where(col(Change.detected_at) >= since)
-        with self.session() as session:
-            if url is not None:
-                query = query.where(Change.watch_id == _require_watch(session, url).id)
-            query = query.order_by(col(Change.detected_at).desc(), col(Change.id).desc())
-            return list(session.exec(query.limit(limit) if limit else query))
-
-    def checks(self, url: str, limit: int = 50) -> list[Check]:
-        """The latest checks of one watch, newest first."""
-        with self.session() as session:
-            watch = _require_watch(session, url)
-            query = select(Check).where(Check.watch_id == watch.id)
-            query = query.order_by(col(Check.started_at).desc(), col(Check.id).desc())
-            return list(session.exec(query.limit(limit)))
 
     def learned_noise(self, url: str) -> frozenset[str]:
         """The paragraph keys learned as noise on the host of `url`."""
