@@ -176,20 +176,13 @@ class Service:
         """Check due work every tick until SIGINT/SIGTERM, then finish in-flight checks."""
         scheduler = BackgroundScheduler(timezone=UTC)
         self._running = True
-        scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.settings.schedule.tick.total_seconds(),
-            next_run_time=utcnow(),
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
-        if self.dispatcher is not None:
+        tick = self.settings.schedule.tick.total_seconds()
+        jobs = [self.tick] + ([self.dispatch] if self.dispatcher is not None else [])
+        for job in jobs:  # every tick, from now on; a late run is never run twice
             scheduler.add_job(
-                self.dispatch,
+                job,
                 "interval",
-                seconds=self.settings.schedule.tick.total_seconds(),
+                seconds=tick,
                 next_run_time=utcnow(),
                 max_instances=1,
                 coalesce=True,
