@@ -7,7 +7,18 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 
-BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words", "durations"}
+BASE = {
+    "types",
+    "errors",
+    "models",
+    "settings",
+    "config_file",
+    "urls",
+    "robots",
+    "headers",
+    "words",
+    "durations",
+}
 BASE |= {"transport", "logs", "redact", "isolate", "schedule"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
 STAGES |= {"shapes"}
