@@ -40,6 +40,8 @@ WORDS = {
     "change kinds": '"edit", "revert", "removed"',
     "source kinds": '"auto", "feed", "sitemap"',
     "delivery statuses": '"pending", "sent", "failed"',
+    "disclosures": '"notice", "timestamp", "silent"',
+    "watch statuses": '"ok", "held", "failing", "retired"',
 }
 
 

@@ -23,6 +23,7 @@ from worker.types import (
     CheckRecord,
     DateNote,
     Link,
+    WatchStatus,
 )
 
 
@@ -113,11 +114,7 @@ class Watch(SQLModel, table=True):
     last_checked_at: datetime | None = _when()
 
 
-# What `watch list` and the API say of a watch (one definition, used everywhere).
-WATCH_STATES = ("ok", "held", "failing", "retired")
-
-
-def watch_state(watch: Watch) -> str:
+def watch_state(watch: Watch) -> WatchStatus:
     """retired (inactive or past its last stage), failing (its last check failed), held (a
     suspect extraction waits to be confirmed) or ok."""
     if not watch.active or watch.retired_at is not None:

@@ -42,6 +42,10 @@ DISCLOSURE_LABELS: dict[Disclosure, str] = {
     "timestamp": "update time moved, no notice",
     "silent": "silent edit: no notice, no new update time",
 }
+# How a watch is doing, as `watch list` and the API show it: checked normally, a suspect
+# extraction waiting to be confirmed, its last check failed, or no longer checked.
+WatchStatus = Literal["ok", "held", "failing", "retired"]
+WATCH_STATUSES: tuple[WatchStatus, ...] = get_args(WatchStatus)
 # What a source lists: a feed, a sitemap, a section page, or sniffed from its first answer.
 SourceKind = Literal["auto", "feed", "sitemap", "section"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)

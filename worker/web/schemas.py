@@ -6,7 +6,14 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from worker.types import Disclosure
+from worker.types import (
+    ChangeField,
+    ChangeKind,
+    Disclosure,
+    Outcome,
+    Significance,
+    WatchStatus,
+)
 
 
 class WatchOut(BaseModel):
@@ -15,7 +22,7 @@ class WatchOut(BaseModel):
     label: str | None
     headline: str | None
     active: bool
-    state: str  # ok, held, failing, retired
+    state: WatchStatus
     every: int | None
     next_check_at: str | None
     last_checked_at: str | None
@@ -56,10 +63,10 @@ class ChangeOut(BaseModel):
     from_version: int
     to_version: int
     detected_at: str | None
-    kind: str
+    kind: ChangeKind
     reverts_to: int | None
-    fields: list[str]
-    significance: str
+    fields: list[ChangeField]
+    significance: Significance
     disclosure: Disclosure | None
     summary: str
     reasons: list[str]
@@ -73,7 +80,7 @@ class CheckOut(BaseModel):
     started_at: str | None
     duration_ms: int
     http_status: int | None
-    outcome: str
+    outcome: Outcome
     error: str | None
     bytes: int
 
@@ -88,7 +95,7 @@ class DiffOut(BaseModel):
     operations: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     paragraphs: dict[str, int] = {}
-    significance: str | None = None
+    significance: Significance | None = None
     reasons: list[str] = []
     events: list[str] = []
     notices: list[str] = []
