@@ -446,3 +446,38 @@ def test_a_diff_is_coloured_on_a_terminal_only_and_never_with_no_color(monkeypat
     painted = commands._painted_diff("substantive: 1 sentence edited\nThe [-old-]{+new+} text")
     assert "\x1b[31m[-old-]\x1b[0m" in painted and "\x1b[32m{+new+}\x1b[0m" in painted
     assert painted.startswith("\x1b[33msubstantive\x1b[0m:")
+
+
+def test_noise_add_list_forget_round_trip(cli, capsys):
+    assert cli("noise", "add", "News.Example", "--selector", "div.most-read") == 0
+    assert cli("noise", "add", "news.example", "--prefix", "Most read:") == 0
+    capsys.readouterr()
+    assert cli("noise", "list", "--host", "news.example", "--json") == 0
+    rules = {(r["kind"], r["key"]): r for r in _json(capsys)}
+    assert set(rules) == {("selector", "div.most-read"), ("prefix", "most read")}
+    assert rules[("prefix", "most read")]["last_applied"] is None
+    assert cli("noise", "list") == 0
+    assert "not applied yet" in capsys.readouterr().out
+    assert cli("noise", "forget", "news.example", "div.most-read") == 0
+    capsys.readouterr()
+    assert cli("noise", "list", "--json") == 0
+    assert [r["key"] for r in _json(capsys)] == ["most read"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["noise", "add", "news.example", "--selector", "div[["], "is not a CSS selector"),
+        (["noise", "add", "https://news.example/", "--prefix", "Most"], "is not a host name"),
+        (["noise", "add", "news.example", "--prefix", " -- "], "holds no word"),
+    ],
+)
+def test_bad_noise_rules_are_refused_with_the_reason(cli, capsys, args, message):
+    assert cli(*args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_forgetting_a_rule_that_is_not_there_says_so(cli, capsys):
+    assert cli("noise", "forget", "news.example", "nothing") == 1
+    assert "no noise rule 'nothing' on news.example" in capsys.readouterr().err

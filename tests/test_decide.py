@@ -35,10 +35,20 @@ def test_a_correction_notice_added_is_a_notice():
     assert _disclosure(BEFORE, after) == "notice"
 
 
+def test_a_notice_reworded_is_a_notice_and_one_unchanged_is_not():
+    notice = "Correction: An earlier version of this article misstated the number of schools."
+    before = replace(BEFORE, body=(*BODY, notice))
+    reworded = notice.replace("misstated", "gave the wrong")
+    assert _disclosure(before, replace(before, body=(*EDITED, reworded))) == "notice"
+    assert _disclosure(before, replace(before, body=(*EDITED, notice))) == "silent"
+
+
 def test_a_moved_modified_date_is_a_timestamp():
     before = replace(BEFORE, modified=datetime(2026, 5, 1, 9, tzinfo=UTC))
     after = replace(before, body=EDITED, modified=datetime(2026, 5, 1, 11, tzinfo=UTC))
     assert _disclosure(before, after) == "timestamp"
+    # The modified date moved alone: the page says it was updated, nothing else changed.
+    assert _disclosure(before, replace(before, modified=after.modified)) == "timestamp"
 
 
 @pytest.mark.parametrize(

@@ -210,23 +210,19 @@ def test_durations_print_as_the_config_writes_them(seconds, text):
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize(
-    ("text", "key", "problem"),
-    [
-        ('[[ignore]]\nhost = "https://news.example/"\nstarts_with = "Most read"\n', "ignore",
-         "not a host name"),
-        ('[[ignore]]\nstarts_with = " -- "\n', "starts_with", "at least one word"),
-        ('[[ignore]]\nhost = "news.example"\n', "starts_with", "required"),
-    ],
-)  # fmt: skip
-def test_bad_ignore_rules_name_the_key(tmp_path, text, key, problem):
-    path = _config(tmp_path, text)
+def test_an_ignore_selector_that_is_no_css_names_the_watch_and_the_reason(tmp_path):
+    path = _config(tmp_path, '[[watch]]\nurl = "https://a.example/x"\nignore = ["div[["]\n')
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ={})
-    assert key in str(caught.value) and problem in str(caught.value).lower()
+    assert "watch[0].ignore" in str(caught.value)
+    assert "not a CSS selector" in str(caught.value)
 
 
-def test_ignore_rules_keep_the_host_bare_and_lower_case(tmp_path):
-    path = _config(tmp_path, '[[ignore]]\nhost = "News.Example."\nstarts_with = "Most read"\n')
-    [rule] = load_settings(path, environ={}).ignore
-    assert (rule.host, rule.starts_with) == ("news.example", "Most read")
+def test_ignore_selectors_on_watches_and_sources(tmp_path):
+    text = (
+        '[[watch]]\nurl = "https://a.example/x"\nignore = [".most-read", "aside.promo"]\n'
+        '[[source]]\nurl = "https://a.example/feed"\nignore = ["#newsletter"]\n'
+    )
+    settings = load_settings(_config(tmp_path, text), environ={})
+    assert settings.watch[0].ignore == [".most-read", "aside.promo"]
+    assert settings.source[0].ignore == ["#newsletter"]

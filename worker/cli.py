@@ -130,6 +130,7 @@ EXAMPLES = {
     "serve": "newswatch serve --port 8080",
     "workers": "newswatch workers --json",
     "noise list": "newswatch noise list --host news.example",
+    "noise add": "newswatch noise add news.example --selector '.most-read'",
     "noise forget": "newswatch noise forget news.example 'most read'",
 }
 
@@ -252,12 +253,17 @@ def _add_source(commands: Any) -> None:
 
 
 def _add_noise(commands: Any) -> None:
-    noise = commands.add_parser("noise", help="page parts learned as noise per site")
+    noise = commands.add_parser("noise", help="page parts kept out of comparisons, per site")
     actions = noise.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = _add(actions, "list", "noise list", "learned noise and candidates per host")
+    listing = _add(actions, "list", "noise list", "noise rules per host and what they hid")
     listing.add_argument("--host", help="only this site")
     listing.add_argument("--json", action="store_true", help="print JSON")
-    forget = _add(actions, "forget", "noise forget", "drop a learned rule")
+    add = _add(actions, "add", "noise add", "hide a page part on a site from every comparison")
+    add.add_argument("host", metavar="HOST", help="the site, as news.example")
+    what = add.add_mutually_exclusive_group(required=True)
+    what.add_argument("--selector", metavar="CSS", help="page elements, as .most-read")
+    what.add_argument("--prefix", metavar="TEXT", help="short paragraphs that start so")
+    forget = _add(actions, "forget", "noise forget", "drop a rule (learned or added)")
     forget.add_argument("host", metavar="HOST", help="the site")
     forget.add_argument("key", metavar="KEY", help="the rule's key, as noise list shows it")
 

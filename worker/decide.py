@@ -149,13 +149,20 @@ def disclosure(previous: Article, article: Article, change: Change) -> Disclosur
     """How the page disclosed this change: `notice` when a correction, update or editor's
     note was added or changed; else `timestamp` when its modified date or an "Updated" line
     moved; else `silent`."""
-    if change.events:
+    if change.events or _notices_changed(previous, article):
         return "notice"
     if "modified" in change.fields or previous.modified != article.modified:
         return "timestamp"
     if _update_lines(previous) != _update_lines(article):
         return "timestamp"
     return "silent"
+
+
+def _notices_changed(previous: Article, article: Article) -> bool:
+    """A notice in this version that the previous one did not carry word for word (a new
+    notice, or one reworded)."""
+    before = set(diff.correction_notices(previous))
+    return any(notice not in before for notice in diff.correction_notices(article))
 
 
 def _update_lines(article: Article) -> frozenset[str]:

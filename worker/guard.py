@@ -14,8 +14,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from worker.settings import GuardSettings, IgnoreSettings
-from worker.types import Article, WatchState
+from worker.settings import GuardSettings
+from worker.types import Article, RuleEffect, WatchState
 from worker.words import count as count_words
 
 GONE_STATUSES = frozenset({404, 410})
@@ -26,7 +26,7 @@ NOISE_KEY_WORDS = 2
 NOISE_MAX_WORDS = 40
 ROTATION_FIELDS = frozenset({"body", "modified"})  # what a rotating block may change at once
 ROTATION_OVERLAP = 0.5  # shared words after the key at which a change is an edit, not a rotation
-IGNORE_WORDS = 12  # words of an `[[ignore]] starts_with` compared, at most
+PREFIX_WORDS = 12  # words of a prefix rule compared, at most
 _HEAD_CHARS = 400  # of a paragraph read for them (bounded on a hostile page)
 _WORD = re.compile(r"\w+")
 
@@ -123,32 +123,45 @@ def _mostly_same(before: str, after: str) -> bool:
     return len(old & new) / len(old | new) >= ROTATION_OVERLAP
 
 
-def without_noise(
-    article: Article, keys: Collection[str], ignored: Collection[tuple[str, ...]] = ()
-) -> Article:
-    """The article without the paragraphs learned to be site noise (`keys`, see `noise_key`)
-    and those the operator said to ignore (`ignored`: the first words of such paragraphs,
-    lower-cased, any length of paragraph)."""
-    if not keys and not ignored:
+def without_noise(article: Article, keys: Collection[str]) -> Article:
+    """The article without the paragraphs learned to be site noise."""
+    if not keys:
         return article
-    body = tuple(
-        p for p in article.body if noise_key(p) not in keys and not _starts_with(p, ignored)
-    )
+    body = tuple(p for p in article.body if noise_key(p) not in keys)
     return article if len(body) == len(article.body) else replace(article, body=body)
 
 
-def ignored_on(host: str, rules: Sequence[IgnoreSettings]) -> tuple[tuple[str, ...], ...]:
-    """The first words of the paragraphs to ignore on `host` (`[[ignore]]` rules for it, its
-    parent domains, or every host), as `without_noise` compares them."""
-    return tuple(
-        tuple(_WORD.findall(rule.starts_with.lower())[:IGNORE_WORDS])
-        for rule in rules
-        if rule.host is None or host == rule.host or host.endswith(f".{rule.host}")
-    )
+def prefix_key(text: str) -> str:
+    """The key of a prefix rule: the first words of `text`, lower-cased (at most
+    PREFIX_WORDS), as `without_prefixes` compares paragraphs with it; '' without a word."""
+    return " ".join(_WORD.findall(text.lower())[:PREFIX_WORDS])
 
 
-def _starts_with(paragraph: str, ignored: Collection[tuple[str, ...]]) -> bool:
-    if not ignored:
-        return False
-    head = _WORD.findall(paragraph[:_HEAD_CHARS].lower())
-    return any(tuple(head[: len(words)]) == words for words in ignored)
+def without_prefixes(
+    article: Article, prefixes: Sequence[str]
+) -> tuple[Article, tuple[RuleEffect, ...]]:
+    """The article without the furniture the operator's prefix rules name: short paragraphs
+    (at most NOISE_MAX_WORDS words) that start with a rule's words. A longer paragraph that
+    starts so is article text: it stays, and the rule's effect counts it as refused."""
+    if not prefixes:
+        return article, ()
+    removed = dict.fromkeys(prefixes, 0)
+    refused = dict.fromkeys(prefixes, 0)
+    body = []
+    for paragraph in article.body:
+        rule = _prefix_of(paragraph, prefixes)
+        if rule is None:
+            body.append(paragraph)
+        elif len(_WORD.findall(paragraph)) <= NOISE_MAX_WORDS:
+            removed[rule] += 1
+        else:
+            refused[rule] += 1
+            body.append(paragraph)
+    effects = tuple(RuleEffect("prefix", key, removed[key], refused[key]) for key in prefixes)
+    kept = article if len(body) == len(article.body) else replace(article, body=tuple(body))
+    return kept, effects
+
+
+def _prefix_of(paragraph: str, prefixes: Sequence[str]) -> str | None:
+    words = " ".join(_WORD.findall(paragraph[:_HEAD_CHARS].lower())[:PREFIX_WORDS])
+    return next((key for key in prefixes if f"{words} ".startswith(f"{key} ")), None)

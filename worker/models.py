@@ -16,6 +16,7 @@ from worker.types import (
     DELIVERY_STATUSES,
     DISCLOSURES,
     EVENT_KINDS,
+    NOISE_KINDS,
     OUTCOMES,
     SIGNIFICANCE,
     SOURCE_KINDS,
@@ -71,6 +72,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     "change": {"kind": CHANGE_KINDS, "significance": SIGNIFICANCE, "disclosure": DISCLOSURES},
     "delivery": {"event": EVENT_KINDS, "status": DELIVERY_STATUSES},
     "source": {"kind": SOURCE_KINDS},
+    "noiserule": {"kind": NOISE_KINDS},
 }
 
 
@@ -246,14 +248,18 @@ class ChannelState(SQLModel, table=True):
 
 
 class NoiseRule(SQLModel, table=True):
-    """A page part learned to change on every fetch of a site while its articles do not.
+    """A page part kept out of every comparison on a site.
 
-    `key` is the first words of the paragraph (see `guard.noise_key`); once paragraphs with
-    that key were the only change of `articles` different articles, it is `learned` and kept
-    out of every comparison on that host.
+    `kind` `learned`: `key` is the first words of a paragraph (see `guard.noise_key`); once
+    paragraphs with that key were the only change of `articles` different articles, it is
+    `learned`. `prefix` and `selector` rules are the operator's (`noise add`, or `ignore` in
+    the config: `from_config`), learned from the start; `key` is the prefix's words or the CSS
+    selector. `scope` limits a rule to these watch or source URLs (empty: the whole host).
+    `removed` and `refused` say what the rule did the last time it applied (`last_applied`):
+    the parts it hid, and the article paragraphs it matched but did not hide.
     """
 
-    __table_args__ = (sa.UniqueConstraint("host", "key"),)
+    __table_args__ = (sa.UniqueConstraint("host", "key"), *_vocabulary("noiserule"))
 
     id: int | None = Field(default=None, primary_key=True)
     host: str = Field(max_length=255, index=True)
@@ -263,6 +269,12 @@ class NoiseRule(SQLModel, table=True):
     learned: bool = False
     first_seen: datetime | None = _when(nullable=False)
     last_seen: datetime | None = _when(nullable=False)
+    kind: str = Field(default="learned", max_length=20)
+    scope: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON(), nullable=False))
+    from_config: bool = False
+    removed: int = 0
+    refused: int = 0
+    last_applied: datetime | None = _when()
 
 
 class Site(SQLModel, table=True):

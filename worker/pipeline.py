@@ -26,7 +26,15 @@ from worker.models import Watch, fit_article, utcnow
 from worker.notify import policy
 from worker.settings import Settings
 from worker.store import Lease, Store, is_quiet, lease_held
-from worker.types import Article, Change, CheckContext, CheckRecord, SiteEvent, StoredVersion
+from worker.types import (
+    Article,
+    Change,
+    CheckContext,
+    CheckRecord,
+    RuleEffect,
+    SiteEvent,
+    StoredVersion,
+)
 from worker.urls import host_of
 
 log = logging.getLogger(__name__)
@@ -148,7 +156,8 @@ class Pipeline:
             return decide.unchanged(base), None
         context = self.store.check_context(decide.watch_id(watch), extract.EXTRACTOR_VERSION)
         context = replace(context, latest=self._read_now(context, fetched.final_url))
-        article, dropped = fit_article(self._extracted(fetched.html, fetched.final_url))
+        extracted = self._extracted(fetched.html, fetched.final_url, context.selectors)
+        article, dropped = fit_article(extracted)
         if dropped:
             log.warning("%s: values that cannot be stored dropped from %s", watch.url, dropped)
         return self._compare(watch, base, context, article), context
@@ -160,18 +169,19 @@ class Pipeline:
         stored, raw = context.latest, context.latest_raw
         if stored is None or raw is None:
             return stored
-        again = self._extracted(fetch.decode(raw), stored.article.url or url)
+        again = self._extracted(fetch.decode(raw), stored.article.url or url, context.selectors)
         if again.reason or not again.body:
             return stored  # the old page reads as no article now: keep what was stored
         return replace(stored, article=fit_article(again)[0])
 
-    def _extracted(self, html: str, url: str) -> Article:
-        """The page's article, read in the reader process within the budget when isolated
-        (BudgetError past it), else here, one page at a time."""
+    def _extracted(self, html: str, url: str, drop: tuple[str, ...] = ()) -> Article:
+        """The page's article without what the operator's selectors `drop`, read in the
+        reader process within the budget when isolated (BudgetError past it), else here, one
+        page at a time."""
         if self.isolated is not None:
-            return self.isolated.call(extract.article, html, url)
+            return self.isolated.call(extract.article, html, url, drop)
         with self._parse_lock:
-            return extract.article(html, url)
+            return extract.article(html, url, drop)
 
     def _compared(self, previous: Article, article: Article) -> tuple[Change | None, str]:
         """The change between two versions and its HTML, within the budget when isolated."""
@@ -182,14 +192,15 @@ class Pipeline:
     def _compare(
         self, watch: Watch, base: CheckRecord, context: CheckContext, article: Article
     ) -> CheckRecord:
-        ignored = guard.ignored_on(host_of(watch.url), self.settings.ignore)
-        article = guard.without_noise(article, context.noise, ignored)
+        article, effects = _without_noise(article, context)
+        base = replace(base, rule_effects=effects)
+        _log_refusals(watch, effects)
         content_hash = diff.content_hash(article)
         settled = decide.settled(watch, base, context, article, content_hash, self.settings.guard)
         if settled is not None:
             return settled
         assert context.latest is not None  # a first version is always settled
-        previous = guard.without_noise(context.latest.article, context.noise, ignored)
+        previous, _ = _without_noise(context.latest.article, context)
         change, rendered = self._compared(previous, article)
         return decide.compared(base, context, previous, article, content_hash, change, rendered)
 
@@ -285,6 +296,25 @@ class Pipeline:
             with self._stages_lock:
                 self._source_stages[watch.source] = cached
         return cached[1] or self.settings.schedule.stages
+
+
+def _without_noise(
+    article: Article, context: CheckContext
+) -> tuple[Article, tuple[RuleEffect, ...]]:
+    """The article without the learned noise and the operator's prefix rules; what the
+    operator's rules did (its selectors acted at extraction: `Article.ignored`)."""
+    article = guard.without_noise(article, context.noise)
+    article, effects = guard.without_prefixes(article, context.prefixes)
+    return replace(article, ignored=()), (*article.ignored, *effects)
+
+
+def _log_refusals(watch: Watch, effects: tuple[RuleEffect, ...]) -> None:
+    for effect in effects:
+        if effect.refused:
+            log.warning(
+                "%s: noise rule %s %r matched %d article part(s) longer than furniture and "
+                "hid none of them", watch.url, effect.kind, effect.key, effect.refused,
+            )  # fmt: skip
 
 
 def bug_report(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import soupsieve
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -194,34 +195,6 @@ class GuardSettings(_Section):
     degraded_window: Duration = timedelta(hours=2)
 
 
-class IgnoreSettings(_Section):
-    """Paragraphs never compared: those that start with `starts_with` (words, any case), on
-    `host` and its subdomains, or on every host when `host` is not set."""
-
-    starts_with: str = Field(min_length=1, max_length=500)
-    host: str | None = None
-
-    @field_validator("starts_with")
-    @classmethod
-    def _has_words(cls, value: str) -> str:
-        if not re.search(r"\w", value):
-            raise ValueError("starts_with must hold at least one word")
-        return value
-
-    @field_validator("host")
-    @classmethod
-    def _bare_host(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        host = value.strip().lower().rstrip(".").removeprefix("[").removesuffix("]")
-        if not re.fullmatch(r"[a-z0-9.:-]+", host):
-            raise ValueError(
-                f"{value!r} is not a host name: write it as news.example, with no scheme or "
-                "path (an international name in its xn-- form)"
-            )
-        return host
-
-
 class WebSettings(_Section):
     """`newswatch serve`: where it listens, its access token, and the address alerts link to.
 
@@ -257,6 +230,22 @@ def _is_ip_address(text: str) -> bool:
     return True
 
 
+def _css_selectors(value: list[str]) -> list[str]:
+    """CSS selectors as soupsieve reads them; a bad one is named with the reason."""
+    for selector in value:
+        try:
+            soupsieve.compile(selector)
+        except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise ValueError(f"{selector!r} is not a CSS selector: {reason}") from None
+    return value
+
+
+# CSS selectors of page parts never compared (furniture: at most a few short blocks).
+Selectors = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]],
+                      Field(max_length=20), AfterValidator(_css_selectors)]  # fmt: skip
+
+
 class SourceSettings(_Section):
     """A feed, sitemap or section page whose articles are watched as they appear.
 
@@ -277,6 +266,7 @@ class SourceSettings(_Section):
     ignore_robots: bool = False
     max_articles: int = Field(default=5000, ge=1)
     max_new_hosts: int = Field(default=20, ge=1)
+    ignore: Selectors = []  # applies to every article this source enrols
 
     @field_validator("pattern")
     @classmethod
@@ -293,6 +283,7 @@ class WatchSettings(_Section):
     url: AnyHttpUrl
     every: Duration | None = None
     label: str | None = None
+    ignore: Selectors = []
 
 
 # The Standard Webhooks retry schedule: after a failed first attempt, the waits before attempt
@@ -357,7 +348,6 @@ class Settings(_Section):
     watch: list[WatchSettings] = []
     source: list[SourceSettings] = []
     alerts: list[AlertSettings] = []
-    ignore: list[IgnoreSettings] = []
     config_file: Path | None = None
 
     @field_validator("alerts")

@@ -46,6 +46,11 @@ DISCLOSURE_LABELS: dict[Disclosure, str] = {
 # extraction waiting to be confirmed, its last check failed, or no longer checked.
 WatchStatus = Literal["ok", "held", "failing", "retired"]
 WATCH_STATUSES: tuple[WatchStatus, ...] = get_args(WatchStatus)
+# What a noise rule matches: paragraphs learned to rotate (`learned`, by their first words),
+# paragraphs that start with words the operator named (`prefix`), or page elements the
+# operator named by a CSS selector (`selector`).
+NoiseKind = Literal["learned", "prefix", "selector"]
+NOISE_KINDS: tuple[NoiseKind, ...] = get_args(NoiseKind)
 # What a source lists: a feed, a sitemap, a section page, or sniffed from its first answer.
 SourceKind = Literal["auto", "feed", "sitemap", "section"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
@@ -98,6 +103,17 @@ class DateNote:
 
 
 @dataclass(frozen=True)
+class RuleEffect:
+    """What one noise rule the operator made did to one page: the parts it hid, and the
+    article paragraphs it matched but was not allowed to hide (a rule hides furniture only)."""
+
+    kind: NoiseKind
+    key: str
+    removed: int = 0
+    refused: int = 0
+
+
+@dataclass(frozen=True)
 class Article:
     """One extraction of an article page.
 
@@ -119,6 +135,7 @@ class Article:
     related: tuple[Link, ...] = ()
     reason: str | None = None
     dates: tuple[tuple[str, DateNote], ...] = ()  # ("published" | "modified", how it was stated)
+    ignored: tuple[RuleEffect, ...] = ()  # what the operator's selectors hid (not stored)
 
 
 @dataclass(frozen=True)
@@ -201,13 +218,16 @@ class CheckContext:
     `latest` is the newest stored version (None before the first), `latest_raw` its stored
     HTML when an older extractor read it (so it can be read again), `versions` the newest
     version number of each stored content hash, `noise` the paragraph keys learned as noise on
-    the host, `site_degraded` whether an operator alert said the host's extraction degraded.
+    the host, `prefixes` and `selectors` the operator's rules for this watch (see NoiseKind),
+    `site_degraded` whether an operator alert said the host's extraction degraded.
     """
 
     latest: StoredVersion | None = None
     latest_raw: bytes | None = None
     versions: Mapping[str, int] = field(default_factory=dict)
     noise: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    selectors: tuple[str, ...] = ()
     site_degraded: bool = False
 
 
@@ -284,6 +304,7 @@ class CheckRecord:
     site_event: SiteEvent | None = None
     retire: bool = False
     rendered_html: str | None = None
+    rule_effects: tuple[RuleEffect, ...] = ()  # of the operator's noise rules on this page
 
 
 @dataclass(frozen=True)

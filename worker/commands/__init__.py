@@ -19,6 +19,7 @@ from worker.commands.check import cmd_check, cmd_checks, cmd_init, cmd_run
 from worker.commands.history import (
     cmd_changes,
     cmd_diff,
+    cmd_noise_add,
     cmd_noise_forget,
     cmd_noise_list,
     cmd_show,
@@ -66,5 +67,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "serve": cmd_serve,
     "workers": cmd_workers,
     "noise list": cmd_noise_list,
+    "noise add": cmd_noise_add,
     "noise forget": cmd_noise_forget,
 }

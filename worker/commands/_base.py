@@ -33,6 +33,7 @@ def _open_store(settings: Settings, sync: bool = False, create: bool = True) -> 
     if sync:
         store.sync_config_watches(settings.watch)
         store.sync_config_sources(settings.source)
+        store.sync_config_noise(settings.watch, settings.source)
     return store
 
 

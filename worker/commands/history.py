@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
+
+import soupsieve
 
 from worker import diff
 from worker.commands._base import _open_store
@@ -16,7 +19,8 @@ from worker.commands.output import (
     _print_json,
     _significance,
 )
-from worker.errors import NotFoundError
+from worker.errors import NotFoundError, UsageError
+from worker.guard import prefix_key
 from worker.models import (
     NoiseRule,
     Snapshot,
@@ -24,6 +28,7 @@ from worker.models import (
 from worker.settings import Settings
 from worker.shapes import change_json, iso, snapshot_json
 from worker.store import Store, snapshot_article
+from worker.types import NoiseKind
 
 
 def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,14 +111,59 @@ def cmd_noise_list(args: argparse.Namespace, settings: Settings) -> int:
         _print_json([_noise_json(rule) for rule in rules])
         return 0
     if not rules:
-        print("no noise learned yet")
+        print("no noise rules yet")
     for rule in rules:
-        state = "learned" if rule.learned else "candidate"
-        print(
-            f"{rule.host}  {rule.key!r:<24} {state:<9} {len(set(rule.watch_ids))} articles  "
-            f"e.g. {rule.sample[:80]!r}"
-        )
+        print(f"{rule.host}  {rule.key!r:<24} {_noise_state(rule)}")
     return 0
+
+
+def cmd_noise_add(args: argparse.Namespace, settings: Settings) -> int:
+    kind, key = _noise_rule(args)
+    rule = _open_store(settings, create=False).add_noise_rule(_bare_host(args.host), kind, key)
+    print(f"hiding {kind} {rule.key!r} on {rule.host} from the next check on")
+    return 0
+
+
+def _noise_rule(args: argparse.Namespace) -> tuple[NoiseKind, str]:
+    if args.selector is not None:
+        try:
+            soupsieve.compile(args.selector)
+        except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise UsageError(f"{args.selector!r} is not a CSS selector: {reason}") from None
+        return "selector", args.selector
+    key = prefix_key(args.prefix)
+    if not key:
+        raise UsageError(f"--prefix {args.prefix!r} holds no word")
+    return "prefix", key
+
+
+def _bare_host(text: str) -> str:
+    host = text.strip().lower().rstrip(".").removeprefix("[").removesuffix("]")
+    if not _HOST.fullmatch(host):
+        raise UsageError(
+            f"{text!r} is not a host name: write it as news.example, with no scheme or path "
+            "(an international name in its xn-- form)"
+        )
+    return host
+
+
+_HOST = re.compile(r"[a-z0-9.:-]{1,253}")
+
+
+def _noise_state(rule: NoiseRule) -> str:
+    """What `noise list` says of a rule: whose it is, and what it did last time."""
+    if rule.kind == "learned":
+        state = "learned" if rule.learned else "candidate"
+        return f"{state:<9} {len(set(rule.watch_ids))} articles  e.g. {rule.sample[:80]!r}"
+    whose = "config" if rule.from_config else "added"
+    scope = f" for {', '.join(rule.scope)}" if rule.scope else ""
+    if rule.last_applied is None:
+        return f"{rule.kind} ({whose}){scope}: not applied yet"
+    done = f"hid {rule.removed} part(s) at {iso(rule.last_applied)}"
+    if rule.refused:
+        done += f"; matched {rule.refused} article part(s) it did not hide (too long for furniture)"
+    return f"{rule.kind} ({whose}){scope}: {done}"
 
 
 def cmd_noise_forget(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,7 +176,13 @@ def _noise_json(rule: NoiseRule) -> dict[str, Any]:
     return {
         "host": rule.host,
         "key": rule.key,
+        "kind": rule.kind,
         "learned": rule.learned,
+        "from_config": rule.from_config,
+        "scope": list(rule.scope),
+        "removed": rule.removed,
+        "refused": rule.refused,
+        "last_applied": iso(rule.last_applied),
         "articles": len(set(rule.watch_ids)),
         "sample": rule.sample,
         "first_seen": iso(rule.first_seen),

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 
 from bs4 import BeautifulSoup
 
 from worker.extract import _clean, _walls
+from worker.extract._drop import drop_selected
 from worker.extract._tree import flatten_deep
 from worker.extract.body import Body, extract_body
 from worker.extract.metadata import read_metadata
@@ -35,10 +37,13 @@ MAX_DEPTH = 100  # element nesting kept; real articles use a few dozen levels
 log = logging.getLogger(__name__)
 
 
-def article(html: str, url: str) -> Article:
-    """Extract the article of a page. Never raises: a page without one gets a `reason`."""
+def article(html: str, url: str, drop: Sequence[str] = ()) -> Article:
+    """Extract the article of a page. Never raises: a page without one gets a `reason`.
+
+    `drop` holds the operator's CSS selectors for this page: what they match is taken out
+    first (furniture only, see `_drop`), and `Article.ignored` says what each one did."""
     try:
-        return _extract(html, url)
+        return _extract(html, url, drop)
     except Exception as exc:  # any parser or heuristic failure must stay data, not a crash
         log.warning("extraction failed for %s: %r", url, exc)
         return Article(url=url, reason=f"extraction failed: {type(exc).__name__}")
@@ -51,7 +56,7 @@ def page_key(html: str) -> str:
     return hashlib.sha256(_clean.without_inert(html).encode("utf-8", "replace")).hexdigest()
 
 
-def _extract(html: str, url: str) -> Article:
+def _extract(html: str, url: str, drop: Sequence[str]) -> Article:
     if not html or not html.strip():
         return Article(url=url, reason="empty page")
     # Attributes as plain strings: bs4 otherwise splits every class into a list as it parses,
@@ -59,6 +64,7 @@ def _extract(html: str, url: str) -> Article:
     soup = BeautifulSoup(_clean.without_inert(html), "lxml", multi_valued_attributes=None)
     if flatten_deep(soup, MAX_DEPTH):
         log.info("%s: elements nested deeper than %d levels were unwrapped", url, MAX_DEPTH)
+    ignored = drop_selected(soup, drop) if drop else ()
     meta = read_metadata(soup, url)
     body = extract_body(soup, url, meta.title, meta.standfirst, meta.article_body)
     wall = _walls.verdict(html, meta.title, body.paragraphs)
@@ -81,6 +87,7 @@ def _extract(html: str, url: str) -> Article:
         related=body.related,
         reason=body.reason,
         dates=meta.dates,
+        ignored=ignored,
     )
 
 

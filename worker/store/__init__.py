@@ -6,7 +6,8 @@
     sources     feeds, sitemaps and section pages, and what their polls enrol
     claims      leasing due watches to workers, and releasing them
     checks      saving checks (one by one, or quiet ones in batches)
-    history     stored versions, changes, raw pages and learned noise
+    history     stored versions, changes, raw pages, what a check reads of them
+    noise       noise rules, learned and the operator's, and what they did
     sites       hosts, sites and site health
     workers     worker heartbeats and /metrics counts
     retention   pruning what is kept only for a while
@@ -24,6 +25,7 @@ from worker.store.checks import CheckQueries, is_quiet
 from worker.store.claims import ClaimQueries, _lease_free
 from worker.store.deliveries import Deliveries
 from worker.store.history import HistoryQueries
+from worker.store.noise import NoiseQueries
 from worker.store.retention import RetentionQueries
 from worker.store.search import SearchQueries
 from worker.store.sites import SiteQueries
@@ -52,6 +54,7 @@ class Store(
     ClaimQueries,
     CheckQueries,
     HistoryQueries,
+    NoiseQueries,
     SiteQueries,
     WorkerQueries,
     RetentionQueries,

@@ -17,7 +17,8 @@ from worker.models import Change, Check, Delivery, Watch, utcnow
 from worker.store._base import StoreBase
 from worker.store._leases import Lease, _release
 from worker.store._rows import _latest_snapshot
-from worker.store.history import _note_noise, _store_event, _store_version
+from worker.store.history import _store_event, _store_version
+from worker.store.noise import note_effects, note_noise
 from worker.store.sites import _mark_site, _merge_duplicate
 from worker.types import QUIET_OUTCOMES, CheckRecord, WatchState
 from worker.urls import host_of
@@ -64,7 +65,9 @@ class CheckQueries(StoreBase):
                 session, host_of(watch.url), record.site_event, record.error
             )
             if record.noise is not None:
-                _note_noise(session, watch, record.noise, self.noise_articles)
+                note_noise(session, watch, record.noise, self.noise_articles)
+            if record.rule_effects:
+                note_effects(session, watch, record.rule_effects)
             if record.alerts:
                 session.flush()
                 _enqueue(session, watch, record, causes, site_turned)
@@ -165,6 +168,7 @@ def is_quiet(record: CheckRecord, watch: Watch) -> bool:
         and record.noise is None
         and not record.alerts
         and not record.retire
+        and not record.rule_effects
         and record.canonical_url in (None, watch.canonical_url)
     )
 

@@ -1,10 +1,10 @@
-"""What was seen: stored versions, changes, raw pages and the noise learned per site."""
+"""What was seen: stored versions, changes and raw pages, and what a check reads of them."""
 
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from dataclasses import asdict
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -23,13 +23,12 @@ from worker.models import (
 )
 from worker.store._base import StoreBase
 from worker.store._rows import (
-    _insert_new,
     _latest_snapshot,
 )
+from worker.store.noise import rules_for
 from worker.types import CheckContext, CheckRecord, StoredVersion
 from worker.urls import host_of
 
-NOISE_SIGHTINGS = 200  # rotations remembered per noise rule
 EVENT_SUMMARIES = {
     "removed": "article removed: the page answers 404/410, and has for several checks",
     "restored": "article restored: the page answers again after its removal",
@@ -41,8 +40,9 @@ class HistoryQueries(StoreBase):
 
     def check_context(self, watch_id: int, extractor_version: str) -> CheckContext:
         """What a check of this watch needs from the store, in one read: its latest version
-        (with its stored HTML when another extractor read it), the newest version of each
-        stored content, the learned noise and the degraded mark of its host."""
+        (with its stored HTML when another extractor, or selector rules made since, read
+        it), the newest version of each stored content, the noise rules that apply to it and
+        the degraded mark of its host."""
         with self.session() as session:
             watch = session.get(Watch, watch_id)
             if watch is None:
@@ -50,12 +50,18 @@ class HistoryQueries(StoreBase):
             host = host_of(watch.url)
             snapshot = _latest_snapshot(session, watch_id)
             latest = _stored_version(snapshot) if snapshot is not None else None
-            stale = latest is not None and latest.extractor_version != extractor_version
+            rules = rules_for(session, watch)
+            stale = latest is not None and (
+                latest.extractor_version != extractor_version
+                or _newer_selectors(rules, snapshot.fetched_at if snapshot else None)
+            )
             return CheckContext(
                 latest=latest,
                 latest_raw=_raw(session, latest.raw_hash) if stale and latest else None,
                 versions=_versions_by_hash(session, watch_id),
-                noise=_learned_noise(session, host),
+                noise=frozenset(r.key for r in rules if r.kind == "learned" and r.learned),
+                prefixes=tuple(r.key for r in rules if r.kind == "prefix"),
+                selectors=tuple(r.key for r in rules if r.kind == "selector"),
                 site_degraded=session.get(Site, host) is not None,
             )
 
@@ -69,28 +75,6 @@ class HistoryQueries(StoreBase):
         """The stored HTML body with this hash, decompressed."""
         with self.session() as session:
             return _raw(session, raw_hash)
-
-    def learned_noise(self, url: str) -> frozenset[str]:
-        """The paragraph keys learned as noise on the host of `url`."""
-        with self.session() as session:
-            return _learned_noise(session, host_of(url))
-
-    def noise_rules(self, host: str | None = None) -> list[NoiseRule]:
-        """Learned noise and candidates, by host then key."""
-        query = select(NoiseRule)
-        if host:
-            query = query.where(NoiseRule.host == host.lower())
-        with self.session() as session:
-            return list(session.exec(query.order_by(col(NoiseRule.host), col(NoiseRule.key))))
-
-    def forget_noise(self, host: str, key: str) -> None:
-        """Drop a learned rule; it is learned again only from new evidence."""
-        query = select(NoiseRule).where(NoiseRule.host == host.lower(), NoiseRule.key == key)
-        with self.session() as session:
-            rule = session.exec(query).first()
-            if rule is None:
-                raise NotFoundError(f"no noise rule {key!r} on {host}")
-            session.delete(rule)
 
 
 def _stored_version(snapshot: Snapshot) -> StoredVersion:
@@ -110,31 +94,18 @@ def _versions_by_hash(session: Session, watch_id: int) -> dict[str, int]:
     return {content_hash: version for content_hash, version in session.exec(query)}
 
 
-def _learned_noise(session: Session, host: str) -> frozenset[str]:
-    query = select(NoiseRule.key).where(NoiseRule.host == host, col(NoiseRule.learned))
-    return frozenset(session.exec(query))
+def _newer_selectors(rules: list[NoiseRule], stored_at: datetime | None) -> bool:
+    """Whether a selector rule was made after the version was stored: that version is read
+    again with the rule, so that a new rule never reports a change by itself."""
+    return stored_at is not None and any(
+        rule.kind == "selector" and rule.first_seen and rule.first_seen > stored_at
+        for rule in rules
+    )
 
 
 def _raw(session: Session, raw_hash: str) -> bytes | None:
     page = session.get(RawPage, raw_hash)
     return zlib.decompress(page.data) if page else None
-
-
-def _note_noise(session: Session, watch: Watch, noise: tuple[str, str], needed: int) -> None:
-    key, sample = noise
-    host = host_of(watch.url)
-    query = select(NoiseRule).where(NoiseRule.host == host, NoiseRule.key == key)
-    now = utcnow()
-    if session.exec(query).first() is None:
-        _insert_new(session, NoiseRule(host=host, key=key, first_seen=now, last_seen=now))
-    rule = session.exec(query.with_for_update()).one()
-    # One id per sighting: a block that rotates does so on every fetch, so an article counts
-    # once it showed the rotation twice; a paragraph rewritten once is an edit, not noise.
-    rule.watch_ids = [*rule.watch_ids, watch.id][-NOISE_SIGHTINGS:]
-    rule.sample, rule.last_seen = sample[:500], now
-    rotating = [n for n, seen in Counter(rule.watch_ids).items() if seen >= 2]
-    rule.learned = rule.learned or len(rotating) >= needed
-    session.add(rule)
 
 
 def _store_event(session: Session, watch: Watch, event: str) -> Change | None:
