@@ -65,10 +65,12 @@ def _words(text: str) -> list[str]:
 FUNCTION_WORDS = frozenset(
     _words("""
 a an the this that these those such some any each every either neither both all another other
-of in on at to from by with without into onto upon over under about above below between among
-through across against during before after since until till toward towards within beyond
-around near off out up down via per than as like unlike despite
-and or but nor so yet if whether because while whereas although though unless once then also
+of in on at to for from by with without into onto upon over under about above below between
+among amongst amid amidst through throughout across against during before after since until till
+toward towards within beyond around near off out up down via per than as like unlike despite
+along alongside behind beside besides beneath inside outside
+and or but nor so yet if whether because while whilst whereas although though unless once then
+also
 not no never too very quite rather just only even still already again ever however thus
 therefore hence
 i me my mine we us our ours you your yours he him his she her hers it its they them their
