@@ -76,6 +76,9 @@ SENTENCE = "Mr Jones has admitted on Thursday that he has had surgery, his lawye
         pytest.param("Mr Jones", "Mr Smith", "names changed", id="name"),
         pytest.param("his lawyer", "her lawyer", "person changed (he / she)", id="pronoun"),
         pytest.param("surgery", "surgery twice", "words added", id="word-added"),
+        # A downtoner is no intensifier: 'slightly' or 'almost' qualifies the fact.
+        pytest.param("has had surgery", "has almost had surgery", "words added", id="almost"),
+        pytest.param("had surgery", "had minor surgery", "words added", id="qualifier"),
     ],
 )
 def test_a_meaning_change_is_at_least_substantive(old: str, new: str, reason: str) -> None:
@@ -126,6 +129,12 @@ def test_numbers_changed_and_a_changed_quote() -> None:
                      "minor", "words edited", id="preposition-for"),
         pytest.param("Talks went on amid protests.", "Talks went on despite protests.",
                      "minor", "words edited", id="preposition-amid"),
+        pytest.param("The act severely limited their rights.", "The act limited their rights.",
+                     "minor", "intensifier added or removed", id="intensifier-removed"),
+        pytest.param("It was a large crowd.", "It was an extremely large crowd.", "minor",
+                     "intensifier added or removed", id="intensifier-added"),
+        pytest.param("The plan was highly unusual.", "The plan was truly unusual.", "minor",
+                     "intensifier added or removed", id="intensifier-swapped"),
         pytest.param("Mr Sarkozy will visit.", "Sarkozy will visit.", "minor",
                      "honorific added or removed", id="honorific"),
         pytest.param("The PM will visit.", "The Prime Minister will visit.", "minor",
@@ -262,3 +271,8 @@ def test_an_author_added_to_a_byline_is_no_author_removed() -> None:
     assert change is not None
     assert "author added" in change.reasons
     assert not any("removed" in reason for reason in change.reasons)
+
+
+def test_an_intensifier_swapped_for_a_downtoner_is_a_change() -> None:
+    change = graded("The storm severely damaged the roof.", "The storm slightly damaged the roof.")
+    assert change.significance == "substantive", change.reasons

@@ -28,6 +28,7 @@ from worker.diff._lexicon import (
     CAPITALISED_TIME_WORDS,
     HEDGES,
     HONORIFICS,
+    INTENSIFIERS,
     MODAL_STEMS,
     MODALS,
     NUMBER_WORDS,
@@ -340,6 +341,8 @@ def _grade_edit(
         findings.append(("minor", "honorific added or removed"))
     if "abbreviation" in classes:
         findings.append(("minor", "abbreviation written out"))
+    if "intensifier" in classes:
+        findings.append(("minor", "intensifier added or removed"))
     if classes.keys() & {"form", "function"} or not findings:
         findings.append(("minor", "words edited"))
     return findings
@@ -470,7 +473,8 @@ def _near(a: str, b: str, budget: Budget, shortest: int) -> bool:
 
 def _classes(words: Counter[str], diff: _TokenDiff, lexicon: Lexicon) -> dict[str, set[str]]:
     """The changed words by class: time, attribution, hedge, modal, name, honorific,
-    abbreviation, form (another form of a word on the other side), function, content."""
+    abbreviation, intensifier, form (another form of a word on the other side), function,
+    content."""
     gone = Counter(diff.old) - Counter(diff.new)
     came = Counter(diff.new) - Counter(diff.old)
     names = _names(diff)
@@ -512,6 +516,8 @@ def _word_class(
         return "hedge"
     if word in MODALS:
         return "modal"
+    if word in INTENSIFIERS:
+        return "intensifier"
     if forms:
         return "form"
     if lexicon.is_function_word(word):

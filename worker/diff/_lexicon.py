@@ -114,6 +114,16 @@ believed suspected thought rumoured rumored appears appeared seems seemed sugges
 unverified
 """)
 )
+# Adverbs that only strengthen the word they qualify ('severely limited', 'very large'):
+# adding, removing or swapping one is emphasis, not a fact. Downtoners (slightly, partly,
+# nearly, almost, barely) are not here: 'almost died' is not 'died'.
+INTENSIFIERS = frozenset(
+    _words("""
+really extremely highly severely seriously greatly strongly deeply particularly especially
+totally completely entirely utterly absolutely incredibly truly hugely vastly enormously
+immensely intensely extraordinarily exceptionally remarkably terribly awfully literally
+""")
+)
 MODALS = frozenset(_words("may might could would should must will shall can cannot ought won"))
 # A modal and its past form are one modality ("he said he will" / "would").
 MODAL_STEMS = {"would": "will", "could": "can", "should": "shall", "might": "may", "won": "will"}
