@@ -276,3 +276,36 @@ def test_an_author_added_to_a_byline_is_no_author_removed() -> None:
 def test_an_intensifier_swapped_for_a_downtoner_is_a_change() -> None:
     change = graded("The storm severely damaged the roof.", "The storm slightly damaged the roof.")
     assert change.significance == "substantive", change.reasons
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("The colour of the flag", "The color of the flag"),
+        (
+            "The organisation apologised to the families",
+            "The organization apologized to the families",
+        ),
+        ("A new theatre opened in the centre", "A new theater opened in the center"),
+        ("She travelled to the defence ministry", "She traveled to the defense ministry"),
+        ("The catalogue was analysed", "The catalog was analyzed"),
+        ("The paediatric ward", "The pediatric ward"),
+    ],
+)
+def test_a_british_spelling_made_american_is_trivial(british: str, american: str) -> None:
+    change = graded(f"{british}.", f"{american}.")
+    assert change.reasons == ("British / American spelling",)
+    assert change.significance == "trivial"
+    assert _lexicon.american("colour") == _lexicon.american("color") == "color"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("They filled the form.", "They filed the form."),  # one l is another verb
+        ("It took four hours.", "It took for hours."),  # 'our' after one letter is no suffix
+        ("He spoke to Michael.", "He spoke to Michel."),  # a name is not respelt
+    ],
+)
+def test_near_spellings_that_are_no_british_american_pair(old: str, new: str) -> None:
+    assert "British / American spelling" not in graded(old, new).reasons

@@ -37,6 +37,7 @@ from worker.diff._lexicon import (
     TIME_NAMES,
     TIME_WORDS,
     Lexicon,
+    american,
     number_values,
     stem,
 )
@@ -440,9 +441,11 @@ def _spelling_of(
         return None  # three letters and no frequencies: too short to tell
     if before is not None and after is not None:
         gain = after - before
+        name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
+        if min(before, after) >= RARE and not name and _british_american(a, b, lexicon):
+            return "trivial", "British / American spelling"
         if _far_more_common(after, before):
             return "trivial", "spelling corrected"
-        name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
         if _far_more_common(before, after) and not name:
             return "minor", "typo introduced"  # a name respelt may be another name
         if before >= RARE or after >= RARE or abs(gain) >= 1:
@@ -450,6 +453,12 @@ def _spelling_of(
     if not first and (cased[0][:1].isupper() or cased[1][:1].isupper()):
         return None
     return "trivial", "spelling corrected"
+
+
+def _british_american(a: str, b: str, lexicon: Lexicon) -> bool:
+    """Two English words, one the other's British or American spelling ('colour' / 'color',
+    'organise' / 'organize', 'centre' / 'center', 'travelled' / 'traveled')."""
+    return lexicon.language == "en" and american(a) == american(b)
 
 
 _FAR_MORE_COMMON = 2.0  # Zipf points: a hundred times as frequent

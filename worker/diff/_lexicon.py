@@ -211,6 +211,28 @@ def _spelt(words: list[str], every: bool) -> list[str]:
     return [str(total + current)] if words else []
 
 
+# British spellings and their American forms, most after three letters at least of the stem
+# ('colour' / 'color', 'organise' / 'organize', 'centre' / 'center', 'travelled' / 'traveled',
+# 'defence' / 'defense', 'catalogue' / 'catalog', 'paediatric' / 'pediatric').
+_AMERICAN = (
+    (re.compile(r"(?<=\w{3})our(?=s?$|ed|ing|ite|able|er|ful|less|ist)"), "or"),
+    (re.compile(r"(?<=\w{3}i)s(?=e[sdr]?$|ing$|ation|ations$)"), "z"),
+    (re.compile(r"(?<=\w{2}y)s(?=e[sdr]?$|ing$)"), "z"),
+    (re.compile(r"(?<=\w{2}[bcdgtv])re(?=s?$|d$)"), "er"),
+    (re.compile(r"([aeiou][^aeiou]{1,2}[ae])ll(ed|ing|ers?|ors?)$"), r"\1l\2"),
+    (re.compile(r"(?<=\w{3})ence(?=s?$|less$)"), "ense"),
+    (re.compile(r"(?<=\w{3})ogue(?=s?$)"), "og"),
+    (re.compile(r"(?:ae|oe)(?=\w{2})"), "e"),
+)
+
+
+def american(word: str) -> str:
+    """A lower-case English word in its American spelling, as far as these rules go."""
+    for pattern, replacement in _AMERICAN:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def stem(word: str) -> str:
     """A crude English stem, enough to tell 'say' from 'says' and 'said'."""
     irregular = {"said": "say", "told": "tell", "wrote": "write", "thought": "think"}
