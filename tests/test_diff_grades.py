@@ -309,3 +309,67 @@ def test_a_british_spelling_made_american_is_trivial(british: str, american: str
 )
 def test_near_spellings_that_are_no_british_american_pair(old: str, new: str) -> None:
     assert "British / American spelling" not in graded(old, new).reasons
+
+
+# --- one referent written otherwise: a pronoun, a name, a description
+
+NAMED = "Vojislav Kostunica met the prisoners and officials of CAMERA in Belgrade on Monday."
+
+
+def in_story(before: str, after: str) -> Change:
+    """An edit to the second paragraph of a story whose first one names who is in it."""
+    change = diff.compare(
+        Article(url=URL, title="Talks in Belgrade", body=(NAMED, before, *AFTER)),
+        Article(url=URL, title="Talks in Belgrade", body=(NAMED, after, *AFTER)),
+    )
+    assert change is not None
+    return change
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param("The video shows them being led away from the building.",
+                     "The video shows the prisoners being led away from the building.",
+                     id="pronoun-to-description"),
+        pytest.param("The video shows the prisoners being led away from the building.",
+                     "The video shows them being led away from the building.",
+                     id="description-to-pronoun"),
+        pytest.param("Later he reaffirmed his stance on the talks with the government.",
+                     "Later Kostunica reaffirmed his stance on the talks with the government.",
+                     id="pronoun-to-name"),
+        pytest.param("It was an attempt by the organisation to gain influence on the site.",
+                     "It was an attempt by CAMERA to gain influence on the site.",
+                     id="description-to-name"),
+    ],
+)  # fmt: skip
+def test_a_referent_already_in_the_story_written_otherwise_is_minor(
+    before: str, after: str
+) -> None:
+    change = in_story(before, after)
+    assert (change.significance, change.reasons) == ("minor", ("referred to otherwise",))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # A name new to the story says who: news.
+        pytest.param("Later he reaffirmed his stance on the talks with the government.",
+                     "Later Tadic reaffirmed his stance on the talks with the government.",
+                     id="new-name"),
+        pytest.param("The video shows them being led away from the building.",
+                     "The video shows the hostages being led away from the building.",
+                     id="new-description"),
+        # Another description or another name, even one the story holds, is someone else.
+        pytest.param("The video shows the officials being led away from the building.",
+                     "The video shows the prisoners being led away from the building.",
+                     id="description-for-description"),
+        pytest.param("Later Kostunica reaffirmed his stance on the talks with the government.",
+                     "Later Vojislav reaffirmed his stance on the talks with the government.",
+                     id="name-for-name"),
+    ],
+)  # fmt: skip
+def test_a_referent_new_to_the_story_or_another_one_is_a_change(before: str, after: str) -> None:
+    change = in_story(before, after)
+    assert change.significance == "substantive", change.reasons
+    assert "referred to otherwise" not in change.reasons

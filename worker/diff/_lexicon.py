@@ -81,6 +81,12 @@ s t d ll ve re m st nd rd th don doesn didn isn wasn aren weren hasn haven hadn 
 shouldn
 """)
 )
+# Words that stand for someone or something named elsewhere, and those that open a
+# description of one ('the organisation', 'their leader').
+PRONOUNS = frozenset(
+    _words("he him his she her hers it its they them their theirs this these those which who")
+)
+DETERMINERS = frozenset(_words("the this that these those his her its their"))
 HONORIFICS = frozenset(
     _words("""
 mr mrs ms mx miss dr prof sir dame lord lady rev fr sr jr st herr frau mme mlle
