@@ -1,9 +1,12 @@
 """Significance: trivial, minor, substantive or major, with the reasons.
 
-- trivial: punctuation, case, spelling fixed, whitespace; numbers written otherwise (3 / three);
-  a sentence split in two or joined; paragraphs split or merged; `modified` alone
-- minor: function words (the, of, is, ...), word forms, honorifics, abbreviations expanded,
-  word order; a typo introduced; paragraphs or sentences reordered; image or canonical URL
+- trivial: punctuation, case, spelling fixed, whitespace; British / American spelling (colour /
+  color); numbers written otherwise (3 / three); a sentence split in two or joined; paragraphs
+  split or merged; `modified` alone
+- minor: function words (the, of, for, is, ...), word forms, honorifics, abbreviations
+  expanded, intensifiers (severely, extremely), word order; one referent written otherwise (a
+  pronoun, a description or a name for one the article already names); a typo introduced;
+  paragraphs or sentences reordered; image (another picture) or canonical URL
 - substantive: what a reader would call news: numbers, names, dates and times, negation,
   attribution (said / claimed), hedging (admitted / allegedly admitted), modality, quotations;
   content words added, removed or replaced; sentences added or removed; subtitle, authors or
