@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from worker import decide
 from worker.diff import (
     apply,
     comparable,
@@ -25,7 +26,18 @@ from worker.diff import (
     split_sentences,
     strip_noise,
 )
-from worker.types import Article, Change, FieldChange, Link, ParagraphOp
+from worker.models import Watch
+from worker.settings import GuardSettings
+from worker.types import (
+    Article,
+    Change,
+    CheckContext,
+    CheckRecord,
+    FieldChange,
+    Link,
+    ParagraphOp,
+    StoredVersion,
+)
 
 URL = "https://news.example/2024/05/story"
 
@@ -1016,3 +1028,80 @@ def test_a_cache_busting_query_on_the_image_is_no_change() -> None:
     other = replace(old, image="https://img.example/b.jpg?v=3")
     assert compare(old, same) is None
     assert compare(old, other).fields == ("image",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("https://img.example/a.jpg?v=2", "https://img.example/a.jpg?v=3"),
+        ("https://img.example/a.jpg?w=800", "https://img.example/a.jpg?w=1200&quality=80"),
+        ("https://img.example/a.jpg?width=800&height=600&fit=crop&auto=format",
+         "https://img.example/a.jpg?dpr=2&fm=webp&q=75"),
+        ("https://img.example/a.jpg?itok=Xy12", "https://img.example/a.jpg?itok=Zw34#top"),
+        ("https://img.example/a.jpg?1700000000", "https://IMG.example/a.jpg?1700000600"),
+        ("https://s3.example/a.jpg?X-Amz-Signature=ab&X-Amz-Date=1",
+         "https://s3.example/a.jpg?X-Amz-Signature=cd&X-Amz-Date=2"),
+        # A meaningful parameter kept, the noise around it dropped, in any order.
+        ("https://img.example/photo.php?id=7&v=2", "https://img.example/photo.php?v=3&id=7"),
+    ],
+)  # fmt: skip
+def test_image_parameters_that_bust_a_cache_or_size_the_picture_are_no_change(
+    old: str, new: str
+) -> None:
+    before = Article(url="https://news.example/a", title="T", body=("Text.",), image=old)
+    assert compare(before, replace(before, image=new)) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("https://img.example/photo.php?id=7", "https://img.example/photo.php?id=8"),
+        ("https://img.example/photo.php?id=7&w=800", "https://img.example/photo.php?w=800"),
+        ("https://img.example/2024/a.jpg?w=800", "https://img.example/2024/b.jpg?w=800"),
+        ("https://img.example/a.jpg", "https://other.example/a.jpg"),
+    ],
+)
+def test_another_image_path_host_or_meaningful_parameter_is_a_change(old: str, new: str) -> None:
+    before = Article(url="https://news.example/a", title="T", body=("Text.",), image=old)
+    change = compare(before, replace(before, image=new))
+    assert change is not None
+    assert (change.fields, change.reasons) == (("image",), ("image changed",))
+
+
+# content_hash of this article as the release before image parameters were told apart
+# stored it (the whole query dropped): a version stored then, read by this release.
+HASHED = Article(
+    url="https://news.example/a",
+    title="Bridge reopens",
+    body=(
+        "The bridge over the river reopened on Monday after eight months of repairs, the city"
+        " said, and the first cars crossed it shortly after six in the morning.",
+        "Engineers replaced the deck and two of the supports, which had cracked in the floods"
+        " of last winter; buses will use the bridge again from next week.",
+    ),
+    image="https://img.example/photo.php?id=7&v=2",
+)
+HASHED_BEFORE = "8a73a39ffea8bdfbc93d943580bdc16d0aa9649e0a8ff27917b3d4dc4d41ccf4"
+
+
+def test_the_first_check_after_the_image_rule_changed_reports_no_change() -> None:
+    """A stored hash means the old normalisation; the next check of the same page (its
+    image cache-busted) hashes otherwise, so the pipeline compares, and finds nothing."""
+    new = replace(HASHED, image="https://img.example/photo.php?id=7&v=3")
+    assert content_hash(new) != HASHED_BEFORE  # ?id= is part of the picture now
+    watch = Watch(id=1, url=HASHED.url)
+    now = datetime(2024, 5, 14, 12, tzinfo=UTC)
+    record = CheckRecord(watch_id=1, started_at=now, outcome="unchanged", next_check_at=now)
+    context = CheckContext(
+        latest=StoredVersion(version=1, content_hash=HASHED_BEFORE, article=HASHED),
+        versions={HASHED_BEFORE: 1},
+    )
+    hashed = content_hash(new)
+    assert decide.settled(watch, record, context, new, hashed, GuardSettings()) is None
+    change = compare(HASHED, new)
+    assert change is None
+    assert decide.compared(record, context, HASHED, new, hashed, change, "").outcome == "unchanged"
+    # And from then on the new hash is stored: the same page again is settled as unchanged.
+    stored = replace(context, latest=StoredVersion(2, hashed, new), versions={hashed: 2})
+    settled = decide.settled(watch, record, stored, new, hashed, GuardSettings())
+    assert settled is not None and settled.outcome == "unchanged"

@@ -76,6 +76,9 @@ SENTENCE = "Mr Jones has admitted on Thursday that he has had surgery, his lawye
         pytest.param("Mr Jones", "Mr Smith", "names changed", id="name"),
         pytest.param("his lawyer", "her lawyer", "person changed (he / she)", id="pronoun"),
         pytest.param("surgery", "surgery twice", "words added", id="word-added"),
+        # A downtoner is no intensifier: 'slightly' or 'almost' qualifies the fact.
+        pytest.param("has had surgery", "has almost had surgery", "words added", id="almost"),
+        pytest.param("had surgery", "had minor surgery", "words added", id="qualifier"),
     ],
 )
 def test_a_meaning_change_is_at_least_substantive(old: str, new: str, reason: str) -> None:
@@ -122,6 +125,16 @@ def test_numbers_changed_and_a_changed_quote() -> None:
                      "word order changed", id="word-order"),
         pytest.param("The plan of the council failed.", "The plan by the council failed.",
                      "minor", "words edited", id="function-word"),
+        pytest.param("He bought a gift to the pilot.", "He bought a gift for the pilot.",
+                     "minor", "words edited", id="preposition-for"),
+        pytest.param("Talks went on amid protests.", "Talks went on despite protests.",
+                     "minor", "words edited", id="preposition-amid"),
+        pytest.param("The act severely limited their rights.", "The act limited their rights.",
+                     "minor", "intensifier added or removed", id="intensifier-removed"),
+        pytest.param("It was a large crowd.", "It was an extremely large crowd.", "minor",
+                     "intensifier added or removed", id="intensifier-added"),
+        pytest.param("The plan was highly unusual.", "The plan was truly unusual.", "minor",
+                     "intensifier added or removed", id="intensifier-swapped"),
         pytest.param("Mr Sarkozy will visit.", "Sarkozy will visit.", "minor",
                      "honorific added or removed", id="honorific"),
         pytest.param("The PM will visit.", "The Prime Minister will visit.", "minor",
@@ -258,3 +271,85 @@ def test_an_author_added_to_a_byline_is_no_author_removed() -> None:
     assert change is not None
     assert "author added" in change.reasons
     assert not any("removed" in reason for reason in change.reasons)
+
+
+def test_an_intensifier_swapped_for_a_downtoner_is_a_change() -> None:
+    change = graded("The storm severely damaged the roof.", "The storm slightly damaged the roof.")
+    assert change.significance == "substantive", change.reasons
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("The colour of the flag", "The color of the flag"),
+        (
+            "The organisation apologised to the families",
+            "The organization apologized to the families",
+        ),
+        ("A new theatre opened in the centre", "A new theater opened in the center"),
+        ("She travelled to the defence ministry", "She traveled to the defense ministry"),
+        ("The catalogue was analysed", "The catalog was analyzed"),
+        ("The paediatric ward", "The pediatric ward"),
+    ],
+)
+def test_a_british_spelling_made_american_is_trivial(british: str, american: str) -> None:
+    change = graded(f"{british}.", f"{american}.")
+    assert change.reasons == ("British / American spelling",)
+    assert change.significance == "trivial"
+    assert _lexicon.american("colour") == _lexicon.american("color") == "color"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("They filled the form.", "They filed the form."),  # one l is another verb
+        ("It took four hours.", "It took for hours."),  # 'our' after one letter is no suffix
+        ("He spoke to Michael.", "He spoke to Michel."),  # a name is not respelt
+    ],
+)
+def test_near_spellings_that_are_no_british_american_pair(old: str, new: str) -> None:
+    assert "British / American spelling" not in graded(old, new).reasons
+
+
+# --- one referent written otherwise: a pronoun, a name, a description
+
+NAMED = "Vojislav Kostunica met the prisoners and officials of CAMERA in Belgrade on Monday."
+
+
+def in_story(before: str, after: str) -> Change:
+    """An edit to the second paragraph of a story whose first one names who is in it."""
+    change = diff.compare(
+        Article(url=URL, title="Talks in Belgrade", body=(NAMED, before, *AFTER)),
+        Article(url=URL, title="Talks in Belgrade", body=(NAMED, after, *AFTER)),
+    )
+    assert change is not None
+    return change
+
+
+VIDEO = "The video shows {} being led away from the building."
+STANCE = "Later {} reaffirmed his stance on the talks with the government."
+ATTEMPT = "It was an attempt by {} to gain influence on the site."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "old", "new", "level"),
+    [
+        pytest.param(VIDEO, "them", "the prisoners", "minor", id="pronoun-to-description"),
+        pytest.param(VIDEO, "the prisoners", "them", "minor", id="description-to-pronoun"),
+        pytest.param(STANCE, "he", "Kostunica", "minor", id="pronoun-to-name"),
+        pytest.param(ATTEMPT, "the organisation", "CAMERA", "minor", id="description-to-name"),
+        # A name new to the story says who: news.
+        pytest.param(STANCE, "he", "Tadic", "substantive", id="new-name"),
+        pytest.param(VIDEO, "them", "the hostages", "substantive", id="new-description"),
+        # Another description or another name, even one the story holds, is someone else.
+        pytest.param(VIDEO, "the officials", "the prisoners", "substantive",
+                     id="description-for-description"),
+        pytest.param(STANCE, "Kostunica", "Vojislav", "substantive", id="name-for-name"),
+    ],
+)  # fmt: skip
+def test_a_referent_written_otherwise_is_minor_if_the_story_names_it(
+    sentence: str, old: str, new: str, level: str
+) -> None:
+    change = in_story(sentence.format(old), sentence.format(new))
+    assert change.significance == level, change.reasons
+    assert ("referred to otherwise" in change.reasons) == (level == "minor"), change.reasons

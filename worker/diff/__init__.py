@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from worker.diff._align import align_body, apply, mirror
 from worker.diff._budget import Budget, ratio
 from worker.diff._evidence import Originals, with_originals
-from worker.diff._grade import grade, sentences_of
+from worker.diff._grade import Versions, grade, sentences_of
 from worker.diff._lexicon import Lexicon
 from worker.diff._normalise import (
     body_originals,
@@ -97,6 +97,7 @@ def compare(previous: Article | None, new: Article) -> Change | None:
         removed_notices,
         budget=budget,
         lexicon=Lexicon(new.language or previous.language),
+        versions=Versions([str(old["title"]), *old_body], [str(cur["title"]), *new_body]),
     )
     sentences, paragraphs = _counts(operations)
     return Change(

@@ -1,9 +1,12 @@
 """Significance: trivial, minor, substantive or major, with the reasons.
 
-- trivial: punctuation, case, spelling fixed, whitespace; numbers written otherwise (3 / three);
-  a sentence split in two or joined; paragraphs split or merged; `modified` alone
-- minor: function words (the, of, is, ...), word forms, honorifics, abbreviations expanded,
-  word order; a typo introduced; paragraphs or sentences reordered; image or canonical URL
+- trivial: punctuation, case, spelling fixed, whitespace; British / American spelling (colour /
+  color); numbers written otherwise (3 / three); a sentence split in two or joined; paragraphs
+  split or merged; `modified` alone
+- minor: function words (the, of, for, is, ...), word forms, honorifics, abbreviations
+  expanded, intensifiers (severely, extremely), word order; one referent written otherwise (a
+  pronoun, a description or a name for one the article already names); a typo introduced;
+  paragraphs or sentences reordered; image (another picture) or canonical URL
 - substantive: what a reader would call news: numbers, names, dates and times, negation,
   attribution (said / claimed), hedging (admitted / allegedly admitted), modality, quotations;
   content words added, removed or replaced; sentences added or removed; subtitle, authors or
@@ -26,16 +29,20 @@ from worker.diff._align import reordered
 from worker.diff._budget import Budget, Opcode, opcodes, ratio
 from worker.diff._lexicon import (
     CAPITALISED_TIME_WORDS,
+    DETERMINERS,
     HEDGES,
     HONORIFICS,
+    INTENSIFIERS,
     MODAL_STEMS,
     MODALS,
     NUMBER_WORDS,
+    PRONOUNS,
     RARE,
     REPORTING,
     TIME_NAMES,
     TIME_WORDS,
     Lexicon,
+    american,
     number_values,
     stem,
 )
@@ -105,6 +112,24 @@ class _TokenDiff:
     new_initial: frozenset[int]
 
 
+class Versions:
+    """The texts of the old and the new version (title and body), and their words, read
+    once and only if an edit asks."""
+
+    def __init__(self, old: Sequence[str], new: Sequence[str]) -> None:
+        self._texts = (old, new)
+        self._words: list[frozenset[str] | None] = [None, None]
+
+    def words(self, side: int) -> frozenset[str]:
+        """The words of the old (0) or the new (1) version."""
+        found = self._words[side]
+        if found is None:
+            found = self._words[side] = frozenset(
+                word for text in self._texts[side] for word in tokens(text)
+            )
+        return found
+
+
 def grade(
     field_changes: Sequence[FieldChange],
     operations: Sequence[ParagraphOp],
@@ -115,9 +140,12 @@ def grade(
     *,
     budget: Budget,
     lexicon: Lexicon | None = None,
+    versions: Versions | None = None,
 ) -> tuple[str, tuple[str, ...]]:
-    """The highest level found, with every distinct reason, in order."""
+    """The highest level found, with every distinct reason, in order. `versions`: the
+    texts of both versions, where an edit's words are looked for elsewhere in the article."""
     lexicon = lexicon or Lexicon(None, lookups=0)
+    versions = versions or Versions(old_body, ())
     findings = [f for change in field_changes for f in _grade_field(change, lexicon, budget)]
     findings += [("major", f"{_NOTICE_NAMES[kind]} added") for kind, _ in notices]
     findings += [("substantive", f"{_NOTICE_NAMES[kind]} edited") for kind in edited_notices]
@@ -125,7 +153,7 @@ def grade(
         # A correction that quietly disappears is as telling as one that appears.
         level = "major" if kind in _RETRACTABLE else "substantive"
         findings.append((level, f"{_NOTICE_NAMES[kind]} removed"))
-    findings += _grade_body(operations, old_body, lexicon, budget)
+    findings += _grade_body(operations, old_body, lexicon, budget, versions)
     level = max((level for level, _ in findings), key=SIGNIFICANCE.index, default="minor")
     return level, tuple(dict.fromkeys(reason for _, reason in findings))
 
@@ -192,7 +220,11 @@ def _author_names(text: str) -> list[str]:
 
 
 def _grade_body(
-    operations: Sequence[ParagraphOp], old_body: list[str], lexicon: Lexicon, budget: Budget
+    operations: Sequence[ParagraphOp],
+    old_body: list[str],
+    lexicon: Lexicon,
+    budget: Budget,
+    versions: Versions,
 ) -> list[Finding]:
     """Sentences added or removed, reordered, edited; and the share of the old body rewritten."""
     units, joined = _edit_units(operations, budget)
@@ -212,7 +244,7 @@ def _grade_body(
     if any(op.kind == "moved" and op.unit == "sentence" for op in operations):
         findings.append(("minor", "sentences reordered"))
     for old, new, diff in units:
-        findings += _grade_edit(old, new, diff, lexicon, budget)
+        findings += _grade_edit(old, new, diff, lexicon, budget, versions)
     share = _rewritten_share(rest, old_body, relocated, [diff for _, _, diff in units])
     if share > MAJOR_BODY_SHARE:
         findings.append(("major", f"{share:.0%} of the old body rewritten or removed"))
@@ -309,7 +341,7 @@ def _added_and_removed(operations: Sequence[ParagraphOp]) -> tuple[list[str], li
 
 
 def _grade_edit(
-    old: str, new: str, diff: _TokenDiff, lexicon: Lexicon, budget: Budget
+    old: str, new: str, diff: _TokenDiff, lexicon: Lexicon, budget: Budget, versions: Versions
 ) -> list[Finding]:
     """One edit: what its changed words are (see the module's docstring)."""
     if diff.old == diff.new:
@@ -322,6 +354,7 @@ def _grade_edit(
     if _negations(old) != _negations(new) or _negated_word(diff):
         findings.append(("substantive", "negation changed"))
     spelling = _spelling(diff, lexicon, budget)
+    spelling += _references(diff, lexicon, versions)
     findings += [finding for _, _, finding in spelling]
     words = _net_words(diff, spelling)
     if not words:
@@ -340,6 +373,8 @@ def _grade_edit(
         findings.append(("minor", "honorific added or removed"))
     if "abbreviation" in classes:
         findings.append(("minor", "abbreviation written out"))
+    if "intensifier" in classes:
+        findings.append(("minor", "intensifier added or removed"))
     if classes.keys() & {"form", "function"} or not findings:
         findings.append(("minor", "words edited"))
     return findings
@@ -382,6 +417,61 @@ def _changed(diff: _TokenDiff) -> list[str]:
         if tag != "equal":
             words += diff.old[i1:i2] + diff.new[j1:j2]
     return words
+
+
+def _references(diff: _TokenDiff, lexicon: Lexicon, versions: Versions) -> list[_Respelt]:
+    """One reference to someone or something written as another: a pronoun for a name or a
+    description ('them' / 'the prisoners', 'Mrs Abbott' / 'she'), or a description for a name
+    ('the organisation' / 'CAMERA'). A name must be in the other version of the article, and
+    so must what a pronoun stands for: a name new to the article is news, one it already
+    holds only makes clear who. A description for another (the mayor / the governor) or a
+    name for another is no such."""
+    found: list[_Respelt] = []
+    for tag, i1, i2, j1, j2 in diff.opcodes:
+        if tag != "replace" or max(i2 - i1, j2 - j1) > _REFERENCE_WORDS:
+            continue
+        olds, news = diff.old[i1:i2], diff.new[j1:j2]
+        kinds = (
+            _reference_kind(olds, diff.old_cased[i1:i2], lexicon),
+            _reference_kind(news, diff.new_cased[j1:j2], lexicon),
+        )
+        if None in kinds or kinds[0] == kinds[1] or not {"pronoun", "name"} & set(kinds):
+            continue
+        # A name must be in the other version; so must a description a pronoun stands for.
+        sides = ((olds, kinds[0], versions.words(1)), (news, kinds[1], versions.words(0)))
+        if all(
+            _found_in(words, article, lexicon)
+            for words, kind, article in sides
+            if kind == "name" or "pronoun" in kinds
+        ):
+            found.append((olds, news, ("minor", "referred to otherwise")))
+    return found
+
+
+_REFERENCE_WORDS = 4  # words of a name or description at most
+
+
+def _reference_kind(words: list[str], cased: list[str], lexicon: Lexicon) -> str | None:
+    """'pronoun' (he, them, which), 'name' (capitalised words: 'Mrs Abbott', 'CAMERA'),
+    'description' ('the organisation', 'the prisoners'), or None for anything else."""
+    if all(lexicon.is_function_word(word) for word in words):
+        return "pronoun" if len(words) == 1 and words[0] in PRONOUNS else None
+    rest = words[1:] if words[0] in DETERMINERS else words
+    if not rest or any(lexicon.is_function_word(word) for word in rest):
+        return None
+    if all(word[:1].isupper() for word in cased[len(words) - len(rest) :]):
+        return "name" if rest is words else None
+    return "description" if rest is not words else None
+
+
+def _found_in(words: list[str], article: frozenset[str], lexicon: Lexicon) -> bool:
+    """Every word of a name or description, but its determiner and honorific, is in the
+    article."""
+    return all(
+        word in article
+        for word in words
+        if not lexicon.is_function_word(word) and word not in HONORIFICS
+    )
 
 
 def _net_words(diff: _TokenDiff, spelling: list[_Respelt]) -> Counter[str]:
@@ -437,9 +527,11 @@ def _spelling_of(
         return None  # three letters and no frequencies: too short to tell
     if before is not None and after is not None:
         gain = after - before
+        name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
+        if min(before, after) >= RARE and not name and _british_american(a, b, lexicon):
+            return "trivial", "British / American spelling"
         if _far_more_common(after, before):
             return "trivial", "spelling corrected"
-        name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
         if _far_more_common(before, after) and not name:
             return "minor", "typo introduced"  # a name respelt may be another name
         if before >= RARE or after >= RARE or abs(gain) >= 1:
@@ -447,6 +539,12 @@ def _spelling_of(
     if not first and (cased[0][:1].isupper() or cased[1][:1].isupper()):
         return None
     return "trivial", "spelling corrected"
+
+
+def _british_american(a: str, b: str, lexicon: Lexicon) -> bool:
+    """Two English words, one the other's British or American spelling ('colour' / 'color',
+    'organise' / 'organize', 'centre' / 'center', 'travelled' / 'traveled')."""
+    return lexicon.language == "en" and american(a) == american(b)
 
 
 _FAR_MORE_COMMON = 2.0  # Zipf points: a hundred times as frequent
@@ -470,7 +568,8 @@ def _near(a: str, b: str, budget: Budget, shortest: int) -> bool:
 
 def _classes(words: Counter[str], diff: _TokenDiff, lexicon: Lexicon) -> dict[str, set[str]]:
     """The changed words by class: time, attribution, hedge, modal, name, honorific,
-    abbreviation, form (another form of a word on the other side), function, content."""
+    abbreviation, intensifier, form (another form of a word on the other side), function,
+    content."""
     gone = Counter(diff.old) - Counter(diff.new)
     came = Counter(diff.new) - Counter(diff.old)
     names = _names(diff)
@@ -512,6 +611,8 @@ def _word_class(
         return "hedge"
     if word in MODALS:
         return "modal"
+    if word in INTENSIFIERS:
+        return "intensifier"
     if forms:
         return "form"
     if lexicon.is_function_word(word):

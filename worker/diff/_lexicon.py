@@ -65,10 +65,12 @@ def _words(text: str) -> list[str]:
 FUNCTION_WORDS = frozenset(
     _words("""
 a an the this that these those such some any each every either neither both all another other
-of in on at to from by with without into onto upon over under about above below between among
-through across against during before after since until till toward towards within beyond
-around near off out up down via per than as like unlike despite
-and or but nor so yet if whether because while whereas although though unless once then also
+of in on at to for from by with without into onto upon over under about above below between
+among amongst amid amidst through throughout across against during before after since until till
+toward towards within beyond around near off out up down via per than as like unlike despite
+along alongside behind beside besides beneath inside outside
+and or but nor so yet if whether because while whilst whereas although though unless once then
+also
 not no never too very quite rather just only even still already again ever however thus
 therefore hence
 i me my mine we us our ours you your yours he him his she her hers it its they them their
@@ -79,6 +81,12 @@ s t d ll ve re m st nd rd th don doesn didn isn wasn aren weren hasn haven hadn 
 shouldn
 """)
 )
+# Words that stand for someone or something named elsewhere, and those that open a
+# description of one ('the organisation', 'their leader').
+PRONOUNS = frozenset(
+    _words("he him his she her hers it its they them their theirs this these those which who")
+)
+DETERMINERS = frozenset(_words("the this that these those his her its their"))
 HONORIFICS = frozenset(
     _words("""
 mr mrs ms mx miss dr prof sir dame lord lady rev fr sr jr st herr frau mme mlle
@@ -110,6 +118,16 @@ allegedly alleged reportedly reported apparently apparent purportedly purported 
 seemingly possibly possible probably probable likely unlikely perhaps maybe presumably
 believed suspected thought rumoured rumored appears appeared seems seemed suggests unconfirmed
 unverified
+""")
+)
+# Adverbs that only strengthen the word they qualify ('severely limited', 'very large'):
+# adding, removing or swapping one is emphasis, not a fact. Downtoners (slightly, partly,
+# nearly, almost, barely) are not here: 'almost died' is not 'died'.
+INTENSIFIERS = frozenset(
+    _words("""
+really extremely highly severely seriously greatly strongly deeply particularly especially
+totally completely entirely utterly absolutely incredibly truly hugely vastly enormously
+immensely intensely extraordinarily exceptionally remarkably terribly awfully literally
 """)
 )
 MODALS = frozenset(_words("may might could would should must will shall can cannot ought won"))
@@ -197,6 +215,28 @@ def _spelt(words: list[str], every: bool) -> list[str]:
             if scale >= 1_000:
                 total, current = total + current, 0
     return [str(total + current)] if words else []
+
+
+# British spellings and their American forms, most after three letters at least of the stem
+# ('colour' / 'color', 'organise' / 'organize', 'centre' / 'center', 'travelled' / 'traveled',
+# 'defence' / 'defense', 'catalogue' / 'catalog', 'paediatric' / 'pediatric').
+_AMERICAN = (
+    (re.compile(r"(?<=\w{3})our(?=s?$|ed|ing|ite|able|er|ful|less|ist)"), "or"),
+    (re.compile(r"(?<=\w{3}i)s(?=e[sdr]?$|ing$|ation|ations$)"), "z"),
+    (re.compile(r"(?<=\w{2}y)s(?=e[sdr]?$|ing$)"), "z"),
+    (re.compile(r"(?<=\w{2}[bcdgtv])re(?=s?$|d$)"), "er"),
+    (re.compile(r"([aeiou][^aeiou]{1,2}[ae])ll(ed|ing|ers?|ors?)$"), r"\1l\2"),
+    (re.compile(r"(?<=\w{3})ence(?=s?$|less$)"), "ense"),
+    (re.compile(r"(?<=\w{3})ogue(?=s?$)"), "og"),
+    (re.compile(r"(?:ae|oe)(?=\w{2})"), "e"),
+)
+
+
+def american(word: str) -> str:
+    """A lower-case English word in its American spelling, as far as these rules go."""
+    for pattern, replacement in _AMERICAN:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def stem(word: str) -> str:

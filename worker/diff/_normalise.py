@@ -298,10 +298,47 @@ def _texts(values: Sequence[str]) -> list[str]:
     return [text for text in map(normalise_text, values) if text]
 
 
+# Query parameters of an image URL that bust a cache, size or encode the picture, or sign
+# the link: the same picture whatever they say. Any other parameter (id=, file=) may name
+# another picture. A parameter is matched by its name, case-insensitively.
+_IMAGE_NOISE = frozenset(
+    {
+        *("v", "ver", "version", "t", "ts", "timestamp", "time", "cb", "cache", "cachebuster"),
+        *("_", "rev", "revision", "itok", "ixlib", "token", "expires", "sig", "s", "signature"),
+        *("w", "h", "width", "height", "quality", "q", "fit", "crop", "auto"),
+        *("format", "fm", "dpr", "resize", "size", "scale", "strip", "rect", "fp-x", "fp-y"),
+        *("impolicy", "imwidth", "output-quality", "output-format", "downsize"),
+    }
+)
+_IMAGE_NOISE_PREFIXES = ("utm_", "x-amz-")
+
+
 def _image(url: str | None) -> str | None:
-    """An image URL without its query and fragment: ?v=3 after ?v=2, a resize or a CDN
-    signature is the same picture; another picture has another path."""
-    return _optional((url or "").split("#", 1)[0].split("?", 1)[0])
+    """An image URL as pictures are compared: scheme, host (in lower case) and path, and the
+    query parameters that may name another picture, sorted; without a fragment and without
+    the parameters that bust a cache or size the picture (`_IMAGE_NOISE`): ?v=3 after ?v=2,
+    ?w=1200 after ?w=800, a bare ?1700000000 or a signature is the same picture, another
+    path or another ?id= is another."""
+    text = _optional(url)
+    if text is None:
+        return None
+    text = text.split("#", 1)[0]
+    base, _, query = text.partition("?")
+    scheme, sep, rest = base.partition("://")
+    if sep:
+        host, slash, path = rest.partition("/")
+        base = f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    kept = sorted(part for part in query.split("&") if part and not _image_noise(part))
+    return f"{base}?{'&'.join(kept)}" if kept else base
+
+
+def _image_noise(parameter: str) -> bool:
+    """A query parameter ('w=800') that does not name another picture."""
+    name, _, value = parameter.partition("=")
+    name = name.casefold()
+    if name.isdigit() and not value:
+        return True  # ?1700000000: a timestamp for a name
+    return name in _IMAGE_NOISE or name.startswith(_IMAGE_NOISE_PREFIXES)
 
 
 def _optional(value: str | None) -> str | None:
