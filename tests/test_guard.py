@@ -206,6 +206,7 @@ def test_removal_and_return_are_their_own_events(pipe, store, clock, site):
     record = _check(pipe, store, clock, minutes=240)
     [(removal, _)] = store.recent_changes(limit=None)
     assert (removal.kind, removal.fields, removal.significance) == ("removed", [], "major")
+    assert removal.disclosure == "silent"  # the page gave no notice of it
     # The removal is a failure too: the watch keeps backing off, it is not young again.
     [(_, first_stage), *_] = pipe.settings.schedule.stages
     assert record.next_check_at - record.started_at > first_stage * 4

@@ -183,9 +183,9 @@ class Change(SQLModel, table=True):
     """A detected change between two stored versions of one article.
 
     `kind` is `edit`, `revert` (back to the content of version `reverts_to`), `removed`
-    (404/410 that persisted) or `restored` (back after a removal). `disclosure` (edits and
-    reverts) is `notice`, `timestamp` or `silent`; None for events and for changes recorded
-    before newswatch told them apart.
+    (404/410 that persisted) or `restored` (back after a removal). `disclosure` is `notice`,
+    `timestamp` or `silent` (a removal or a return is `silent`: no notice, no update time);
+    None for changes recorded before newswatch told them apart.
     """
 
     __table_args__ = tuple(_vocabulary("change"))

@@ -121,6 +121,7 @@ def _store_event(session: Session, watch: Watch, event: str) -> Change | None:
         kind=event,
         fields=[],
         significance="major",
+        disclosure="silent",  # the page says nothing of it: it answers 404, or again
         summary=EVENT_SUMMARIES[event],
     )
     session.add(change)
