@@ -33,6 +33,7 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -237,9 +238,23 @@ class _Chromium:
                 f"no browser page free within {seconds:g}s: {url}", url=url
             ) from None
         try:
+            return await self._rendered(document, rules, seconds)
+        finally:
+            self._pages.release()
+
+    async def _rendered(self, document: FetchResult, rules: FetchRules, seconds: float) -> str:
+        """Render in the running browser; a browser found broken (it crashed or was killed
+        since the last page) is replaced, and the page tried once more in the new one."""
+        url, until = document.url, time.monotonic() + seconds
+        for attempt in range(2):
             launched = await self._browser(url)
             try:
-                return await asyncio.wait_for(self._load(launched, document, rules), seconds)
+                left = max(until - time.monotonic(), 0.1)
+                return await asyncio.wait_for(self._load(launched, document, rules), left)
+            except _BrowserGoneError:
+                await self._retire(launched)
+                if attempt:
+                    raise FetchError(f"the browser crashed rendering {url}", url=url) from None
             except TimeoutError:
                 raise FetchTimeoutError(
                     f"timed out: the page did not settle in the browser within {seconds:g}s: {url}",
@@ -247,8 +262,7 @@ class _Chromium:
                 ) from None
             finally:
                 await self._done(launched)
-        finally:
-            self._pages.release()
+        raise AssertionError("unreachable")
 
     async def _browser(self, url: str) -> _Launched:
         """The running browser, launched (again) when there is none, it crashed, or it
@@ -304,7 +318,9 @@ class _Chromium:
             await _close_browser(launched.browser)
 
     async def _retire(self, launched: _Launched) -> None:
-        self._current, launched.retiring = None, True
+        if self._current is launched:
+            self._current = None
+        launched.retiring = True
         if launched.open == 0:
             await _close_browser(launched.browser)
 
@@ -324,11 +340,14 @@ class _Chromium:
         """Open the page in a context of its own, wait until it settled, read its DOM."""
         from playwright.async_api import Error
 
-        context = await launched.browser.new_context(
-            user_agent=self._http.user_agent,
-            service_workers="block",
-            accept_downloads=False,
-        )
+        try:
+            context = await launched.browser.new_context(
+                user_agent=self._http.user_agent,
+                service_workers="block",
+                accept_downloads=False,
+            )
+        except Error:
+            raise _BrowserGoneError from None  # no context: the browser is gone
         try:
             page = await self._page(context, document, rules)
             await page.goto(document.final_url, wait_until="domcontentloaded")
@@ -336,9 +355,7 @@ class _Chromium:
             html = await page.content()
         except Error as exc:
             if not launched.browser.is_connected():
-                raise FetchError(
-                    f"the browser crashed rendering {document.url}", url=document.url
-                ) from None
+                raise _BrowserGoneError from None
             raise FetchError(
                 f"the browser failed on {document.url}: {_first_line(exc)}", url=document.url
             ) from None
@@ -458,6 +475,10 @@ class _Chromium:
             if isinstance(exc.__cause__, NonPublicAddressError):
                 return _Refused(str(exc.__cause__))
             return None
+
+
+class _BrowserGoneError(Exception):
+    """The browser died under a page (crashed, or killed)."""
 
 
 @dataclass(frozen=True)
