@@ -245,9 +245,10 @@ class _Chromium:
     async def _rendered(self, document: FetchResult, rules: FetchRules, seconds: float) -> str:
         """Render in the running browser; a browser found broken (it crashed or was killed
         since the last page) is replaced, and the page tried once more in the new one."""
-        url, until = document.url, time.monotonic() + seconds
+        url, until = document.url, None
         for attempt in range(2):
             launched = await self._browser(url)
+            until = until or time.monotonic() + seconds  # from the first browser ready
             try:
                 left = max(until - time.monotonic(), 0.1)
                 return await asyncio.wait_for(self._load(launched, document, rules), left)
