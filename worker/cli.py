@@ -17,7 +17,7 @@ from typing import Any
 from worker import logs
 from worker.durations import parse_duration
 from worker.errors import ConfigError, NewswatchError, UsageError
-from worker.types import DELIVERY_STATUSES, DISCLOSURES, SOURCE_KINDS
+from worker.types import DELIVERY_STATUSES, DISCLOSURES, FETCHER_CHOICES, SOURCE_KINDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,6 +165,12 @@ def _add_watch(commands: Any) -> None:
     add.add_argument("url", metavar="URL", help="the article (normalised before it is stored)")
     add.add_argument("--every", type=_duration, help="re-check interval, e.g. 15m, 2h, 1d")
     add.add_argument("--label", help="a name of yours for it ('' clears it)")
+    add.add_argument(
+        "--fetcher",
+        choices=FETCHER_CHOICES,
+        help="plain, browser (rendered in Chromium: the browser extra) or auto (the browser "
+        "once the page is a script shell); default: as [fetch] browser says",
+    )
     imp = _add(actions, "import", "watch import", "watch every URL in a file ('-' = stdin)")
     imp.add_argument("file", metavar="FILE", help="one URL a line, # comments; - for stdin")
     listing = _add(actions, "list", "watch list", "list watched articles")

@@ -48,7 +48,8 @@ def describe(exc: ValidationError, path: Path | None) -> str:
         loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
         line = _key_line(text, loc)
         at = f" (line {line})" if line else ""
-        lines.append(f"  {_dotted(loc)}{at}: {_problem(error)}")
+        where_key = f"{_dotted(loc)}{at}: " if loc else ""  # a whole-config check names its keys
+        lines.append(f"  {where_key}{_problem(error)}")
     return "\n".join(lines)
 
 
@@ -81,6 +82,8 @@ def _is_key(line: str, key: str) -> bool:
 
 
 def _key_path(loc: tuple[int | str, ...]) -> tuple[str, int, str]:
+    if not loc:  # a check of the whole configuration: its message names the keys
+        return "", 0, ""
     if len(loc) == 1:
         return "", 0, str(loc[0])
     if len(loc) >= 3 and isinstance(loc[1], int):

@@ -17,11 +17,13 @@ from worker import diff, extract, guard
 from worker.models import Watch
 from worker.settings import GuardSettings
 from worker.types import (
+    FETCHER_CHOICES,
     Article,
     Change,
     CheckContext,
     CheckRecord,
     Disclosure,
+    FetcherChoice,
     FetchResult,
     Outcome,
     SiteEvent,
@@ -64,6 +66,17 @@ def begun(
         event="restored" if restored else None,
     )
     return record if fetched.not_modified else _with_body(record, fetched)
+
+
+def fetcher_for(watch: Watch, browser: str) -> FetcherChoice:
+    """How a watch's page is fetched: as the watch (or its source) asks, else as
+    `[fetch] browser` says (`auto`, or plain when "off"). An `auto` page once found to be a
+    script shell goes straight to the browser; a watch that asks for `plain` never does."""
+    asked = watch.fetcher or ("auto" if browser == "auto" else "plain")
+    choice = next((known for known in FETCHER_CHOICES if known == asked), "plain")
+    if choice == "auto" and watch.needs_browser:
+        return "browser"
+    return choice
 
 
 def failed(

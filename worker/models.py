@@ -16,6 +16,8 @@ from worker.types import (
     DELIVERY_STATUSES,
     DISCLOSURES,
     EVENT_KINDS,
+    FETCHER_CHOICES,
+    FETCHERS,
     NOISE_KINDS,
     OUTCOMES,
     SIGNIFICANCE,
@@ -68,10 +70,10 @@ def one_of(table: str, column: str, words: tuple[str, ...]) -> sa.CheckConstrain
 
 # The columns that hold one of the domain's words, by table.
 VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
-    "check": {"outcome": OUTCOMES},
+    "check": {"outcome": OUTCOMES, "fetcher": FETCHERS},
     "change": {"kind": CHANGE_KINDS, "significance": SIGNIFICANCE, "disclosure": DISCLOSURES},
     "delivery": {"event": EVENT_KINDS, "status": DELIVERY_STATUSES},
-    "source": {"kind": SOURCE_KINDS},
+    "source": {"kind": SOURCE_KINDS, "fetcher": FETCHER_CHOICES},
     "noiserule": {"kind": NOISE_KINDS},
 }
 
@@ -85,7 +87,13 @@ def _when(nullable: bool = True, index: bool = False) -> Any:
 
 
 class Watch(SQLModel, table=True):
-    """One article URL that newswatch re-checks."""
+    """One article URL that newswatch re-checks.
+
+    `fetcher` is what it asks for (plain, browser, auto; None: as `[fetch] browser` says);
+    `needs_browser` remembers a page found to be a script shell, fetched in the browser since.
+    (`fetcher` has no check constraint: SQLite would have to rebuild this table, which the
+    others reference; the config and the command line admit only the choices.)
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(sa.String(URL_LENGTH), unique=True, nullable=False))
@@ -114,6 +122,8 @@ class Watch(SQLModel, table=True):
     created_at: datetime | None = _when(nullable=False)
     last_change_at: datetime | None = _when()
     last_checked_at: datetime | None = _when()
+    fetcher: str | None = Field(default=None, max_length=20)
+    needs_browser: bool = Field(default=False)
 
 
 def watch_state(watch: Watch) -> WatchStatus:
@@ -177,6 +187,8 @@ class Check(SQLModel, table=True):
     outcome: str = Field(max_length=20)
     error: str | None = Field(default=None, max_length=1000)
     bytes: int = 0
+    fetcher: str | None = Field(default=None, max_length=20)  # None: checked before 0013
+    render_ms: int | None = None  # the browser's time, when it was used
 
 
 class Change(SQLModel, table=True):
@@ -312,6 +324,7 @@ class Source(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     consecutive_failures: int = 0
     enrolled: int = 0
+    fetcher: str | None = Field(default=None, max_length=20)  # for the articles it enrols
 
 
 class WorkerState(SQLModel, table=True):

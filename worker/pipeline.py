@@ -15,12 +15,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from worker import decide, diff, extract, fetch, guard, schedule
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
+from worker.fetch.browser import BrowserFetcher
 from worker.isolate import Isolated
 from worker.models import Watch, fit_article, utcnow
 from worker.notify import policy
@@ -31,6 +33,8 @@ from worker.types import (
     Change,
     CheckContext,
     CheckRecord,
+    FetcherName,
+    FetchResult,
     RuleEffect,
     SiteEvent,
     StoredVersion,
@@ -80,11 +84,23 @@ class QuietBatch:
             return 0
 
 
+@dataclass
+class _Used:
+    """Which fetcher one check used, how long the browser took (None: not used), and whether
+    it found the page to be a script shell that needs the browser (None: nothing learnt)."""
+
+    fetcher: FetcherName = "plain"
+    render_ms: int | None = None
+    needs_browser: bool | None = None
+
+
 class Pipeline:
     """Checks one watch at a time; safe to call from several fetching threads.
 
     Extraction runs under a lock: BeautifulSoup holds the GIL, so parsing in parallel
-    threads is slower than parsing one page at a time (see docs/ARCHITECTURE.md).
+    threads is slower than parsing one page at a time (see docs/ARCHITECTURE.md). The
+    browser fetcher (`fetcher = "browser"`, `[fetch] browser = "auto"`) is started on the
+    first page that needs it, and closed with the pipeline.
     """
 
     def __init__(
@@ -96,10 +112,13 @@ class Pipeline:
         rng: random.Random | None = None,
         batch_quiet: bool = False,
         isolate: bool = False,
+        browser: BrowserFetcher | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
+        self._browser = browser
+        self._browser_lock = threading.Lock()
         self.clock = clock
         self.rng = rng or random.Random()
         self._parse_lock = threading.Lock()
@@ -113,26 +132,38 @@ class Pipeline:
         """Fetch, extract, compare and store one watch; a failure becomes a Check row."""
         started, t0 = self.clock(), time.monotonic()
         context: CheckContext | None = None
+        used = _Used()
         try:
-            record, context = self._check(watch, started)
+            record, context = self._check(watch, started, used)
         except FetchError as exc:
             record = self._failed(watch, started, str(exc), exc.status, exc.retry_after)
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
         record = self._concluded(watch, record, context)
-        record = replace(record, duration_ms=int((time.monotonic() - t0) * 1000))
+        record = replace(
+            record,
+            duration_ms=int((time.monotonic() - t0) * 1000),
+            fetcher=used.fetcher,
+            render_ms=used.render_ms,
+            needs_browser=used.needs_browser,
+        )
         self._write(watch, record)
+        rendered = f" (browser, {used.render_ms} ms)" if used.render_ms is not None else ""
         if record.failed:
-            log.warning("%s: %s", record.outcome, record.error)
+            log.warning("%s: %s%s", record.outcome, record.error, rendered)
         else:
-            log.info("%s: %s %s", record.outcome, watch.url, record.error or "")
+            log.info("%s: %s%s %s", record.outcome, watch.url, rendered, record.error or "")
         return record
 
     def close(self) -> None:
-        """Write what waits and stop the reader process."""
+        """Write what waits, stop the reader process and close the browser."""
         self.flush()
         if self.isolated is not None:
             self.isolated.close()
+        with self._browser_lock:
+            browser, self._browser = self._browser, None
+        if browser is not None:
+            browser.close()
 
     def flush(self) -> int:
         """Write the quiet checks that wait in the batch (none without `batch_quiet`)."""
@@ -145,9 +176,11 @@ class Pipeline:
         self.store.save_check(record, lease=lease_held(watch))
         return record
 
-    def _check(self, watch: Watch, started: datetime) -> tuple[CheckRecord, CheckContext | None]:
-        rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
-        fetched = self.fetcher.get(watch.url, watch.etag, watch.last_modified, rules=rules)
+    def _check(
+        self, watch: Watch, started: datetime, used: _Used
+    ) -> tuple[CheckRecord, CheckContext | None]:
+        choice = decide.fetcher_for(watch, self.settings.fetch.browser)
+        fetched = self._fetch(watch, choice == "browser", used)
         next_check = self.next_check(watch, started, failures=0)
         base = decide.begun(watch, started, fetched, next_check)
         if fetched.not_modified:
@@ -155,12 +188,48 @@ class Pipeline:
         if decide.same_page(watch, base):
             return decide.unchanged(base), None
         context = self.store.check_context(decide.watch_id(watch), extract.EXTRACTOR_VERSION)
+        drop = context.selectors
+        extracted = self._extracted(fetched.html, fetched.final_url, drop)
+        if choice == "auto" and self._script_shell(extracted, fetched.html):
+            log.info("%s: a script shell; fetched again in the browser", watch.url)
+            fetched = self._fetch(watch, True, used, validators=False)
+            used.needs_browser = True  # remembered: the next checks go to the browser at once
+            base = decide.begun(watch, started, fetched, next_check)
+            if decide.same_page(watch, base):
+                return decide.unchanged(base), None
+            extracted = self._extracted(fetched.html, fetched.final_url, drop)
         context = replace(context, latest=self._read_now(context, fetched.final_url))
-        extracted = self._extracted(fetched.html, fetched.final_url, context.selectors)
         article, dropped = fit_article(extracted)
         if dropped:
             log.warning("%s: values that cannot be stored dropped from %s", watch.url, dropped)
         return self._compare(watch, base, context, article), context
+
+    def _script_shell(self, extracted: Article, html: str) -> bool:
+        """No article in the static HTML, which looks like a shell that scripts fill."""
+        return not extracted.body and bool(self._read(extract.looks_like_script_shell, html))
+
+    def _fetch(
+        self, watch: Watch, browser: bool, used: _Used, validators: bool = True
+    ) -> FetchResult:
+        """The page, plainly or rendered in the browser (its time noted in `used`)."""
+        rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
+        etag, modified = (watch.etag, watch.last_modified) if validators else (None, None)
+        if not browser:
+            return self.fetcher.get(watch.url, etag, modified, rules=rules)
+        used.fetcher, t0 = "browser", time.monotonic()
+        try:
+            return self._browser_fetcher().get(watch.url, etag, modified, rules=rules)
+        finally:
+            used.render_ms = int((time.monotonic() - t0) * 1000)
+
+    def _browser_fetcher(self) -> BrowserFetcher:
+        """The browser fetcher, made on first use (Chromium starts on its first page)."""
+        with self._browser_lock:
+            if self._browser is None:
+                timeout = self.settings.render_timeout.total_seconds()
+                fetch, http = self.settings.fetch, self.settings.http
+                self._browser = BrowserFetcher(fetch, http, self.fetcher, timeout)
+            return self._browser
 
     def _read_now(self, context: CheckContext, url: str) -> StoredVersion | None:
         """The stored version as this extractor reads it. After an upgrade of the extractor,
@@ -178,10 +247,15 @@ class Pipeline:
         """The page's article without what the operator's selectors `drop`, read in the
         reader process within the budget when isolated (BudgetError past it), else here, one
         page at a time."""
+        return self._read(extract.article, html, url, drop)
+
+    def _read(self, read: Callable[..., Any], *args: Any) -> Any:
+        """Run `read` on scraped input: in the reader process within the budget when
+        isolated, else here, one page at a time."""
         if self.isolated is not None:
-            return self.isolated.call(extract.article, html, url, drop)
+            return self.isolated.call(read, *args)
         with self._parse_lock:
-            return extract.article(html, url, drop)
+            return read(*args)
 
     def _compared(self, previous: Article, article: Article) -> tuple[Change | None, str]:
         """The change between two versions and its HTML, within the budget when isolated."""

@@ -5,6 +5,7 @@ Durations are written `90s`, `15m`, `2h` or `1d` (a bare number means seconds).
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
@@ -28,7 +29,7 @@ from pydantic import (
 from worker.config_file import describe, read_toml
 from worker.durations import LONGEST_DURATION, parse_duration
 from worker.errors import ConfigError
-from worker.types import AlertGroup, ChangeField, Significance, SourceKind
+from worker.types import AlertGroup, ChangeField, FetcherChoice, Significance, SourceKind
 
 DEFAULT_CONFIG = Path("config/newswatch.toml")
 
@@ -180,6 +181,57 @@ class HttpSettings(_Section):
     retries: int = Field(default=1, ge=0, le=5)
 
 
+BROWSER_EXTRA = "pip install 'newswatch[browser]'"
+
+
+def browser_extra_missing() -> bool:
+    """True when Playwright (the `browser` extra) cannot be imported."""
+    try:
+        return importlib.util.find_spec("playwright.async_api") is None
+    except (ImportError, ValueError):
+        return True
+
+
+def require_browser_extra(what: str) -> None:
+    """Raise ValueError naming the extra when `what` needs the browser and it is missing."""
+    if browser_extra_missing():
+        raise ValueError(f"{what} needs the browser extra, which is not installed: {BROWSER_EXTRA}")
+
+
+def _browser_ready(choice: FetcherChoice | None) -> FetcherChoice | None:
+    if choice in ("browser", "auto"):
+        require_browser_extra(f'fetcher = "{choice}"')
+    return choice
+
+
+Fetcher = Annotated[FetcherChoice | None, AfterValidator(_browser_ready)]
+
+
+class FetchSettings(_Section):
+    """Pages that need a browser: Playwright (the `browser` extra) driving the system's
+    Chromium, never a downloaded one.
+
+    `browser = "auto"` fetches again in the browser an article whose static HTML holds no
+    article but looks like a script shell, and remembers that it needs it; "off" (the default)
+    uses the browser only for watches and sources with `fetcher = "browser"`. `pages`: pages
+    rendered at once; `timeout`: the whole render of one page (default: [http] timeout);
+    `restart_after`: pages one browser renders before it is replaced (leaks stay bounded).
+    """
+
+    browser: Literal["off", "auto"] = "off"
+    chromium: Path = Path("/usr/bin/chromium")
+    pages: int = Field(default=2, ge=1, le=16)
+    timeout: Duration | None = None
+    restart_after: int = Field(default=100, ge=1)
+
+    @field_validator("browser")
+    @classmethod
+    def _extra_installed(cls, value: str) -> str:
+        if value == "auto":
+            require_browser_extra('browser = "auto"')
+        return value
+
+
 class GuardSettings(_Section):
     """Guards against false changes: suspect extractions and removals must persist."""
 
@@ -267,6 +319,7 @@ class SourceSettings(_Section):
     max_articles: int = Field(default=5000, ge=1)
     max_new_hosts: int = Field(default=20, ge=1)
     ignore: Selectors = []  # applies to every article this source enrols
+    fetcher: Fetcher = None  # for the articles it enrols (default: as [fetch] browser says)
 
     @field_validator("pattern")
     @classmethod
@@ -284,6 +337,7 @@ class WatchSettings(_Section):
     every: Duration | None = None
     label: str | None = None
     ignore: Selectors = []
+    fetcher: Fetcher = None  # plain, browser or auto (default: as [fetch] browser says)
 
 
 # The Standard Webhooks retry schedule: after a failed first attempt, the waits before attempt
@@ -343,6 +397,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     http: HttpSettings = HttpSettings()
+    fetch: FetchSettings = FetchSettings()
     guard: GuardSettings = GuardSettings()
     web: WebSettings = WebSettings()
     watch: list[WatchSettings] = []
@@ -365,9 +420,28 @@ class Settings(_Section):
             first[name] = index
         return alerts
 
+    @model_validator(mode="after")
+    def _chromium_present(self) -> Settings:
+        """A browser asked for needs the Chromium it names."""
+        wanted = self.fetch.browser == "auto" or any(
+            entry.fetcher in ("browser", "auto") for entry in (*self.watch, *self.source)
+        )
+        path = self.fetch.chromium
+        if wanted and not (path.is_file() and os.access(path, os.X_OK)):
+            raise ValueError(
+                f"[fetch] chromium: no Chromium at {path}, and a fetcher asks for the browser "
+                "(install the distribution's chromium, or give its path)"
+            )
+        return self
+
     @property
     def database_url(self) -> str:
         return self.database.url
+
+    @property
+    def render_timeout(self) -> timedelta:
+        """The whole render of one page in the browser: [fetch] timeout, else [http]'s."""
+        return self.fetch.timeout or self.http.timeout
 
 
 def load_settings(

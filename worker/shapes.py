@@ -58,6 +58,8 @@ def watch_json(watch: Watch, versions: int, headline: str | None = None) -> dict
         "last_change_at": iso(watch.last_change_at),
         "consecutive_failures": watch.consecutive_failures,
         "versions": versions,
+        "fetcher": watch.fetcher,
+        "needs_browser": watch.needs_browser,
     }
 
 
@@ -102,4 +104,6 @@ def check_json(check: Check) -> dict[str, Any]:
         "outcome": check.outcome,
         "error": check.error,
         "bytes": check.bytes,
+        "fetcher": check.fetcher,
+        "render_ms": check.render_ms,
     }

@@ -58,6 +58,13 @@ SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 # event of the page.
 ChangeKind = Literal["edit", "revert", "removed", "restored"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+# How a page is fetched: over plain HTTP, or rendered in Chromium (the `browser` extra).
+FetcherName = Literal["plain", "browser"]
+FETCHERS: tuple[FetcherName, ...] = get_args(FetcherName)
+# What a watch or source asks for (`fetcher`): one of those, or `auto`: plainly, and in the
+# browser once the page's static HTML turns out a script shell (then remembered).
+FetcherChoice = Literal["plain", "browser", "auto"]
+FETCHER_CHOICES: tuple[FetcherChoice, ...] = get_args(FetcherChoice)
 
 
 @dataclass(frozen=True)
@@ -305,6 +312,11 @@ class CheckRecord:
     retire: bool = False
     rendered_html: str | None = None
     rule_effects: tuple[RuleEffect, ...] = ()  # of the operator's noise rules on this page
+    # Which fetcher read the page, and how long the browser took (None: it was not used);
+    # `needs_browser` True remembers a watch whose page is a script shell (None: as it was).
+    fetcher: FetcherName = "plain"
+    render_ms: int | None = None
+    needs_browser: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,10 @@ def cmd_checks(args: argparse.Namespace, settings: Settings) -> int:
     for check in rows:
         status = f"HTTP {check.http_status}" if check.http_status else "no response"
         reason = f": {check.error}" if check.error else ""
+        browser = f" (browser {check.render_ms or 0:,} ms)" if check.fetcher == "browser" else ""
         print(
             f"{iso(check.started_at)}  {check.outcome:12} {status}, {check.bytes:,} bytes, "
-            f"{check.duration_ms:,} ms{reason}"
+            f"{check.duration_ms:,} ms{browser}{reason}"
         )
     return 0
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from worker.commands._base import _open_store
 from worker.commands.output import _print_json
 from worker.durations import format_duration
-from worker.errors import BadURLError, UsageError
+from worker.errors import BadURLError, ConfigError, UsageError
 from worker.models import (
     Watch,
     watch_state,
 )
-from worker.settings import Settings
+from worker.settings import Settings, require_browser_extra
 from worker.shapes import iso, watch_json
 from worker.urls import is_http_url, normalise_url
 
@@ -24,9 +24,16 @@ _COMMENT = re.compile(r"\s#")  # an import line: URL, then an optional comment
 
 
 def cmd_watch_add(args: argparse.Namespace, settings: Settings) -> int:
-    watch = _open_store(settings).add_watch(args.url, args.every, args.label)
+    fetcher = getattr(args, "fetcher", None)
+    if fetcher in ("browser", "auto"):
+        try:
+            require_browser_extra(f"--fetcher {fetcher}")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    watch = _open_store(settings).add_watch(args.url, args.every, args.label, fetcher=fetcher)
     every = f" every {format_duration(args.every)}" if args.every else ""
-    print(f"watching {watch.url}{every}")
+    how = f", fetched with the {fetcher} fetcher" if fetcher else ""
+    print(f"watching {watch.url}{every}{how}")
     return 0
 
 

@@ -23,13 +23,14 @@ from bs4 import BeautifulSoup
 
 from worker.extract import _clean, _walls
 from worker.extract._drop import drop_selected
+from worker.extract._shell import looks_like_script_shell
 from worker.extract._tree import flatten_deep
 from worker.extract.body import Body, extract_body
 from worker.extract.metadata import read_metadata
 from worker.models import LANGUAGE_LENGTH, SITE_NAME_LENGTH, URL_LENGTH
 from worker.types import Article
 
-__all__ = ["EXTRACTOR_VERSION", "article", "page_key"]
+__all__ = ["EXTRACTOR_VERSION", "article", "looks_like_script_shell", "page_key"]
 
 EXTRACTOR_VERSION = "3"
 MAX_DEPTH = 100  # element nesting kept; real articles use a few dozen levels

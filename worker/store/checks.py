@@ -127,6 +127,8 @@ def _check_row(record: CheckRecord) -> Check:
         outcome=record.outcome,
         error=(record.error or None) and record.error[:1000],
         bytes=record.bytes,
+        fetcher=record.fetcher,
+        render_ms=record.render_ms,
     )
 
 
@@ -143,6 +145,8 @@ def _update_watch(watch: Watch, record: CheckRecord) -> None:
         watch.last_change_at = now
     if record.state is not None:
         _apply_state(watch, record.state)
+    if record.needs_browser is not None:
+        watch.needs_browser = record.needs_browser
     _release(watch, record.next_check_at)
     if record.retire:
         watch.active, watch.retired_at = False, now
@@ -190,6 +194,8 @@ def _quiet_update(record: CheckRecord, lease: Lease | None, now: datetime) -> An
         }
     if record.state is not None:
         values |= asdict(record.state)
+    if record.needs_browser is not None:
+        values["needs_browser"] = record.needs_browser
     query = sa.update(Watch).where(col(Watch.id) == record.watch_id)
     if lease is not None:
         owner, until = lease

@@ -140,6 +140,7 @@ def _apply_source_options(
         "stages": _stage_seconds(config.stages),
         "allow_private": config.allow_private,
         "ignore_robots": config.ignore_robots,
+        "fetcher": config.fetcher,
     }
     names = {"every": "every_seconds"}
     wanted = None if only is None else {names.get(name, name) for name in only}
@@ -149,12 +150,16 @@ def _apply_source_options(
 
 
 def _apply_rules_to_enrolled(session: Session, source: Source) -> None:
-    """A source's address and robots.txt rules hold for the articles it already enrolled
-    (not for those the operator added by hand, which are theirs)."""
+    """A source's address and robots.txt rules, and its fetcher, hold for the articles it
+    already enrolled (not for those the operator added by hand, which are theirs)."""
     session.execute(
         sa.update(Watch)
         .where(col(Watch.source) == source.url, col(Watch.by_hand).is_(False))
-        .values(public_only=not source.allow_private, respect_robots=not source.ignore_robots)
+        .values(
+            public_only=not source.allow_private,
+            respect_robots=not source.ignore_robots,
+            fetcher=source.fetcher,
+        )
     )
 
 
@@ -260,6 +265,7 @@ def _enrol(
             label=source.label,
             public_only=not source.allow_private,
             respect_robots=not source.ignore_robots,
+            fetcher=source.fetcher,
             created_at=now,
             next_check_at=now,
         ),

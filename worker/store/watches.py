@@ -19,6 +19,7 @@ from worker.store._rows import (
     _watch_by_url,
     _watches_with_versions,
 )
+from worker.types import FetcherChoice
 from worker.urls import normalise_url
 
 
@@ -32,10 +33,12 @@ class WatchQueries(StoreBase):
         label: str | None = None,
         *,
         from_config: bool = False,
+        fetcher: FetcherChoice | None = None,
     ) -> Watch:
         """Watch `url` (normalised); an existing watch is reactivated and updated.
 
-        From the command line, `every` and `label` change an existing watch only when given;
+        From the command line, `every`, `label` and `fetcher` change an existing watch only
+        when given;
         a config sync (`from_config`) sets them as the config says. A URL the operator adds
         is theirs from then on: no source's restrictions, and never merged away as a
         source's duplicate.
@@ -57,6 +60,8 @@ class WatchQueries(StoreBase):
                 _set_every(watch, every)
             if from_config or label is not None:
                 watch.label = label or None
+            if from_config or fetcher is not None:
+                watch.fetcher = fetcher
             session.add(watch)
         return watch
 
@@ -73,7 +78,9 @@ class WatchQueries(StoreBase):
                     watch.from_config = False
                     session.add(watch)
         for url, config in wanted.items():
-            self.add_watch(url, config.every, config.label, from_config=True)
+            self.add_watch(
+                url, config.every, config.label, from_config=True, fetcher=config.fetcher
+            )
 
     def remove_watch(self, url: str) -> Watch:
         """Stop watching `url`; its stored versions and changes are kept."""

@@ -29,6 +29,8 @@ class WatchOut(BaseModel):
     last_change_at: str | None
     consecutive_failures: int
     versions: int
+    fetcher: str | None = None  # plain, browser, auto; None: as [fetch] browser says
+    needs_browser: bool = False  # a script shell, fetched in the browser (`auto`)
 
 
 class SnapshotOut(BaseModel):
@@ -83,6 +85,8 @@ class CheckOut(BaseModel):
     outcome: Outcome
     error: str | None
     bytes: int
+    fetcher: str | None = None  # plain or browser; None: checked before newswatch had both
+    render_ms: int | None = None  # the browser's time, when it was used
 
 
 class DiffOut(BaseModel):
