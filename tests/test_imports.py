@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "worker"
 BASE = {"types", "errors", "models", "settings", "urls", "robots", "headers", "words", "durations"}
 BASE |= {"transport", "logs", "redact", "isolate", "schedule"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
-STAGES |= {"shapes"}
+STAGES |= {"shapes", "archive"}
 # The layers, lowest first: a module imports only from lower layers (see docs/ARCHITECTURE.md).
 LAYERS = [
     BASE,

@@ -74,7 +74,8 @@ class ArchiveError(NewswatchError):
 
 
 class FetchError(NewswatchError):
-    """A fetch failed; `url` is the address that was asked for."""
+    """A fetch failed; `url` is the address that was asked for, `exchange` the answer when
+    one came (an HTTPStatusError's)."""
 
     def __init__(
         self,
@@ -83,11 +84,13 @@ class FetchError(NewswatchError):
         url: str,
         status: int | None = None,
         retry_after: float | None = None,
+        exchange: FetchResult | None = None,
     ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
         self.retry_after = retry_after
+        self.exchange = exchange
 
 
 class NetworkError(FetchError):
@@ -101,18 +104,6 @@ class FetchTimeoutError(NetworkError):
 class HTTPStatusError(FetchError):
     """The server answered with an error status (4xx or 5xx); `exchange` is that answer as
     the web archive keeps it (status line and headers; the body is not read)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str,
-        status: int | None = None,
-        retry_after: float | None = None,
-        exchange: FetchResult | None = None,
-    ) -> None:
-        super().__init__(message, url=url, status=status, retry_after=retry_after)
-        self.exchange = exchange
 
 
 class TooLargeError(FetchError):

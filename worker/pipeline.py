@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from worker import decide, diff, extract, fetch, guard, schedule
+from worker.archive import ArchiveWriter, Capture
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
 from worker.isolate import Isolated
@@ -26,7 +27,15 @@ from worker.models import Watch, fit_article, utcnow
 from worker.notify import policy
 from worker.settings import Settings
 from worker.store import Lease, Store, is_quiet, lease_held
-from worker.types import Article, Change, CheckContext, CheckRecord, SiteEvent, StoredVersion
+from worker.types import (
+    Article,
+    Change,
+    CheckContext,
+    CheckRecord,
+    FetchResult,
+    SiteEvent,
+    StoredVersion,
+)
 from worker.urls import host_of
 
 log = logging.getLogger(__name__)
@@ -100,20 +109,23 @@ class Pipeline:
         self.quiet = QuietBatch(store) if batch_quiet else None
         budget = settings.schedule.budget.total_seconds()
         self.isolated = Isolated(budget) if isolate else None
+        self.archive = ArchiveWriter(settings.archive) if settings.archive.dir else None
 
     def check(self, watch: Watch) -> CheckRecord:
         """Fetch, extract, compare and store one watch; a failure becomes a Check row."""
         started, t0 = self.clock(), time.monotonic()
         context: CheckContext | None = None
+        fetched: FetchResult | None = None
         try:
-            record, context = self._check(watch, started)
+            record, context, fetched = self._check(watch, started)
         except FetchError as exc:
             record = self._failed(watch, started, str(exc), exc.status, exc.retry_after)
+            fetched = exc.exchange
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
         record = self._concluded(watch, record, context)
         record = replace(record, duration_ms=int((time.monotonic() - t0) * 1000))
-        self._write(watch, record)
+        self._write(watch, record, self._captured(watch, record, fetched))
         if record.failed:
             log.warning("%s: %s", record.outcome, record.error)
         else:
@@ -125,6 +137,8 @@ class Pipeline:
         self.flush()
         if self.isolated is not None:
             self.isolated.close()
+        if self.archive is not None:
+            self.archive.close()
 
     def flush(self) -> int:
         """Write the quiet checks that wait in the batch (none without `batch_quiet`)."""
@@ -137,21 +151,23 @@ class Pipeline:
         self.store.save_check(record, lease=lease_held(watch))
         return record
 
-    def _check(self, watch: Watch, started: datetime) -> tuple[CheckRecord, CheckContext | None]:
+    def _check(
+        self, watch: Watch, started: datetime
+    ) -> tuple[CheckRecord, CheckContext | None, FetchResult]:
         rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
         fetched = self.fetcher.get(watch.url, watch.etag, watch.last_modified, rules=rules)
         next_check = self.next_check(watch, started, failures=0)
         base = decide.begun(watch, started, fetched, next_check)
         if fetched.not_modified:
-            return base, None
+            return base, None, fetched
         if decide.same_page(watch, base):
-            return decide.unchanged(base), None
+            return decide.unchanged(base), None, fetched
         context = self.store.check_context(decide.watch_id(watch), extract.EXTRACTOR_VERSION)
         context = replace(context, latest=self._read_now(context, fetched.final_url))
         article, dropped = fit_article(self._extracted(fetched.html, fetched.final_url))
         if dropped:
             log.warning("%s: values that cannot be stored dropped from %s", watch.url, dropped)
-        return self._compare(watch, base, context, article), context
+        return self._compare(watch, base, context, article), context, fetched
 
     def _read_now(self, context: CheckContext, url: str) -> StoredVersion | None:
         """The stored version as this extractor reads it. After an upgrade of the extractor,
@@ -235,11 +251,22 @@ class Pipeline:
     def _diff_text(record: CheckRecord) -> str | None:
         return diff.render_text(record.change) if record.change is not None else None
 
-    def _write(self, watch: Watch, record: CheckRecord) -> None:
+    def _captured(
+        self, watch: Watch, record: CheckRecord, fetched: FetchResult | None
+    ) -> Capture | None:
+        """The records of the exchange for the web archive, when it is on and the check
+        keeps something: a new version, a removal or a restoration (never a quiet check)."""
+        if self.archive is None or fetched is None:
+            return None
+        if record.article is None and record.event is None:
+            return None
+        return self.archive.capture(fetched, record, watch.url)
+
+    def _write(self, watch: Watch, record: CheckRecord, capture: Capture | None = None) -> None:
         if self.quiet is not None and is_quiet(record, watch):
             self.quiet.add(record, lease_held(watch))
         else:
-            self.store.save_check(record, lease=lease_held(watch))
+            self.store.save_check(record, lease=lease_held(watch), capture=capture)
 
     def _rescheduled(self, watch: Watch, record: CheckRecord) -> CheckRecord:
         """A change or an event restarts the age-aware schedule (young again: checked often)
