@@ -11,7 +11,7 @@ from pathlib import Path
 
 from worker.archive.records import RECONSTRUCTED, metadata_record, stored_response, warc_date
 from worker.archive.scan import read_member
-from worker.errors import ArchiveError
+from worker.errors import ArchiveError, ConfigError
 from worker.models import ArchiveEntry, Snapshot, Watch
 
 # What a reconstructed version's metadata record says of itself.
@@ -34,6 +34,7 @@ class Piece:
 
     members: tuple[bytes, ...]
     page: Page | None = None
+    reconstructed: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ def pieces(
     for entry in history.entries:
         if not _chosen(entry, chosen, history):
             continue
-        assert folder is not None and entry.captured_at is not None  # entries need the folder
+        if folder is None:
+            raise ConfigError("the archive's records are under [archive] dir, which is not set")
+        assert entry.captured_at is not None
         if entry.revisit:
             items += _revisited(folder, entry, history.entries, emitted)
         page = _page(history.watch, entry, chosen.get(entry.version or 0))
@@ -137,4 +140,4 @@ def _reconstructed(
     }
     metadata = metadata_record(uri, date, response.id, fields)
     page = Page(f"{watch.id}-v{snapshot.version}", uri, date, snapshot.title)
-    return Piece((response.member, metadata.member), page)
+    return Piece((response.member, metadata.member), page, reconstructed=True)
