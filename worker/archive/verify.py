@@ -235,6 +235,7 @@ def _metadata(body: bytes, entry: ArchiveEntry) -> list[str]:
 def _files(folder: Path, entries: Sequence[ArchiveEntry], uris: set[str] | None) -> list[Finding]:
     """Orphans, torn tails and damage found by walking the files."""
     kept = {record["id"] for entry in entries for record in entry.records}
+    places = {(entry.file, record["offset"]) for entry in entries for record in entry.records}
     findings = []
     for path in sorted(folder.glob(f"*{SUFFIX}")):
         walked = scan(path)
@@ -247,9 +248,10 @@ def _files(folder: Path, entries: Sequence[ArchiveEntry], uris: set[str] | None)
                     message="a record half-written at the end (its write was interrupted); skipped",
                 )
             )
-        findings += [
+        findings += [  # damage in an entry's records is reported with that entry
             Finding("failed", where=f"{walked.name}@{at}", message="bytes that are no record")
             for at in walked.damaged_at
+            if (walked.name, at) not in places
         ]
     return findings
 
