@@ -19,7 +19,17 @@ def _parts() -> list[str]:
     ]
     inner = [
         p.name
-        for sub in ("commands", "fetch", "discover", "extract", "diff", "notify", "web", "store")
+        for sub in (
+            "commands",
+            "fetch",
+            "discover",
+            "extract",
+            "diff",
+            "notify",
+            "web",
+            "store",
+            "archive",
+        )
         for p in (PACKAGE / sub).glob("*.py")
         if p.name != "__init__.py"
     ]

@@ -153,9 +153,9 @@ def test_a_single_page_app_is_stored_with_its_article(site, store, fetchers):
     record = _pipeline(store, fetchers).check(_claimed(store, url))
     assert record.outcome == "new", record.error
     assert record.fetcher == "browser" and record.render_ms is not None
-    [snapshot] = store.snapshots(url)
+    [snapshot] = store.versions_of(store.watch_id(url))
     assert snapshot.body.split("\n\n") == PARAGRAPHS
-    [check] = store.checks(url)
+    [check] = store.checks_of(store.watch_id(url))
     assert check.fetcher == "browser" and check.render_ms == record.render_ms
     # What is kept of the page is its own response (the shell), as for plain fetches.
     assert store.raw_html(record.raw_hash or "") == SPA.encode()
@@ -177,7 +177,7 @@ def test_a_page_that_never_settles_is_a_timed_out_check(site, store, fetchers, p
     assert record.outcome == "error" and "timed out" in (record.error or "")
     assert record.fetcher == "browser"
     assert record.render_ms is not None and record.render_ms < (DEADLINE + 3) * 1000
-    [check] = store.checks(url)
+    [check] = store.checks_of(store.watch_id(url))
     assert check.outcome == "error" and check.fetcher == "browser"
 
 

@@ -21,7 +21,7 @@ BASE = {
 }
 BASE |= {"transport", "logs", "redact", "isolate", "schedule"}
 STAGES = {"fetch", "extract", "diff", "discover", "store", "notify", "db", "migrations", "guard"}
-STAGES |= {"shapes"}
+STAGES |= {"shapes", "archive"}
 # The layers, lowest first: a module imports only from lower layers (see docs/ARCHITECTURE.md).
 LAYERS = [
     BASE,

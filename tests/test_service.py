@@ -198,11 +198,11 @@ def test_a_check_failing_inside_the_store_leaves_the_next_one_free_to_store_it(s
     svc = Service(settings, store, Pipeline(settings, store, fetcher), worker_id="test:1")
     real_save = store.save_check
 
-    def failing_once(record, lease=None):
+    def failing_once(record, lease=None, capture=None):
         if record.article is not None:
             store.save_check = real_save
             raise sa.exc.StatementError("cannot store", "INSERT ...", {}, ValueError("bad value"))
-        return real_save(record, lease=lease)
+        return real_save(record, lease=lease, capture=capture)
 
     store.save_check = failing_once
     try:

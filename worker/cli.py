@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_alerts(commands)
     _add_noise(commands)
     _add_source(commands)
+    _add_archive(commands)
     serve = _add(commands, "serve", "serve", "web pages, JSON API and Atom feeds")
     serve.add_argument("--host", help="address to bind (default [web] host, 127.0.0.1)")
     serve.add_argument("--port", type=_port, help="port (default [web] port, 8080)")
@@ -132,6 +133,8 @@ EXAMPLES = {
     "noise list": "newswatch noise list --host news.example",
     "noise add": "newswatch noise add news.example --selector '.most-read'",
     "noise forget": "newswatch noise forget news.example 'most read'",
+    "verify": "newswatch verify https://news.example/story",
+    "export": "newswatch export https://news.example/story -o story.wacz",
 }
 
 
@@ -256,6 +259,19 @@ def _add_source(commands: Any) -> None:
     remove.add_argument("url", metavar="URL", help="a followed source")
     poll = _add(actions, "poll", "source poll", "poll sources now (all active, or these)")
     poll.add_argument("urls", nargs="*", metavar="URL", help="sources (default: all active)")
+
+
+def _add_archive(commands: Any) -> None:
+    verify = _add(commands, "verify", "verify", "check the web archive and each article's chain")
+    verify.add_argument("urls", nargs="*", metavar="URL", help="articles (default: all)")
+    verify.add_argument("--json", action="store_true", help="print JSON")
+    export = _add(commands, "export", "export", "archived versions as a WACZ (or WARC) file")
+    export.add_argument("urls", nargs="*", metavar="URL", help="articles to export")
+    export.add_argument("--all", action="store_true", help="every article")
+    export.add_argument("--source", metavar="URL", help="the articles a source enrolled")
+    export.add_argument("--since", type=_timestamp, help="versions fetched since (ISO 8601)")
+    export.add_argument("--format", choices=["wacz", "warc"], default="wacz", help="default: wacz")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
 
 
 def _add_noise(commands: Any) -> None:

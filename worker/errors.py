@@ -10,10 +10,11 @@
  ├── BudgetError          reading or comparing a page overran its time budget, or failed
  ├── DiscoverError        a feed, sitemap, pattern or address met while discovering articles
  │                        cannot be used (also: an address that is not public)
+ ├── ArchiveError         the web archive ([archive] dir) could not be written or read
      └── FetchError           anything that stops a fetch; carries the URL
           ├── NetworkError        connection refused, DNS failure, reset, ...
           │    └── FetchTimeoutError       connect or read timeout
-          ├── HTTPStatusError     4xx / 5xx answer; carries the status
+          ├── HTTPStatusError     4xx / 5xx answer; carries the status and the exchange
           ├── TooLargeError       the body passed the size cap (decompressed bytes)
           ├── NotHTMLError        a content type that is not an HTML page
           └── RefusedError        not fetched on purpose: robots.txt disallows it, or it
@@ -24,6 +25,11 @@ stops the other articles.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from worker.types import FetchResult
 
 
 class NewswatchError(Exception):
@@ -63,8 +69,13 @@ class DiscoverError(NewswatchError):
     """A feed, sitemap, pattern or address met while discovering articles cannot be used."""
 
 
+class ArchiveError(NewswatchError):
+    """The web archive could not be written or read: the folder, a file, a record."""
+
+
 class FetchError(NewswatchError):
-    """A fetch failed; `url` is the address that was asked for."""
+    """A fetch failed; `url` is the address that was asked for, `exchange` the answer when
+    one came (an HTTPStatusError's)."""
 
     def __init__(
         self,
@@ -73,11 +84,13 @@ class FetchError(NewswatchError):
         url: str,
         status: int | None = None,
         retry_after: float | None = None,
+        exchange: FetchResult | None = None,
     ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
         self.retry_after = retry_after
+        self.exchange = exchange
 
 
 class NetworkError(FetchError):
@@ -89,7 +102,8 @@ class FetchTimeoutError(NetworkError):
 
 
 class HTTPStatusError(FetchError):
-    """The server answered with an error status (4xx or 5xx)."""
+    """The server answered with an error status (4xx or 5xx); `exchange` is that answer as
+    the web archive keeps it (status line and headers; the body is not read)."""
 
 
 class TooLargeError(FetchError):

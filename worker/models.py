@@ -12,6 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
 from worker.types import (
+    ARCHIVE_KINDS,
     CHANGE_KINDS,
     DELIVERY_STATUSES,
     DISCLOSURES,
@@ -75,6 +76,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     "delivery": {"event": EVENT_KINDS, "status": DELIVERY_STATUSES},
     "source": {"kind": SOURCE_KINDS, "fetcher": FETCHER_CHOICES},
     "noiserule": {"kind": NOISE_KINDS},
+    "archive_entry": {"kind": ARCHIVE_KINDS},
 }
 
 
@@ -168,6 +170,49 @@ class Snapshot(SQLModel, table=True):
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON(), nullable=False))
     raw_hash: str | None = Field(default=None, foreign_key="rawpage.hash")
     extractor_version: str = Field(default="1", max_length=20)
+
+
+class ArchiveEntry(SQLModel, table=True):
+    """The WARC records one check kept in the web archive (a new version, a removal, a
+    restoration): where they lie (`file` under [archive] dir, `offset`, `length`: the
+    records are contiguous), what they are (`records`: type, WARC-Record-ID, offset, length
+    and sha256 of each gzip member as stored), and the article's hash chain: `previous` is
+    the digest of the entry before (seq - 1), `digest` this one's (see `archive.chain`).
+
+    `check_id` is no foreign key: Check rows are pruned, entries are kept. `payload_digest`
+    (the WARC-Payload-Digest of the response) finds the first response a later `revisit`
+    record points at; `revisit` says this entry's answer is such a record.
+    """
+
+    __tablename__ = "archive_entry"
+    __table_args__ = (
+        sa.UniqueConstraint("watch_id", "seq"),
+        sa.Index("ix_archive_entry_payload", "watch_id", "payload_digest"),
+        *_vocabulary("archive_entry"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    watch_id: int = Field(foreign_key="watch.id")
+    seq: int
+    kind: str = Field(max_length=20)
+    version: int | None = None
+    check_id: int | None = None
+    content_hash: str = Field(default="", max_length=64)
+    raw_hash: str | None = Field(default=None, max_length=64)  # sha256 of the decoded body
+    uri: str = Field(sa_column=Column(sa.String(URL_LENGTH), nullable=False))
+    captured_at: datetime | None = _when(nullable=False)
+    warc_date: str = Field(max_length=40)  # the response's WARC-Date, as written
+    response_id: str = Field(max_length=100)  # the response (or revisit) record's id
+    payload_digest: str = Field(default="", max_length=100)
+    revisit: bool = Field(default=False)
+    file: str = Field(max_length=255)
+    offset: int = Field(sa_column=Column(sa.BigInteger(), nullable=False))
+    length: int = Field(sa_column=Column(sa.BigInteger(), nullable=False))
+    records: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(sa.JSON(), nullable=False)
+    )
+    previous: str = Field(default="", max_length=80)
+    digest: str = Field(max_length=80)
 
 
 class Check(SQLModel, table=True):

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from worker import decide, diff, extract, fetch, guard, schedule
+from worker.archive import ArchiveWriter, Capture
 from worker.errors import FetchError, NewswatchError
 from worker.fetch import Fetcher, FetchRules
 from worker.fetch.browser import BrowserFetcher
@@ -92,6 +93,7 @@ class _Used:
     fetcher: FetcherName = "plain"
     render_ms: int | None = None
     needs_browser: bool | None = None
+    fetched: FetchResult | None = None  # the exchange kept, for the web archive
 
 
 class Pipeline:
@@ -127,6 +129,7 @@ class Pipeline:
         self.quiet = QuietBatch(store) if batch_quiet else None
         budget = settings.schedule.budget.total_seconds()
         self.isolated = Isolated(budget) if isolate else None
+        self.archive = ArchiveWriter(settings.archive) if settings.archive.dir else None
 
     def check(self, watch: Watch) -> CheckRecord:
         """Fetch, extract, compare and store one watch; a failure becomes a Check row."""
@@ -137,6 +140,7 @@ class Pipeline:
             record, context = self._check(watch, started, used)
         except FetchError as exc:
             record = self._failed(watch, started, str(exc), exc.status, exc.retry_after)
+            used.fetched = exc.exchange
         except NewswatchError as exc:
             record = self._failed(watch, started, f"{type(exc).__name__}: {exc}", None)
         record = self._concluded(watch, record, context)
@@ -147,7 +151,7 @@ class Pipeline:
             render_ms=used.render_ms,
             needs_browser=used.needs_browser,
         )
-        self._write(watch, record)
+        self._write(watch, record, self._captured(watch, record, used.fetched))
         rendered = f" (browser, {used.render_ms} ms)" if used.render_ms is not None else ""
         if record.failed:
             log.warning("%s: %s%s", record.outcome, record.error, rendered)
@@ -164,6 +168,8 @@ class Pipeline:
             browser, self._browser = self._browser, None
         if browser is not None:
             browser.close()
+        if self.archive is not None:
+            self.archive.close()
 
     def flush(self) -> int:
         """Write the quiet checks that wait in the batch (none without `batch_quiet`)."""
@@ -215,10 +221,12 @@ class Pipeline:
         rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
         etag, modified = (watch.etag, watch.last_modified) if validators else (None, None)
         if not browser:
-            return self.fetcher.get(watch.url, etag, modified, rules=rules)
+            used.fetched = self.fetcher.get(watch.url, etag, modified, rules=rules)
+            return used.fetched
         used.fetcher, t0 = "browser", time.monotonic()
         try:
-            return self._browser_fetcher().get(watch.url, etag, modified, rules=rules)
+            used.fetched = self._browser_fetcher().get(watch.url, etag, modified, rules=rules)
+            return used.fetched
         finally:
             used.render_ms = int((time.monotonic() - t0) * 1000)
 
@@ -320,11 +328,22 @@ class Pipeline:
     def _diff_text(record: CheckRecord) -> str | None:
         return diff.render_text(record.change) if record.change is not None else None
 
-    def _write(self, watch: Watch, record: CheckRecord) -> None:
+    def _captured(
+        self, watch: Watch, record: CheckRecord, fetched: FetchResult | None
+    ) -> Capture | None:
+        """The records of the exchange for the web archive, when it is on and the check
+        keeps something: a new version, a removal or a restoration (never a quiet check)."""
+        if self.archive is None or fetched is None:
+            return None
+        if record.article is None and record.event is None:
+            return None
+        return self.archive.capture(fetched, record, watch.url)
+
+    def _write(self, watch: Watch, record: CheckRecord, capture: Capture | None = None) -> None:
         if self.quiet is not None and is_quiet(record, watch):
             self.quiet.add(record, lease_held(watch))
         else:
-            self.store.save_check(record, lease=lease_held(watch))
+            self.store.save_check(record, lease=lease_held(watch), capture=capture)
 
     def _rescheduled(self, watch: Watch, record: CheckRecord) -> CheckRecord:
         """A change or an event restarts the age-aware schedule (young again: checked often)

@@ -393,6 +393,43 @@ class AlertSettings(_Section):
         return self.name or self.type
 
 
+# Sizes are written "1GB", "500MB", "64KB" (powers of 1000), "1GiB", "512MiB" (powers of
+# 1024) or as a whole number of bytes.
+_SIZE = re.compile(r"(\d+)\s*([KMG]i?B|B)?", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
+_SIZE_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def _byte_size(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a size is a number of bytes or a text such as '1GB' or '512MiB'")
+    if isinstance(value, int) or not isinstance(value, str):
+        return value
+    found = _SIZE.fullmatch(value.strip())
+    if found is None:
+        raise ValueError(f"{value!r} is not a size: write it as 1GB, 500MB, 512MiB or in bytes")
+    return int(found.group(1)) * _SIZE_UNITS[(found.group(2) or "").lower()]
+
+
+ByteSize = Annotated[int, BeforeValidator(_byte_size), Field(ge=4096, le=2**40)]
+
+
+class ArchiveSettings(_Section):
+    """The web archive: the HTTP exchange of every new version, removal and restoration kept
+    as WARC/1.1 records in rotating files under `dir` (no archive while `dir` is unset).
+    A file is closed and a new one started past `max_file_size`."""
+
+    dir: Path | None = None
+    max_file_size: ByteSize = 1_000_000_000
+
+    @field_validator("dir", mode="before")
+    @classmethod
+    def _named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("give a folder, such as 'archive', or leave dir out (no archive)")
+        return value
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -403,6 +440,7 @@ class Settings(_Section):
     watch: list[WatchSettings] = []
     source: list[SourceSettings] = []
     alerts: list[AlertSettings] = []
+    archive: ArchiveSettings = ArchiveSettings()
     config_file: Path | None = None
 
     @field_validator("alerts")

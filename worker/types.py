@@ -65,6 +65,10 @@ FETCHERS: tuple[FetcherName, ...] = get_args(FetcherName)
 # browser once the page's static HTML turns out a script shell (then remembered).
 FetcherChoice = Literal["plain", "browser", "auto"]
 FETCHER_CHOICES: tuple[FetcherChoice, ...] = get_args(FetcherChoice)
+# What one entry of the web archive keeps: a new version, or an event of the page.
+ArchiveKind = Literal["version", "removed", "restored"]
+ARCHIVE_KINDS: tuple[ArchiveKind, ...] = get_args(ArchiveKind)
+Headers = tuple[tuple[str, str], ...]  # HTTP header fields in order, names as sent
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ class FetchResult:
 
     `not_modified` is True for a 304: `html` is then empty and nothing is parsed.
     `raw` is the (decompressed) body as received, capped at the configured size.
+
+    What the web archive keeps of the exchange: the request headers sent and the response's
+    HTTP version, reason and headers as received, when the response arrived (`fetched_at`),
+    and `wire`, the body as it came over the connection when a Content-Encoding (gzip,
+    deflate) was undone to make `raw`; None when `raw` is that body already, or when the
+    transport handed over a body it had decoded itself.
     """
 
     url: str
@@ -86,6 +96,38 @@ class FetchResult:
     last_modified: str | None = None
     not_modified: bool = False
     elapsed: float = 0.0
+    request_headers: Headers = ()
+    http_version: str = ""
+    reason: str = ""
+    response_headers: Headers = ()
+    fetched_at: datetime | None = None
+    wire: bytes | None = None
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A response record kept earlier, as a `revisit` record points at it."""
+
+    record_id: str
+    uri: str
+    date: str  # its WARC-Date
+
+
+@dataclass(frozen=True)
+class ArchivePlace:
+    """Where a check's records go in its article's hash chain, as the store reads it in the
+    transaction that saves the check: the Check row's id, the version stored or concerned
+    (an event's is the latest), its content hash, the entry's number in the chain (`seq`,
+    from 1), the digest of the entry before ("" for the first) and the earlier response
+    with the same payload, if any."""
+
+    check_id: int
+    kind: ArchiveKind
+    version: int | None
+    content_hash: str
+    seq: int
+    previous: str
+    revisit: RecordRef | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Each handler takes the parsed arguments and the settings and returns the exit st
 checking stack (fetcher, extractor, pipeline, poller, alert channels) is loaded only by the
 commands that check, poll or send (`_base._checking_stack`): reading commands start faster.
 The handlers live in one module per group of commands: `check`, `watches`, `history`,
-`alerts`, `sources`, `serve`; what they share in `_base` (the database, the stack) and
+`alerts`, `sources`, `serve`, `archive`; what they share in `_base` (the database, the stack) and
 `output` (JSON, colour, the progress bar).
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from worker.commands._base import hide_secrets
 from worker.commands.alerts import cmd_alerts_list, cmd_alerts_retry, cmd_alerts_test
+from worker.commands.archive import cmd_export, cmd_verify
 from worker.commands.check import cmd_check, cmd_checks, cmd_init, cmd_run
 from worker.commands.history import (
     cmd_changes,
@@ -69,4 +70,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "noise list": cmd_noise_list,
     "noise add": cmd_noise_add,
     "noise forget": cmd_noise_forget,
+    "verify": cmd_verify,
+    "export": cmd_export,
 }

@@ -51,6 +51,7 @@ from worker.fetch._http import (
     FEED_ACCEPT,
     backoff,
     conditional_headers,
+    exchange_of,
     new_client,
     not_modified,
     require_public,
@@ -209,34 +210,44 @@ class Fetcher:
             content_type=content_type,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
+            **exchange_of(response),
         )
         if response.status_code == 304:
             return not_modified(result, response.request, self._clock() - started)
         if feed:  # feeds and sitemaps are parsed from bytes by their own parsers
-            raw = self._read(url, response, started)
-            return replace(result, raw=raw, elapsed=self._clock() - started)
+            raw, wire = self._read(url, response, started)
+            return replace(result, raw=raw, wire=wire, elapsed=self._clock() - started)
         check_declared_type(url, content_type)
-        raw = self._read(url, response, started)
+        raw, wire = self._read(url, response, started)
         if not content_type and not looks_like_html(raw):
             raise NotHTMLError(f"no Content-Type and the body is not HTML: {url}", url=url)
         html, encoding = text_and_encoding(raw, content_type)
         return replace(
-            result, html=html, raw=raw, encoding=encoding, elapsed=self._clock() - started
+            result,
+            html=html,
+            raw=raw,
+            wire=wire,
+            encoding=encoding,
+            elapsed=self._clock() - started,
         )
 
-    def _read(self, url: str, response: httpx.Response, started: float) -> bytes:
-        """Read the decompressed body, stopping at the size cap and the overall deadline."""
+    def _read(
+        self, url: str, response: httpx.Response, started: float
+    ) -> tuple[bytes, bytes | None]:
+        """Read the decompressed body, stopping at the size cap (which the body as received
+        must keep to as well) and the overall deadline; with it, the body as received when a
+        Content-Encoding was undone (None when the two are the same bytes)."""
         cap = self._settings.max_bytes
         check_declared_length(url, response, cap)
         deadline = started + self._settings.timeout.total_seconds()
-        body = bytearray()
-        for chunk in body_chunks(url, response):
+        body, wire = bytearray(), bytearray()
+        for chunk in body_chunks(url, response, wire):
             body += chunk
-            if len(body) > cap:
+            if len(body) > cap or len(wire) > cap:
                 raise TooLargeError(too_large(url, cap, "the body is larger"), url=url)
             if self._clock() > deadline:
                 raise FetchTimeoutError(f"download not finished in time: {url}", url=url)
-        return bytes(body)
+        return bytes(body), bytes(wire) if wire else None
 
     @contextmanager
     def _polite(self, host: str) -> Iterator[None]:

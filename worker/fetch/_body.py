@@ -73,17 +73,27 @@ def too_large(url: str, cap: int, why: str) -> str:
     return f"{url} is over the size cap of {cap} bytes ({why})"
 
 
-def body_chunks(url: str, response: httpx.Response) -> Iterator[bytes]:
-    """The body's decompressed chunks, read lazily from the network."""
+def body_chunks(url: str, response: httpx.Response, wire: bytearray) -> Iterator[bytes]:
+    """The body's decompressed chunks, read lazily from the network; a body that came
+    content-coded is also kept in `wire` as it came (for the web archive)."""
     if response.is_stream_consumed:
         # respx and httpx.MockTransport hand over bodies that httpx has already read and inflated.
         yield response.content
         return
     codings = _content_codings(url, response)
+    chunks = response.iter_raw()
+    if codings:
+        chunks = _kept(chunks, wire)
     try:
-        yield from _inflated(response.iter_raw(), codings)
+        yield from _inflated(chunks, codings)
     except zlib.error as exc:
         raise FetchError(f"corrupt {'+'.join(codings)} body from {url}", url=url) from exc
+
+
+def _kept(chunks: Iterable[bytes], wire: bytearray) -> Iterator[bytes]:
+    for chunk in chunks:
+        wire += chunk
+        yield chunk
 
 
 def _inflated(chunks: Iterable[bytes], codings: list[str]) -> Iterator[bytes]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
 
 import httpx
 
@@ -20,7 +22,7 @@ from worker.errors import (
 from worker.headers import retry_after
 from worker.settings import HttpSettings
 from worker.transport import DeadlineExceeded, NonPublicAddressError, keep_deadlines
-from worker.types import FetchResult
+from worker.types import FetchResult, Headers
 from worker.urls import Resolver, check_public
 
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
@@ -104,6 +106,22 @@ def translate_error(exc: httpx.HTTPError, url: str) -> FetchError:
     return FetchError(f"fetching {url} failed: {detail}", url=url)
 
 
+def exchange_of(response: httpx.Response) -> dict[str, Any]:
+    """What the web archive keeps of an exchange (FetchResult fields): the request headers
+    as sent, the answer's HTTP version, reason and headers as received, and when."""
+    return {
+        "request_headers": _pairs(response.request.headers.raw),
+        "http_version": response.http_version,
+        "reason": response.reason_phrase,
+        "response_headers": _pairs(response.headers.raw),
+        "fetched_at": datetime.now(UTC),
+    }
+
+
+def _pairs(raw: list[tuple[bytes, bytes]]) -> Headers:
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+
+
 def status_error(url: str, response: httpx.Response) -> HTTPStatusError:
     status = response.status_code
     reason = f" {response.reason_phrase}" if response.reason_phrase else ""
@@ -111,8 +129,13 @@ def status_error(url: str, response: httpx.Response) -> HTTPStatusError:
     after = None
     if status in {429, 503}:
         after = retry_after(response.headers.get("retry-after"), time.time())
+    exchange = FetchResult(url, str(response.url), status, **exchange_of(response))
     return HTTPStatusError(
-        f"HTTP {status}{reason} from {where}", url=url, status=status, retry_after=after
+        f"HTTP {status}{reason} from {where}",
+        url=url,
+        status=status,
+        retry_after=after,
+        exchange=exchange,
     )
 
 

@@ -6,6 +6,7 @@
     sources     feeds, sitemaps and section pages, and what their polls enrol
     claims      leasing due watches to workers, and releasing them
     checks      saving checks (one by one, or quiet ones in batches)
+    archive     the web archive's entries (the hash chain of each article), and its reads
     history     stored versions, changes, raw pages, what a check reads of them
     noise       noise rules, learned and the operator's, and what they did
     sites       hosts, sites and site health
@@ -20,6 +21,7 @@ from worker.models import PARAGRAPH_BREAK, snapshot_article  # where callers exp
 from worker.store._base import StoreBase
 from worker.store._leases import Lease, _claim_rows, lease_held
 from worker.store._rows import _insert_new
+from worker.store.archive import ArchiveQueries, Capture
 from worker.store.browse import BrowseQueries
 from worker.store.checks import CheckQueries, is_quiet
 from worker.store.claims import ClaimQueries, _lease_free
@@ -35,6 +37,7 @@ from worker.store.workers import WorkerQueries
 
 __all__ = [
     "PARAGRAPH_BREAK",
+    "Capture",
     "Deliveries",
     "Lease",
     "Outbox",
@@ -53,6 +56,7 @@ class Store(
     SourceQueries,
     ClaimQueries,
     CheckQueries,
+    ArchiveQueries,
     HistoryQueries,
     NoiseQueries,
     SiteQueries,

@@ -17,6 +17,7 @@ from worker.models import Change, Check, Delivery, Watch, utcnow
 from worker.store._base import StoreBase
 from worker.store._leases import Lease, _release
 from worker.store._rows import _latest_snapshot
+from worker.store.archive import Capture, _archive_entry
 from worker.store.history import _store_event, _store_version
 from worker.store.noise import note_effects, note_noise
 from worker.store.sites import _mark_site, _merge_duplicate
@@ -33,12 +34,18 @@ CHANGE_EVENTS = frozenset({"article.changed", "article.removed", "article.restor
 class CheckQueries(StoreBase):
     """Writing the result of a check, under the lease of its claim."""
 
-    def save_check(self, record: CheckRecord, lease: Lease | None = None) -> Check:
+    def save_check(
+        self, record: CheckRecord, lease: Lease | None = None, capture: Capture | None = None
+    ) -> Check:
         """Write one check: the Check row, a Snapshot and Change when there are, the schedule.
 
         With `lease` (the owner and expiry the claim set), the check is written only if that
         claim still holds the watch; otherwise LeaseLostError, and nothing is written: another
         worker, or another claim by this one after the lease ran out, has the watch now.
+
+        With `capture` (the web archive is on), a check that stored a version or an event
+        has its records written and fsynced in this transaction, before its entry in the
+        article's chain; a failed write (ArchiveError) writes nothing of the check.
         """
         with self.session() as session:
             # A write first: it takes the row (PostgreSQL) or database (SQLite) lock, so the
@@ -59,6 +66,8 @@ class CheckQueries(StoreBase):
                 causes["article.changed"] = _store_version(session, watch, record)
             if record.event is not None:
                 causes[f"article.{record.event}"] = _store_event(session, watch, record.event)
+            if capture is not None and (record.article is not None or any(causes.values())):
+                _archive_entry(session, watch, record, check, capture)
             _update_watch(watch, record)
             _merge_duplicate(session, watch)
             site_turned = record.site_event is not None and _mark_site(

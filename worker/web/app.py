@@ -42,6 +42,7 @@ def create_app(settings: Settings, store: Store, host: str | None = None) -> Fas
         templates=templates(),
         base_url=settings.web.base_url,
         failing_after=settings.guard.failing_after,
+        archive_dir=settings.archive.dir,
     )
     app.include_router(pages.router)
     app.include_router(api.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -28,6 +29,7 @@ class Context:
     templates: Environment
     base_url: str | None
     failing_after: int
+    archive_dir: Path | None = None  # [archive] dir: the records a version's download copies
 
     def page(self, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         """A server-rendered page; every value is escaped unless a template says otherwise."""

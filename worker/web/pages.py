@@ -3,12 +3,16 @@ and /changes/ID, where alerts link."""
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Annotated, Any
 
 from charset_normalizer import from_bytes
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from worker.archive.export import History, pieces
+from worker.archive.wacz import write_wacz
+from worker.errors import ConfigError, NotFoundError
 from worker.models import Change, Snapshot, Watch
 from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, DISCLOSURES, SIGNIFICANCE
 from worker.web.context import Context, context, query
@@ -110,6 +114,30 @@ def _timeline(versions: list[Snapshot], changes: list[Change]) -> list[dict[str,
         {"snapshot": s, "change": leading.get(s.version), "words": len(s.body.split())}
         for s in reversed(versions)
     ]
+
+
+# Before the version page's route, which would take "3.wacz" for a version number.
+@router.get("/articles/{watch_id}/versions/{version}.wacz")
+def version_wacz(request: Request, watch_id: Id, version: Version) -> Response:
+    """One version as a WACZ, as `newswatch export` writes it: its records from the web
+    archive, or rebuilt from its stored HTML (and marked so) when stored before it."""
+    web = context(request)
+    watch, _ = web.store.watch_by_id(watch_id)
+    snapshot = web.store.version_of(watch_id, version)
+    history = History(watch, web.store.archive_entries([watch_id]), [snapshot], only_versions=True)
+    out = BytesIO()
+    try:
+        written = write_wacz(out, pieces(web.archive_dir, history, web.store.raw_html), watch.url)
+    except ConfigError:
+        raise NotFoundError("this server has no [archive] dir: the records are not here") from None
+    if not written.pages:
+        raise NotFoundError(f"version {version} has neither archived records nor stored HTML")
+    name = f"newswatch-{watch_id}-v{version}.wacz"
+    return Response(
+        out.getvalue(),
+        media_type="application/wacz",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/articles/{watch_id}/versions/{version}", response_class=HTMLResponse)
