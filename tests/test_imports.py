@@ -13,6 +13,7 @@ BASE = {
     "models",
     "settings",
     "config_file",
+    "config_values",
     "urls",
     "robots",
     "headers",

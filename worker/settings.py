@@ -5,20 +5,16 @@ Durations are written `90s`, `15m`, `2h` or `1d` (a bare number means seconds).
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-import soupsieve
 from pydantic import (
-    AfterValidator,
     AnyHttpUrl,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -27,9 +23,20 @@ from pydantic import (
 )
 
 from worker.config_file import describe, read_toml
+from worker.config_values import (
+    ByteSize,
+    Delay,
+    Duration,
+    Fetcher,
+    RetrySchedule,
+    Selectors,
+    Stages,
+    positive,
+    require_browser_extra,
+)
 from worker.durations import LONGEST_DURATION, parse_duration
 from worker.errors import ConfigError
-from worker.types import AlertGroup, ChangeField, FetcherChoice, Significance, SourceKind
+from worker.types import AlertGroup, ChangeField, Significance, SourceKind
 
 DEFAULT_CONFIG = Path("config/newswatch.toml")
 
@@ -43,14 +50,6 @@ DEFAULT_DATABASE_URL = "sqlite:///newswatch.db"
 USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 
 
-def _positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError("a duration here must be more than zero")
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_positive)]
-Delay = Annotated[timedelta, BeforeValidator(parse_duration)]
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")  # as a Host header carries it
 
 
@@ -86,15 +85,6 @@ class DatabaseSettings(_Section):
         return url
 
 
-def _stage(value: object) -> tuple[timedelta, timedelta]:
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise ValueError(f"a stage is [age, every], such as ['3h', '15m'], got {value!r}")
-    age, every = (_positive(parse_duration(part)) for part in value)
-    return age, every
-
-
-Stage = Annotated[tuple[timedelta, timedelta], BeforeValidator(_stage)]
-
 # The long-running news-diff projects: every 15 min for 3 hours after the last change, hourly
 # up to a day, every 3 hours up to a week, every 3 days up to a month, then monthly up to a year.
 DEFAULT_STAGES = (
@@ -104,18 +94,6 @@ DEFAULT_STAGES = (
     (timedelta(days=30), timedelta(days=3)),
     (timedelta(days=365), timedelta(days=30)),
 )
-
-
-def _ascending(stages: tuple[tuple[timedelta, timedelta], ...]) -> tuple:
-    ages = [age for age, _ in stages]
-    if not ages:
-        raise ValueError("give at least one stage, such as [['3h', '15m']]")
-    if ages != sorted(ages) or len(set(ages)) != len(ages):
-        raise ValueError("stages must be in order of increasing age")
-    return stages
-
-
-Stages = Annotated[tuple[Stage, ...], AfterValidator(_ascending)]
 
 
 class ScheduleSettings(_Section):
@@ -142,7 +120,7 @@ class ScheduleSettings(_Section):
         if not isinstance(data, dict) or "every" not in data:
             return data
         try:
-            every = _positive(parse_duration(data["every"]))
+            every = positive(parse_duration(data["every"]))
         except ValueError:
             return data  # the field's own validator names the problem
         stages = data.get("stages")
@@ -179,32 +157,6 @@ class HttpSettings(_Section):
     per_host_concurrency: int = Field(default=2, ge=1)
     per_host_delay: Delay = timedelta(seconds=1)
     retries: int = Field(default=1, ge=0, le=5)
-
-
-BROWSER_EXTRA = "pip install 'newswatch[browser]'"
-
-
-def browser_extra_missing() -> bool:
-    """True when Playwright (the `browser` extra) cannot be imported."""
-    try:
-        return importlib.util.find_spec("playwright.async_api") is None
-    except (ImportError, ValueError):
-        return True
-
-
-def require_browser_extra(what: str) -> None:
-    """Raise ValueError naming the extra when `what` needs the browser and it is missing."""
-    if browser_extra_missing():
-        raise ValueError(f"{what} needs the browser extra, which is not installed: {BROWSER_EXTRA}")
-
-
-def _browser_ready(choice: FetcherChoice | None) -> FetcherChoice | None:
-    if choice in ("browser", "auto"):
-        require_browser_extra(f'fetcher = "{choice}"')
-    return choice
-
-
-Fetcher = Annotated[FetcherChoice | None, AfterValidator(_browser_ready)]
 
 
 class FetchSettings(_Section):
@@ -282,22 +234,6 @@ def _is_ip_address(text: str) -> bool:
     return True
 
 
-def _css_selectors(value: list[str]) -> list[str]:
-    """CSS selectors as soupsieve reads them; a bad one is named with the reason."""
-    for selector in value:
-        try:
-            soupsieve.compile(selector)
-        except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
-            reason = str(exc).splitlines()[0]
-            raise ValueError(f"{selector!r} is not a CSS selector: {reason}") from None
-    return value
-
-
-# CSS selectors of page parts never compared (furniture: at most a few short blocks).
-Selectors = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]],
-                      Field(max_length=20), AfterValidator(_css_selectors)]  # fmt: skip
-
-
 class SourceSettings(_Section):
     """A feed, sitemap or section page whose articles are watched as they appear.
 
@@ -355,15 +291,6 @@ DEFAULT_RETRY = (
 )
 
 
-def _wait_list(value: object) -> object:
-    if not isinstance(value, list | tuple):
-        raise ValueError("retry is a list of waits, such as ['5s', '5m', '30m'] ([] never retries)")
-    return value
-
-
-RetrySchedule = Annotated[tuple[Delay, ...], BeforeValidator(_wait_list)]
-
-
 class AlertSettings(_Section):
     """One alert channel and the rules that pick what it is sent.
 
@@ -395,25 +322,6 @@ class AlertSettings(_Section):
 
 # Sizes are written "1GB", "500MB", "64KB" (powers of 1000), "1GiB", "512MiB" (powers of
 # 1024) or as a whole number of bytes.
-_SIZE = re.compile(r"(\d+)\s*([KMG]i?B|B)?", re.IGNORECASE)
-_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
-_SIZE_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30}
-
-
-def _byte_size(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError("a size is a number of bytes or a text such as '1GB' or '512MiB'")
-    if isinstance(value, int) or not isinstance(value, str):
-        return value
-    found = _SIZE.fullmatch(value.strip())
-    if found is None:
-        raise ValueError(f"{value!r} is not a size: write it as 1GB, 500MB, 512MiB or in bytes")
-    return int(found.group(1)) * _SIZE_UNITS[(found.group(2) or "").lower()]
-
-
-ByteSize = Annotated[int, BeforeValidator(_byte_size), Field(ge=4096, le=2**40)]
-
-
 class ArchiveSettings(_Section):
     """The web archive: the HTTP exchange of every new version, removal and restoration kept
     as WARC/1.1 records in rotating files under `dir` (no archive while `dir` is unset).

@@ -8,8 +8,6 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import soupsieve
-
 from worker import diff
 from worker.commands._base import _open_store
 from worker.commands.output import (
@@ -126,6 +124,8 @@ def cmd_noise_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _noise_rule(args: argparse.Namespace) -> tuple[NoiseKind, str]:
     if args.selector is not None:
+        import soupsieve  # here: it loads bs4
+
         try:
             soupsieve.compile(args.selector)
         except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:

@@ -10,13 +10,14 @@ from pathlib import Path
 
 from worker.commands._base import _open_store
 from worker.commands.output import _print_json
+from worker.config_values import require_browser_extra
 from worker.durations import format_duration
 from worker.errors import BadURLError, ConfigError, UsageError
 from worker.models import (
     Watch,
     watch_state,
 )
-from worker.settings import Settings, require_browser_extra
+from worker.settings import Settings
 from worker.shapes import iso, watch_json
 from worker.urls import is_http_url, normalise_url
 

@@ -39,11 +39,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from worker.config_values import BROWSER_EXTRA
 from worker.errors import ConfigError, FetchError, FetchTimeoutError, TooLargeError
 from worker.fetch import Fetcher, FetchRules
 from worker.fetch._http import new_client
 from worker.redact import safe_url
-from worker.settings import BROWSER_EXTRA, FetchSettings, HttpSettings
+from worker.settings import FetchSettings, HttpSettings
 from worker.transport import NonPublicAddressError, deadline, public_only_transport
 from worker.types import FetchResult
 from worker.urls import Resolver
