@@ -167,7 +167,7 @@ NUMBER_WORDS = frozenset(_VALUES) | frozenset(_SCALES) | frozenset(_ORDINAL_SCAL
 _FIGURE = re.compile(r"\d+(?:[.,:]\d+)*")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 
 
 def number_values(tokens: Sequence[str], every: bool = False) -> list[str]:
@@ -185,7 +185,7 @@ def number_values(tokens: Sequence[str], every: bool = False) -> list[str]:
             words = []
         if _FIGURE.fullmatch(token):
             values.append(_figure(token))
-        elif token in _ORDINAL_SUFFIXES and values:
+        elif token in ORDINAL_SUFFIXES and values:
             continue  # '11th': the figure was read
     return sorted(values)
 
