@@ -16,7 +16,7 @@ import pytest
 
 from worker import diff
 from worker.diff import _lexicon
-from worker.diff._lexicon import LOOKUPS, Lexicon, number_values
+from worker.diff._lexicon import LOOKUPS, Lexicon
 from worker.types import Article, Change
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
@@ -186,6 +186,7 @@ def test_word_frequency_lookups_are_capped(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_number_values_read_figures_and_words_alike() -> None:
+    number_values = Lexicon("en").lists.numbers.values_of
     assert number_values(["two", "hundred", "and", "fifty"]) == number_values(["250"])
     assert number_values(["1,000"]) == number_values(["1000"])
     assert number_values(["one"]) == [] != number_values(["one"], every=True)

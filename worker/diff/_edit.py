@@ -3,37 +3,17 @@ negation, attribution, hedges, modals, quotes, function and content words): see 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from worker.diff._budget import Budget
-from worker.diff._lexicon import (
-    CAPITALISED_TIME_WORDS,
-    HEDGES,
-    HONORIFICS,
-    INTENSIFIERS,
-    MODAL_STEMS,
-    MODALS,
-    NUMBER_WORDS,
-    ORDINAL_SUFFIXES,
-    REPORTING,
-    TIME_NAMES,
-    TIME_WORDS,
-    Lexicon,
-    number_values,
-    stem,
-)
+from worker.diff._lexicon import Lexicon
 from worker.diff._referents import references
 from worker.diff._spelling import negated_word, net_words, respellings
 from worker.diff._tokens import Finding, TokenDiff, Versions, changed, changed_words, quoted_words
+from worker.diff._wordlists import WordLists
 
 REWRITTEN_SENTENCE_WORDS = 8  # words changed in one sentence from which it is substantive
 WORD_FORM_PREFIX = 4  # letters two forms of one word share at least (approve / approval)
-_NEGATION = re.compile(
-    r"\b(?:not(?! only)|no|never|neither|nor|none|nobody|nothing|nowhere|cannot|without)\b"
-    r"|n't\b",
-    re.IGNORECASE,
-)
 # Classes of changed words that carry a fact, in the order their reasons are given.
 _FACT_REASONS = (
     ("time", "date or time changed"),
@@ -43,8 +23,6 @@ _FACT_REASONS = (
     ("name", "names changed"),
 )
 _FORM_CANDIDATES = 32
-_HE = frozenset({"he", "him", "his", "himself"})
-_SHE = frozenset({"she", "her", "hers", "herself"})
 
 
 def grade_edit(
@@ -54,11 +32,12 @@ def grade_edit(
     if diff.old == diff.new:
         return [("trivial", "punctuation or case only")]
     findings: list[Finding] = []
-    if _numbers_changed(diff):
+    lists = lexicon.lists
+    if _numbers_changed(diff, lists):
         findings.append(("substantive", "numbers changed"))
-    elif any(_is_number(word) for word in changed(diff)):
+    elif any(_is_number(word, lists) for word in changed(diff)):
         findings.append(("trivial", "numbers written otherwise"))
-    if _negations(old) != _negations(new) or negated_word(diff):
+    if _negations(old, lists) != _negations(new, lists) or negated_word(diff, lists):
         findings.append(("substantive", "negation changed"))
     spelling = respellings(diff, lexicon, budget)
     spelling += references(diff, lexicon, versions)
@@ -74,7 +53,7 @@ def grade_edit(
         findings.append(("substantive", "quotation changed"))
     if content:
         findings.append(("substantive", _content_reason(diff, content)))
-    if _person_changed(words):
+    if _person_changed(words, lists):
         findings.append(("substantive", "person changed (he / she)"))
     if "honorific" in classes:
         findings.append(("minor", "honorific added or removed"))
@@ -87,17 +66,18 @@ def grade_edit(
     return findings
 
 
-def _numbers_changed(diff: TokenDiff) -> bool:
+def _numbers_changed(diff: TokenDiff, lists: WordLists) -> bool:
     """Figures or number words changed; 'one', 'first' and 'second' count where they must
     ('2nd' / 'second' is no change)."""
-    if number_values(diff.old) == number_values(diff.new):
+    numbers = lists.numbers
+    if numbers.values_of(diff.old) == numbers.values_of(diff.new):
         return False
-    return number_values(diff.old, every=True) != number_values(diff.new, every=True)
+    return numbers.values_of(diff.old, every=True) != numbers.values_of(diff.new, every=True)
 
 
-def _person_changed(words: Counter[str]) -> bool:
+def _person_changed(words: Counter[str], lists: WordLists) -> bool:
     """A pronoun of one gender replaced by one of the other: 'breaking her arm' / 'his'."""
-    return bool(words.keys() & _HE) and bool(words.keys() & _SHE)
+    return bool(words.keys() & lists.he) and bool(words.keys() & lists.she)
 
 
 def _content_reason(diff: TokenDiff, content: set[str]) -> str:
@@ -117,8 +97,9 @@ def _classes(words: Counter[str], diff: TokenDiff, lexicon: Lexicon) -> dict[str
     content."""
     gone = Counter(diff.old) - Counter(diff.new)
     came = Counter(diff.new) - Counter(diff.old)
+    lists = lexicon.lists
     names = _names(diff)
-    abbreviations = _abbreviations(diff)
+    abbreviations = _abbreviations(diff, lists)
     classes: dict[str, set[str]] = {}
     # Another form of a word is looked for among a few words of the other side: a block
     # rewritten whole is content anyway, and trying every pair of it would be quadratic.
@@ -129,7 +110,11 @@ def _classes(words: Counter[str], diff: TokenDiff, lexicon: Lexicon) -> dict[str
         classes.setdefault(name, set()).add(word)
     # The same day, verb of saying or modal written otherwise: 'Mar.' / 'March', 'said' /
     # 'says', 'will' / 'would'.
-    for name, same in (("time", _time_name), ("attribution", _lemma), ("modal", _modal)):
+    for name, same in (
+        ("time", lists.time_name),
+        ("attribution", lists.lemma),
+        ("modal", lists.modality),
+    ):
         found = classes.get(name, set())
         if found and {same(w) for w in found & set(gone)} == {same(w) for w in found & set(came)}:
             classes.setdefault("form", set()).update(classes.pop(name))
@@ -139,24 +124,28 @@ def _classes(words: Counter[str], diff: TokenDiff, lexicon: Lexicon) -> dict[str
 def _word_class(
     word: str, other: set[str], names: set[str], abbreviations: set[str], lexicon: Lexicon
 ) -> str:
-    if _is_number(word) or word in ORDINAL_SUFFIXES:
+    lists = lexicon.lists
+    if _is_number(word, lists) or word in lists.numbers.suffixes:
         return "number"
     if word in abbreviations:
         return "abbreviation"
-    if word in TIME_WORDS and (word not in CAPITALISED_TIME_WORDS or word in names):
+    if word in lists.time and (word not in lists.capitalised_time or word in names):
         return "time"
-    if word in HONORIFICS:
+    if word in lists.honorifics:
         return "honorific"
-    forms = [candidate for candidate in other if _same_word(word, candidate)]
-    if word in names and not any(form not in names for form in forms):
-        return "name"  # unless another form of it is written lower-case: 'manager' / 'Managing'
-    if _lemma(word) in REPORTING:
+    forms = [candidate for candidate in other if _same_word(word, candidate, lists)]
+    # A name, unless another form of it is written lower-case ('manager' / 'Managing'), or
+    # the language capitalises its nouns and another form is there ('Rates' / 'Rat').
+    lower = any(form not in names for form in forms)
+    if word in names and not lower and not (lists.nouns_capitalised and forms):
+        return "name"
+    if lists.lemma(word) in lists.reporting:
         return "attribution"
-    if word in HEDGES:
+    if word in lists.hedges:
         return "hedge"
-    if word in MODALS:
+    if word in lists.modals:
         return "modal"
-    if word in INTENSIFIERS:
+    if word in lists.intensifiers:
         return "intensifier"
     if forms:
         return "form"
@@ -165,24 +154,11 @@ def _word_class(
     return "content"
 
 
-def _lemma(word: str) -> str:
-    root = stem(word)
-    return root + "e" if root != word and root + "e" in REPORTING else root
-
-
-def _time_name(word: str) -> str:
-    return TIME_NAMES.get(word, word)
-
-
-def _modal(word: str) -> str:
-    return MODAL_STEMS.get(word, word)
-
-
-def _same_word(a: str, b: str) -> bool:
+def _same_word(a: str, b: str, lists: WordLists) -> bool:
     """Two forms of one word: one stem (said / says), a common start of most of the shorter
     one (approve / approval, lose / lost), or a letter or two more in front (waited /
     awaited)."""
-    if _lemma(a) == _lemma(b):
+    if lists.lemma(a) == lists.lemma(b):
         return True
     shared = 0
     for x, y in zip(a, b, strict=False):
@@ -195,8 +171,8 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= WORD_FORM_PREFIX and long.endswith(short) and len(long) - len(short) <= 2
 
 
-def _is_number(word: str) -> bool:
-    return word[:1].isdigit() or word in NUMBER_WORDS
+def _is_number(word: str, lists: WordLists) -> bool:
+    return word[:1].isdigit() or lists.numbers.is_word(word)
 
 
 def _names(diff: TokenDiff) -> set[str]:
@@ -217,7 +193,7 @@ def _names(diff: TokenDiff) -> set[str]:
     return names
 
 
-def _abbreviations(diff: TokenDiff) -> set[str]:
+def _abbreviations(diff: TokenDiff, lists: WordLists) -> set[str]:
     """Words of a block that are the initials of the block on the other side ('PM' / 'Prime
     Minister', 'U.S.' / 'United States'), both sides."""
     found: set[str] = set()
@@ -227,12 +203,12 @@ def _abbreviations(diff: TokenDiff) -> set[str]:
         old, new = diff.old[i1:i2], diff.new[j1:j2]
         for short, long in ((old, new), (new, old)):
             letters = "".join(short)
-            initials = "".join(word[0] for word in long if word not in ("of", "and", "the"))
+            initials = "".join(word[0] for word in long if word not in lists.initials_skipped)
             if 2 <= len(letters) <= 6 and letters.isalpha() and letters == initials:
                 found |= set(short) | set(long)
     return found
 
 
-def _negations(text: str) -> int:
+def _negations(text: str, lists: WordLists) -> int:
     """How many negations a sentence holds: not, no, never, n't, ..."""
-    return len(_NEGATION.findall(text))
+    return len(lists.negation.findall(text))

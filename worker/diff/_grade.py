@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from worker.diff._align import reordered
 from worker.diff._budget import Budget
 from worker.diff._edit import grade_edit
-from worker.diff._lexicon import Lexicon, number_values
+from worker.diff._lexicon import Lexicon
 from worker.diff._sentences import join_sentences, split_sentences
 from worker.diff._spelling import net_words, respellings
 from worker.diff._tokens import (
@@ -117,14 +117,15 @@ def _grade_field(change: FieldChange, lexicon: Lexicon, budget: Budget) -> list[
         if spelling and not net_words(diff, spelling):
             return [(level, f"{change.name}: {reason}") for _, _, (level, reason) in spelling]
     if change.name == "title":
-        return [_grade_title(change, budget)]
+        return [_grade_title(change, lexicon, budget)]
     return [(_FIELD_LEVELS[change.name], f"{change.name} changed")]
 
 
-def _grade_title(change: FieldChange, budget: Budget) -> Finding:
+def _grade_title(change: FieldChange, lexicon: Lexicon, budget: Budget) -> Finding:
     """One word reworded is substantive; anything more, or a number, rewrites the headline."""
     diff = token_diff(change.old, change.new, budget)
-    numbers_kept = number_values(diff.old) == number_values(diff.new)
+    numbers = lexicon.lists.numbers
+    numbers_kept = numbers.values_of(diff.old) == numbers.values_of(diff.new)
     if numbers_kept and changed_words(diff) <= 1:
         return "substantive", "headline reworded"
     return "major", "headline rewritten"

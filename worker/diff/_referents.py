@@ -3,7 +3,7 @@ article already names."""
 
 from __future__ import annotations
 
-from worker.diff._lexicon import DETERMINERS, HONORIFICS, PRONOUNS, Lexicon
+from worker.diff._lexicon import Lexicon
 from worker.diff._spelling import Respelt
 from worker.diff._tokens import TokenDiff, Versions
 
@@ -42,14 +42,18 @@ _REFERENCE_WORDS = 4  # words of a name or description at most
 
 def _reference_kind(words: list[str], cased: list[str], lexicon: Lexicon) -> str | None:
     """'pronoun' (he, them, which), 'name' (capitalised words: 'Mrs Abbott', 'CAMERA'),
-    'description' ('the organisation', 'the prisoners'), or None for anything else."""
+    'description' ('the organisation', 'the prisoners'; in a language that capitalises its
+    nouns, 'die Gefangenen'), or None for anything else."""
+    lists = lexicon.lists
     if all(lexicon.is_function_word(word) for word in words):
-        return "pronoun" if len(words) == 1 and words[0] in PRONOUNS else None
-    rest = words[1:] if words[0] in DETERMINERS else words
+        return "pronoun" if len(words) == 1 and words[0] in lists.pronouns else None
+    rest = words[1:] if words[0] in lists.determiners else words
     if not rest or any(lexicon.is_function_word(word) for word in rest):
         return None
     if all(word[:1].isupper() for word in cased[len(words) - len(rest) :]):
-        return "name" if rest is words else None
+        if rest is words:
+            return "name"
+        return "description" if lists.nouns_capitalised else None
     return "description" if rest is not words else None
 
 
@@ -59,5 +63,5 @@ def _found_in(words: list[str], article: frozenset[str], lexicon: Lexicon) -> bo
     return all(
         word in article
         for word in words
-        if not lexicon.is_function_word(word) and word not in HONORIFICS
+        if not lexicon.is_function_word(word) and word not in lexicon.lists.honorifics
     )

@@ -9,11 +9,11 @@ from collections import Counter
 from worker.diff._budget import Budget, ratio
 from worker.diff._lexicon import RARE, Lexicon, american
 from worker.diff._tokens import Finding, TokenDiff
+from worker.diff._wordlists import WordLists
 
 SPELLING_RATIO = 0.75  # letters kept in a word for its change to count as a spelling fix
 SPELLING_LETTERS = 3  # letters on one side only, at most, in a spelling fix
 _DIGITS = re.compile(r"\d")
-_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 Respelt = tuple[list[str], list[str], Finding]  # old words, new words, what their change is
 
 
@@ -60,7 +60,7 @@ def _spelling_of(
     Janet) is never a typo.
     """
     a, b = pair
-    if not _near(a, b, budget, shortest=3):
+    if not _near(a, b, budget, 3, lexicon.lists.negating_prefixes):
         return None
     before, after = lexicon.zipf(a), lexicon.zipf(b)
     if (before is None or after is None) and min(len(a), len(b)) < 4:
@@ -96,36 +96,35 @@ def _far_more_common(word: float, other: float) -> bool:
     return word >= RARE and gain >= 1 and (other < RARE or gain >= _FAR_MORE_COMMON)
 
 
-def _near(a: str, b: str, budget: Budget, shortest: int) -> bool:
+def _near(a: str, b: str, budget: Budget, shortest: int, prefixes: tuple[str, ...]) -> bool:
     """Two spellings of one word: most letters kept, a few changed, no digit, not opposites
     ('subdistrict' / 'districts' is another word)."""
-    if _DIGITS.search(a + b) or min(len(a), len(b)) < shortest or _opposites(a, b):
+    if _DIGITS.search(a + b) or min(len(a), len(b)) < shortest or _opposites(a, b, prefixes):
         return False
     similarity = ratio(a, b, budget, at_least=SPELLING_RATIO, autojunk=True)
     changed = (len(a) + len(b)) * (1 - similarity)  # letters on one side only
     return similarity >= SPELLING_RATIO and changed <= SPELLING_LETTERS + 0.5
 
 
-def _opposites(a: str, b: str) -> bool:
+def _opposites(a: str, b: str, prefixes: tuple[str, ...]) -> bool:
     """One word is the other with a negating prefix: legal / illegal, able / unable."""
     short, long = sorted((a, b), key=len)
-    return len(short) >= 4 and any(long == prefix + short for prefix in _NEGATING_PREFIXES)
+    return len(short) >= 4 and any(long == prefix + short for prefix in prefixes)
 
 
-def negated_word(diff: TokenDiff) -> bool:
+def negated_word(diff: TokenDiff, lists: WordLists) -> bool:
     """A word of one side is negated on the other: 'lawful' became 'unlawful'."""
     return any(
-        _has_negated(diff.old[i1:i2], set(diff.new[j1:j2]))
-        or _has_negated(diff.new[j1:j2], set(diff.old[i1:i2]))
+        _has_negated(diff.old[i1:i2], set(diff.new[j1:j2]), lists.negating_prefixes)
+        or _has_negated(diff.new[j1:j2], set(diff.old[i1:i2]), lists.negating_prefixes)
         for tag, i1, i2, j1, j2 in diff.opcodes
         if tag == "replace"
     )
 
 
-def _has_negated(words: list[str], others: set[str]) -> bool:
+def _has_negated(words: list[str], others: set[str], prefixes: tuple[str, ...]) -> bool:
     """Some word of four letters or more has its negation (see `_opposites`) among `others`:
     looked up, where trying every pair of a rewritten block was quadratic."""
     return any(
-        len(word) >= 4 and any(prefix + word in others for prefix in _NEGATING_PREFIXES)
-        for word in words
+        len(word) >= 4 and any(prefix + word in others for prefix in prefixes) for word in words
     )
