@@ -107,7 +107,7 @@ severamente altamente increíblemente enormemente tremendamente
             "tercera": 3,
         },
         scales={"mil": 1_000, "millón": 10**6, "millones": 10**6},
-        alone="un una uno primer primero primera segundo segunda cuarto",
+        alone=frozenset(words("un una uno primer primero primera segundo segunda cuarto")),
         connectors=frozenset({"y"}),
         suffixes=frozenset({"º", "ª"}),
     ),

@@ -119,9 +119,9 @@ incroyablement terriblement énormément considérablement tellement vivement
             "milliard": 10**9,
             "milliards": 10**9,
         },
-        alone="un une premier première second seconde",
+        alone=frozenset(words("un une premier première second seconde")),
         connectors=frozenset({"et"}),
-        suffixes="e er re ère ème eme è",
+        suffixes=frozenset(words("e er re ère ème eme è")),
         times=frozenset({"vingt", "vingts"}),
     ),
 )
