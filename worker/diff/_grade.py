@@ -192,8 +192,9 @@ def _edit_units(
 
     In an edited paragraph whose sentences were also added or removed, a full stop added or
     dropped (one sentence split in two, two joined) aligns as a sentence edited and one added
-    or removed: when most words of those reappear around them, the sentences are graded
-    together as one edit.
+    or removed, or (two halves too short to pair with the whole) as sentences removed and
+    added: when most words of those reappear around them, the sentences are graded together
+    as one edit.
     """
     groups: dict[tuple[int | None, int | None], list[ParagraphOp]] = {}
     for op in operations:
@@ -203,7 +204,8 @@ def _edit_units(
     joined: set[int] = set()
     for group in groups.values():
         whole = [op for op in group if op.kind != "edited"]
-        if whole and len(whole) < len(group):
+        kinds = {op.kind for op in group}
+        if whole and (len(whole) < len(group) or kinds == {"added", "removed"}):
             old, new = _joined(group)
             diff = token_diff(old, new, budget)
             moved_words = sum(len(tokens(op.old or op.new)) for op in whole)
