@@ -104,9 +104,14 @@ def _classes(words: Counter[str], diff: TokenDiff, lexicon: Lexicon) -> dict[str
     # Another form of a word is looked for among a few words of the other side: a block
     # rewritten whole is content anyway, and trying every pair of it would be quadratic.
     candidates = sorted(gone)[:_FORM_CANDIDATES], sorted(came)[:_FORM_CANDIDATES]
+    # 'and' of 'two hundred and fifty' written '250' is part of the number.
+    spelt = any(lists.numbers.is_word(word) for word in words)
     for word in words:
         other = set(candidates[1] if word in gone else candidates[0])
-        name = _word_class(word, other, names, abbreviations, lexicon)
+        if spelt and word in lists.numbers.connectors:
+            name = "number"
+        else:
+            name = _word_class(word, other, names, abbreviations, lexicon)
         classes.setdefault(name, set()).add(word)
     # The same day, verb of saying or modal written otherwise: 'Mar.' / 'March', 'said' /
     # 'says', 'will' / 'would'.
