@@ -16,7 +16,7 @@ import pytest
 
 from worker import diff
 from worker.diff import _lexicon
-from worker.diff._lexicon import LOOKUPS, Lexicon, number_values
+from worker.diff._lexicon import LOOKUPS, Lexicon
 from worker.types import Article, Change
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
@@ -186,6 +186,7 @@ def test_word_frequency_lookups_are_capped(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_number_values_read_figures_and_words_alike() -> None:
+    number_values = Lexicon("en").lists.numbers.values_of
     assert number_values(["two", "hundred", "and", "fifty"]) == number_values(["250"])
     assert number_values(["1,000"]) == number_values(["1000"])
     assert number_values(["one"]) == [] != number_values(["one"], every=True)
@@ -353,3 +354,238 @@ def test_a_referent_written_otherwise_is_minor_if_the_story_names_it(
     change = in_story(sentence.format(old), sentence.format(new))
     assert change.significance == level, change.reasons
     assert ("referred to otherwise" in change.reasons) == (level == "minor"), change.reasons
+
+
+# --- each kind of change, in English, French, German and Spanish
+
+
+STORY = {
+    "en": (
+        "The city council met on Monday evening to discuss the proposals.",
+        "The meeting lasted more than three hours, officials said.",
+    ),
+    "fr": (
+        "Le conseil municipal s'est réuni lundi soir pour examiner les propositions.",
+        "La séance a duré plus de trois heures, selon des responsables.",
+    ),
+    "de": (
+        "Der Stadtrat kam am Montagabend zusammen, um die Vorschläge zu beraten.",
+        "Die Sitzung dauerte mehr als drei Stunden, hieß es aus dem Rathaus.",
+    ),
+    "es": (
+        "El ayuntamiento se reunió el lunes por la noche para debatir las propuestas.",
+        "La sesión duró más de tres horas, según fuentes municipales.",
+    ),
+}
+
+
+def graded_in(language: str, before: str, after: str) -> Change:
+    """An edit to the middle paragraph of a story in `language` (a regional tag as sites
+    write it: 'fr-FR', 'de-DE', 'es-ES')."""
+    first, last = STORY[language[:2]]
+    old, new = (
+        Article(url=URL, title="T", language=language, body=(first, text, last))
+        for text in (before, after)
+    )
+    change = diff.compare(old, new)
+    assert change is not None
+    return change
+
+
+MEANING_CHANGES = [
+    # kind, language, before, after, reason
+    ("number", "en", "The fire destroyed 200 homes.", "The fire destroyed 300 homes.",
+     "numbers changed"),
+    ("number", "fr-FR", "L'incendie a détruit 200 maisons, selon les pompiers.",
+     "L'incendie a détruit 300 maisons, selon les pompiers.", "numbers changed"),
+    ("number", "de-DE", "Das Feuer zerstörte zweihundert Häuser.",
+     "Das Feuer zerstörte dreihundert Häuser.", "numbers changed"),
+    ("number", "es-ES", "El incendio destruyó doscientas viviendas.",
+     "El incendio destruyó 300 viviendas.", "numbers changed"),
+    ("name", "en", "Prime Minister Keir Starmer met the president.",
+     "Prime Minister Rishi Sunak met the president.", "names changed"),
+    ("name", "fr-FR", "Le ministre Gérald Darmanin a annoncé sa démission.",
+     "Le ministre Bruno Le Maire a annoncé sa démission.", "names changed"),
+    ("name", "de-DE", "Bundeskanzler Scholz traf den Präsidenten in Paris.",
+     "Bundeskanzler Merz traf den Präsidenten in Paris.", "names changed"),
+    ("name", "es-ES", "El presidente Pedro Sánchez viajará a Bruselas.",
+     "El presidente Alberto Núñez Feijóo viajará a Bruselas.", "names changed"),
+    ("negation", "en", "The mayor has accepted the money.",
+     "The mayor has not accepted the money.", "negation changed"),
+    ("negation", "fr-FR", "Le maire a reconnu avoir reçu de l'argent.",
+     "Le maire n'a jamais reconnu avoir reçu de l'argent.", "negation changed"),
+    ("negation", "de-DE", "Der Bürgermeister hat das Geld angenommen.",
+     "Der Bürgermeister hat das Geld nicht angenommen.", "negation changed"),
+    ("negation", "es-ES", "El alcalde aceptó el dinero de la empresa.",
+     "El alcalde nunca aceptó el dinero de la empresa.", "negation changed"),
+    ("attribution", "en", "The suspect confessed, his lawyer said.",
+     "The suspect confessed, his lawyer claimed.", "attribution changed"),
+    ("attribution", "fr-FR", "Le suspect a avoué le meurtre, a dit son avocat.",
+     "Le suspect a avoué le meurtre, a affirmé son avocat.", "attribution changed"),
+    ("attribution", "de-DE", "Der Verdächtige habe die Tat gestanden, sagte sein Anwalt.",
+     "Der Verdächtige habe die Tat gestanden, behauptete sein Anwalt.", "attribution changed"),
+    ("attribution", "es-ES", "El sospechoso confesó el crimen, dijo su abogado.",
+     "El sospechoso confesó el crimen, aseguró su abogado.", "attribution changed"),
+    ("hedging", "en", "The minister lied to investigators.",
+     "The minister allegedly lied to investigators.", "hedging changed"),
+    # The conditionnel journalistique: 'aurait menti' is 'reportedly lied'.
+    ("hedging", "fr-FR", "Le ministre a menti aux enquêteurs.",
+     "Le ministre aurait menti aux enquêteurs.", "hedging changed"),
+    ("hedging", "de-DE", "Der Minister hat die Ermittler belogen.",
+     "Der Minister soll die Ermittler belogen haben.", "hedging changed"),
+    ("hedging", "es-ES", "El ministro mintió a los investigadores.",
+     "El ministro presuntamente mintió a los investigadores.", "hedging changed"),
+    ("modality", "en", "The government must announce new measures.",
+     "The government could announce new measures.", "modality changed"),
+    ("modality", "fr-FR", "Le gouvernement doit annoncer de nouvelles mesures.",
+     "Le gouvernement pourrait annoncer de nouvelles mesures.", "modality changed"),
+    ("modality", "de-DE", "Die Regierung muss neue Maßnahmen ankündigen.",
+     "Die Regierung könnte neue Maßnahmen ankündigen.", "modality changed"),
+    ("modality", "es-ES", "El Gobierno debe anunciar nuevas medidas.",
+     "El Gobierno podría anunciar nuevas medidas.", "modality changed"),
+    ("date", "en", "The summit will take place on Tuesday in Brussels.",
+     "The summit will take place on Thursday in Brussels.", "date or time changed"),
+    ("date", "fr-FR", "Le sommet aura lieu mardi à Bruxelles.",
+     "Le sommet aura lieu demain à Bruxelles.", "date or time changed"),
+    ("date", "de-DE", "Der Gipfel findet am Dienstag in Brüssel statt.",
+     "Der Gipfel findet im März in Brüssel statt.", "date or time changed"),
+    ("date", "es-ES", "La cumbre se celebrará el martes en Bruselas.",
+     "La cumbre se celebrará mañana en Bruselas.", "date or time changed"),
+    ("quote", "en", '"The situation is serious," the minister said.',
+     '"The situation is critical," the minister said.', "quotation changed"),
+    ("quote", "fr-FR", "« La situation est grave », a déclaré le préfet.",
+     "« La situation est critique », a déclaré le préfet.", "quotation changed"),
+    ("quote", "de-DE", "„Die Lage ist ernst“, sagte der Minister.",
+     "„Die Lage ist kritisch“, sagte der Minister.", "quotation changed"),
+    ("quote", "es-ES", "«La situación es grave», declaró el ministro.",
+     "«La situación es crítica», declaró el ministro.", "quotation changed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "after", "reason"),
+    [pytest.param(*case[1:], id=f"{case[1][:2]}-{case[0]}") for case in MEANING_CHANGES],
+)
+def test_a_meaning_change_is_at_least_substantive_in_each_language(
+    language: str, before: str, after: str, reason: str
+) -> None:
+    change = graded_in(language, before, after)
+    assert change.significance in HIGH, change.reasons
+    assert reason in change.reasons, change.reasons
+
+
+SURFACE_CHANGES = [
+    # kind, language, before, after, level, reason
+    ("full-stop", "en", "The vote was close , critics left.", "The vote was close. Critics left.",
+     "trivial", "punctuation or case only"),
+    ("full-stop", "fr-FR", "Le vote était serré , les critiques sont partis.",
+     "Le vote était serré. Les critiques sont partis.", "trivial", "punctuation or case only"),
+    ("full-stop", "de-DE", "Die Abstimmung war knapp , die Kritiker gingen.",
+     "Die Abstimmung war knapp. Die Kritiker gingen.", "trivial", "punctuation or case only"),
+    ("full-stop", "es-ES", "La votación fue ajustada , los críticos se marcharon.",
+     "La votación fue ajustada. Los críticos se marcharon.", "trivial",
+     "punctuation or case only"),
+    ("number-written", "en", "Three people were injured.", "3 people were injured.", "trivial",
+     "numbers written otherwise"),
+    ("number-and", "en", "Two hundred and fifty people came.", "250 people came.", "trivial",
+     "numbers written otherwise"),
+    ("number-written", "fr-FR", "Quatre-vingt-dix personnes ont été évacuées.",
+     "90 personnes ont été évacuées.", "trivial", "numbers written otherwise"),
+    ("number-written", "de-DE", "Zweihundertfünfzig Menschen kamen zur Kundgebung.",
+     "250 Menschen kamen zur Kundgebung.", "trivial", "numbers written otherwise"),
+    ("number-written", "es-ES", "Treinta y dos personas resultaron heridas.",
+     "32 personas resultaron heridas.", "trivial", "numbers written otherwise"),
+    ("spelling-fixed", "en", "The negotiations are complcated.",
+     "The negotiations are complicated.", "trivial", "spelling corrected"),
+    ("spelling-fixed", "fr-FR", "Les négociations sont très compliqées.",
+     "Les négociations sont très compliquées.", "trivial", "spelling corrected"),
+    ("spelling-fixed", "de-DE", "Die Verhandlungen sind komplizert.",
+     "Die Verhandlungen sind kompliziert.", "trivial", "spelling corrected"),
+    ("spelling-fixed", "es-ES", "Las negociaciones son complicdas.",
+     "Las negociaciones son complicadas.", "trivial", "spelling corrected"),
+    ("function-word", "en", "The plan of the council failed.", "The plan by the council failed.",
+     "minor", "words edited"),
+    ("function-word", "fr-FR", "Le plan du conseil a échoué.", "Le plan de ce conseil a échoué.",
+     "minor", "words edited"),
+    ("function-word", "de-DE", "Die Polizei nahm den Mann am Bahnhof fest.",
+     "Die Polizei nahm den Mann beim Bahnhof fest.", "minor", "words edited"),
+    ("function-word", "es-ES", "El plan del consejo fracasó.", "El plan de este consejo fracasó.",
+     "minor", "words edited"),
+    ("intensifier", "en", "A fire destroyed a large warehouse.",
+     "A fire destroyed an extremely large warehouse.", "minor", "intensifier added or removed"),
+    ("intensifier", "fr-FR", "Un incendie a ravagé un grand entrepôt.",
+     "Un incendie a ravagé un très grand entrepôt.", "minor", "intensifier added or removed"),
+    ("intensifier", "de-DE", "Ein Feuer zerstörte eine große Lagerhalle.",
+     "Ein Feuer zerstörte eine äußerst große Lagerhalle.", "minor",
+     "intensifier added or removed"),
+    ("intensifier", "es-ES", "Un incendio arrasó un gran almacén.",
+     "Un incendio arrasó un muy gran almacén.", "minor", "intensifier added or removed"),
+    ("honorific", "fr-FR", "M. Macron se rendra à Berlin.", "Macron se rendra à Berlin.",
+     "minor", "honorific added or removed"),
+    ("honorific", "de-DE", "Herr Müller wird am Abend sprechen.",
+     "Müller wird am Abend sprechen.", "minor", "honorific added or removed"),
+    ("honorific", "es-ES", "La Sra. García presidirá la sesión.",
+     "La García presidirá la sesión.", "minor", "honorific added or removed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "after", "level", "reason"),
+    [pytest.param(*case[1:], id=f"{case[1][:2]}-{case[0]}") for case in SURFACE_CHANGES],
+)
+def test_a_surface_change_is_trivial_or_minor_in_each_language(
+    language: str, before: str, after: str, level: str, reason: str
+) -> None:
+    change = graded_in(language, before, after)
+    assert (change.significance, reason in change.reasons) == (level, True), change.reasons
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "value"),
+    [
+        ("fr", "quatre vingt dix sept", "97"),
+        ("fr", "cent quatre vingts", "180"),
+        ("fr", "vingt et un", "21"),
+        ("fr", "deux cent mille", "200000"),
+        ("de", "zweihundertfünfzig", "250"),
+        ("de", "einundzwanzig", "21"),
+        ("de", "dreißig", "30"),
+        ("de", "zwei millionen", "2000000"),
+        ("es", "treinta y dos", "32"),
+        ("es", "doscientos mil", "200000"),
+        ("es", "ciento veinte", "120"),
+    ],
+)
+def test_number_words_are_read_in_each_language(language: str, words: str, value: str) -> None:
+    assert Lexicon(language).lists.numbers.values_of(words.casefold().split()) == [value]
+
+
+def test_an_article_alone_is_no_number() -> None:
+    """'un', 'une', 'ein', 'una' are articles first: a number only inside one."""
+    for language, word in (("fr", "une"), ("de", "ein"), ("de", "eine"), ("es", "una")):
+        numbers = Lexicon(language).lists.numbers
+        assert numbers.values_of([word]) == [], (language, word)
+
+
+def test_the_lists_follow_the_article_language() -> None:
+    assert Lexicon("fr-FR").lists is Lexicon("fr").lists is _lexicon.WORD_LISTS["fr"]
+    assert Lexicon("de_DE").lists is _lexicon.WORD_LISTS["de"]
+    assert Lexicon("es-419").lists is _lexicon.WORD_LISTS["es"]
+    for language in ("en-GB", None, "nl", "xx"):
+        assert Lexicon(language).lists is _lexicon.WORD_LISTS["en"], language
+    assert Lexicon("nl").is_function_word("het")  # no lists: its most common words
+    assert not Lexicon("fr").is_function_word("maison")
+
+
+@pytest.mark.parametrize("language", sorted(_lexicon.WORD_LISTS))
+def test_word_lists_are_sets_of_case_folded_words(language: str) -> None:
+    lists = _lexicon.WORD_LISTS[language]
+    numbers = lists.numbers
+    for found in (
+        lists.function, lists.pronouns, lists.determiners, lists.honorifics, lists.time,
+        lists.hedges, lists.intensifiers, lists.reporting, lists.he, lists.she,
+        numbers.alone, numbers.connectors, numbers.suffixes, numbers.times,
+    ):  # fmt: skip
+        assert isinstance(found, frozenset)
+        assert all(word == word.casefold() and " " not in word for word in found)
+    assert lists.reporting >= set(lists.lemmas.values())

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from worker.diff._align import align_body, apply, mirror
 from worker.diff._budget import Budget, ratio
 from worker.diff._evidence import Originals, with_originals
-from worker.diff._grade import Versions, grade, sentences_of
+from worker.diff._grade import grade, sentences_of
 from worker.diff._lexicon import Lexicon
 from worker.diff._normalise import (
     body_originals,
@@ -30,6 +30,7 @@ from worker.diff._normalise import (
 )
 from worker.diff._render import render_html, render_json, render_text
 from worker.diff._sentences import join_sentences, split_sentences
+from worker.diff._tokens import Versions
 from worker.types import CHANGE_FIELDS, SIGNIFICANCE, Article, Change, FieldChange, ParagraphOp
 from worker.words import count
 
