@@ -208,6 +208,12 @@ def diff_page(
     )
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Where browsers look for an icon on pages that name none (the API's JSON)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/changes/{change_id}")
 def change_page(request: Request, change_id: Id) -> RedirectResponse:
     """Where alerts link: the diff of one change, or the article page for a removal or a
