@@ -477,3 +477,14 @@ def test_the_body_of_a_version_is_marked_with_its_first_capture(web):
     assert [p.get_text() for p in page.select("article.in-place p")] == list(BODY)
     assert page.select("article.in-place del, article.in-place ins") == []
     assert page.select("figure.timeline-chart circle.version")
+
+
+def test_a_site_is_counted_once_a_minute(web, monkeypatch):
+    store, _, client = web
+    calls = []
+    counted = store.edits_per_day
+    monkeypatch.setattr(store, "edits_per_day", lambda *a, **k: calls.append(a) or counted(*a, **k))
+    for _ in range(3):
+        assert client.get("/sites/news.example").status_code == 200
+    assert client.get("/sites").status_code == 200
+    assert len(calls) == 2  # news.example once, all sites once

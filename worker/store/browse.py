@@ -304,7 +304,7 @@ class BrowseQueries(StoreBase):
         with self.session() as session:
             host = _host(session, col(Watch.url))
             edits = sa.func.count().label("edits")
-            query = _edits_since(select(host, edits), since, None)
+            query = _edits_since(select(host, edits), since, None, join=True)
             query = query.group_by(host).order_by(edits.desc(), host).limit(limit)
             return [(str(name), int(n)) for name, n in session.exec(query)]
 
@@ -366,8 +366,12 @@ def _last_significance() -> Any:
     return query.order_by(col(Change.id).desc()).limit(1).correlate(Watch).scalar_subquery()
 
 
-def _edits_since(query: Any, since: datetime, host: str | None) -> Any:
-    query = query.select_from(Change).join(Watch, col(Watch.id) == Change.watch_id)
+def _edits_since(query: Any, since: datetime, host: str | None, join: bool = False) -> Any:
+    """Edits and reverts detected since `since`; joined to their watch for a host (or when
+    `join`), else read from ix_change_window alone."""
+    query = query.select_from(Change)
+    if host is not None or join:
+        query = query.join(Watch, col(Watch.id) == Change.watch_id)
     query = query.where(col(Change.detected_at) >= since, col(Change.kind).in_(CONTENT_KINDS))
     return query.where(_on_host(host)) if host is not None else query
 

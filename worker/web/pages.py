@@ -98,12 +98,13 @@ def article(request: Request, watch_id: Id, since: Since = None) -> HTMLResponse
     """One article: the latest text with the changes since an older version marked in place,
     its metadata, a timeline drawn as SVG, the versions, the changes, the latest checks."""
     web = context(request)
-    watch, count = web.store.watch_by_id(watch_id)
+    watch, _ = web.store.watch_by_id(watch_id)
     versions = web.store.versions_of(watch_id)
     changes = [change for change, _ in web.store.recent_changes(watch_id=watch_id, limit=1000)]
     checks = web.store.checks_of(watch_id, limit=TIMELINE_CHECKS)
     latest = versions[-1] if versions else None
-    older = min(since or 1, count)
+    numbers = [v.version for v in versions]
+    older = since if since in numbers else (numbers[0] if numbers else 0)
     return web.page(
         "article.html",
         watch=watch,
@@ -112,8 +113,8 @@ def article(request: Request, watch_id: Id, since: Since = None) -> HTMLResponse
         title=latest.title if latest else watch.url,
         latest=latest,
         since=older,
-        text=web.diffs.in_place(watch_id, older, count) if latest else [],
-        fields=_field_changes(web, watch_id, older, count),
+        text=web.diffs.in_place(watch_id, older, latest.version) if latest else [],
+        fields=_field_changes(web, watch_id, older, latest.version) if latest else [],
         chart=charts.timeline(watch_id, versions, changes, checks),
         timeline=_timeline(versions, changes),
         versions=versions,
