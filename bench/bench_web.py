@@ -109,7 +109,7 @@ def fill(engine: sa.Engine, articles: int, versions: int) -> None:
 
 
 def add_watches(engine: sa.Engine, after: int, count: int) -> None:
-    """Watches enrolled but not read yet (every tenth failing), in bulk."""
+    """Watches enrolled but not read yet (one in a hundred failing), in bulk."""
     with engine.begin() as connection:
         for first in range(after + 1, after + count + 1, 5000):
             last = min(first + 5000, after + count + 1)
@@ -122,7 +122,7 @@ def _bare_watch(n: int) -> dict[str, object]:
         "id": n, "url": f"https://site{n % SOURCES}.example/2026/waiting-{n}",
         "source": f"https://site{n % SOURCES}.example/feed", "active": True,
         "created_at": created, "next_check_at": created + timedelta(hours=1),
-        "consecutive_failures": 1 if n % 10 == 0 else 0,
+        "consecutive_failures": 1 if n % 100 == 0 else 0,
     }  # fmt: skip
 
 
