@@ -39,7 +39,8 @@ from worker.web.schemas import (
 # "4XX" rather than FastAPI's 422: a bad parameter is a 400, an unknown id a 404.
 PROBLEM = {
     "model": Problem,
-    "description": "A bad parameter (400) or an unknown id (404), as application/problem+json",
+    "description": "A bad parameter (400) or an unknown id (404): an RFC 9457 problem document",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 router = APIRouter(prefix="/api", responses={"4XX": PROBLEM})
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
