@@ -198,7 +198,11 @@ class BrowseQueries(StoreBase):
     def held_watches(self, limit: int = 20) -> list[tuple[Watch, Check | None]]:
         """Active watches whose new content is held as suspect, with the last check."""
         query = select(Watch).where(col(Watch.active), col(Watch.hold_count) > 0)
-        query = query.order_by(col(Watch.last_checked_at).desc(), col(Watch.id))
+        # An expression, not the column: with the LIMIT bound, SQLite would otherwise walk
+        # ix_watch_last_checked over every watch rather than find the few held ones by
+        # ix_watch_held. A held watch was checked, so the order is the same.
+        last_checked = sa.func.coalesce(col(Watch.last_checked_at), col(Watch.created_at))
+        query = query.order_by(last_checked.desc(), col(Watch.id))
         return self._with_last_check(query.limit(limit))
 
     def _with_last_check(self, query: Any) -> list[tuple[Watch, Check | None]]:
