@@ -44,7 +44,6 @@ def create_app(settings: Settings, store: Store, host: str | None = None) -> Fas
         base_url=settings.web.base_url,
         failing_after=settings.guard.failing_after,
     )
-    app.state.sites = sites.Recent()
     app.include_router(pages.router)
     app.include_router(lists.router)
     app.include_router(sites.router)

@@ -78,7 +78,7 @@ def _state(row: ArticleRow) -> str:
 def sources(request: Request) -> HTMLResponse:
     """Every source: its kind, its last poll and how it went, the articles it enrolled."""
     web = context(request)
-    states = web.store.states_by_source()
+    states = web.counts.get(("sources",), web.store.states_by_source)
     return web.page(
         "sources.html",
         sources=[

@@ -1,17 +1,12 @@
 """A site at a glance: edits per day as an SVG chart, the share of substantive and silent
 edits, the most edited articles and the failing watches; one page per host, one for all.
 
-Each page counts four weeks of edits, so what it counted is kept for a minute (`FRESH`, per
-host, at most `HOSTS_KEPT` hosts): people reload these pages, and a minute-old chart of four
-weeks says the same.
+Each page counts four weeks of edits, so what it counted is kept for a minute (`Context.counts`,
+per host): people reload these pages, and a minute-old chart of four weeks says the same.
 """
 
 from __future__ import annotations
 
-import threading
-import time as clock
-from collections import OrderedDict
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -24,8 +19,6 @@ from worker.web.context import Context, context
 
 router = APIRouter(include_in_schema=False)
 DAYS = 28  # the window of the charts: the last four weeks
-FRESH = 60.0  # seconds a site's counts are kept
-HOSTS_KEPT = 256
 # A host as stored URLs hold it: a name, an IPv4 address or a bracketed IPv6 one, a port.
 Host = Annotated[str, Path(max_length=300, pattern=r"^[A-Za-z0-9._:\[\]-]+$")]
 
@@ -34,7 +27,7 @@ Host = Annotated[str, Path(max_length=300, pattern=r"^[A-Za-z0-9._:\[\]-]+$")]
 def all_sites(request: Request) -> HTMLResponse:
     """Every site together, with the hosts that were edited most."""
     web = context(request)
-    values = _kept(request, None, lambda: _all_sites(web))
+    values = web.counts.get(("sites", None), lambda: _all_sites(web))
     return web.page("site.html", host=None, **values)
 
 
@@ -44,8 +37,8 @@ def one_site(request: Request, host: Host) -> HTMLResponse:
     articles."""
     web = context(request)
     name = host.lower().removeprefix("[").removesuffix("]")
-    values = _kept(
-        request, name, lambda: {**_glance(web, name)[1], "hosts": [], "hosts_chart": None}
+    values = web.counts.get(
+        ("sites", name), lambda: {**_glance(web, name)[1], "hosts": [], "hosts_chart": None}
     )
     return web.page("site.html", host=name, **values)
 
@@ -55,38 +48,6 @@ def _all_sites(web: Context) -> dict[str, Any]:
     hosts = web.store.busiest_hosts(since)
     bars = charts.ranked_bars([(host, f"/sites/{host}", n) for host, n in hosts])
     return {**values, "hosts": hosts, "hosts_chart": bars}
-
-
-class Recent:
-    """Values computed at most `fresh` seconds ago, for at most `entries` keys."""
-
-    def __init__(self, fresh: float = FRESH, entries: int = HOSTS_KEPT) -> None:
-        self._values: OrderedDict[str | None, tuple[float, dict[str, Any]]] = OrderedDict()
-        self._fresh = fresh
-        self._entries = entries
-        self._lock = threading.Lock()
-
-    def get(self, key: str | None, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        now = clock.monotonic()
-        with self._lock:
-            kept = self._values.get(key)
-        if kept is not None and now - kept[0] < self._fresh:
-            return kept[1]
-        value = compute()
-        with self._lock:
-            self._values[key] = (now, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self._entries:
-                self._values.popitem(last=False)
-        return value
-
-
-def _kept(
-    request: Request, host: str | None, compute: Callable[[], dict[str, Any]]
-) -> dict[str, Any]:
-    """The app's recent counts of a host (None: all of them), kept on `app.state.sites`."""
-    recent: Recent = request.app.state.sites
-    return recent.get(host, compute)
 
 
 def _glance(web: Context, host: str | None) -> tuple[datetime, dict[str, Any]]:
