@@ -1,9 +1,13 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright): a real
 uvicorn server on a SQLite file, the dashboard clicked through to a diff, and pages carrying
-injected scripts, handlers, javascript: links and CSS that must do nothing."""
+injected scripts, handlers, javascript: links and CSS that must do nothing; every page of
+issue 19 at desktop and phone width, with screenshots under the test's tmp_path and, when
+NEWSWATCH_SCREENSHOTS names a folder, there too (for a person to look at)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import threading
 import time
@@ -160,5 +164,103 @@ def test_injected_content_does_nothing(browser, served, tmp_path):
         page.screenshot(path=tmp_path / f"hostile-{number}.png")
     for link in page.locator("a").all():
         assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    assert watched.errors == []
+    page.close()
+
+
+# -- issue 19: every new page at desktop and phone width, screenshots for a person -----------
+
+DESKTOP = {"width": 1280, "height": 900}
+SCREENSHOTS = "NEWSWATCH_SCREENSHOTS"  # a folder to write the screenshots to, as well
+
+
+def _shoot(page: Page, tmp_path: Path, name: str) -> Path:
+    """A full-page screenshot under tmp_path, and in $NEWSWATCH_SCREENSHOTS when it is set."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    folder = os.environ.get(SCREENSHOTS)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(folder) / path.name)
+    return path
+
+
+def _new_pages(ids: dict[str, int]) -> dict[str, str]:
+    story = f"/articles/{ids['story']}"
+    return {
+        "articles": "/articles",
+        "sources": "/sources",
+        "source": "/sources/1",
+        "sites": "/sites",
+        "site": "/sites/news.example",
+        "article": story,
+        "article-since-v2": f"{story}?since=2",
+        "article-hostile": f"/articles/{ids['hostile']}",
+        "search": "/search?q=plan",
+        "api-docs": "/api/docs",
+    }
+
+
+@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_every_new_page_renders_under_the_csp(browser, served, tmp_path, width, viewport):
+    """No console error (a CSP violation is one), nothing wider than the screen, the charts
+    drawn, and a screenshot of each page."""
+    base, ids = served
+    page = browser.new_page(viewport=viewport)
+    watched = Watched(page)
+    for name, path in _new_pages(ids).items():
+        response = page.goto(base + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_load_state("load")
+        assert page.evaluate("typeof window.__pwned") == "undefined", path
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (path, overflow)
+        shot = _shoot(page, tmp_path, f"{name}-{width}")
+        assert shot.stat().st_size > 1000, path
+    assert watched.errors == []
+    page.close()
+
+
+def test_charts_and_marks_are_drawn(browser, served, tmp_path):
+    base, ids = served
+    page = browser.new_page(viewport=DESKTOP)
+    watched = Watched(page)
+    page.goto(base + f"/articles/{ids['story']}")
+    marks = page.locator("figure.timeline-chart circle.version")
+    expect(marks).to_have_count(3)
+    fill = marks.last.evaluate("e => getComputedStyle(e).fill")
+    assert fill not in {"", "none", "rgb(0, 0, 0)"}  # coloured by the stylesheet
+    inserted = page.locator("article.in-place ins", has_text="three")
+    expect(inserted).to_be_visible()
+    assert "underline" in inserted.evaluate("e => getComputedStyle(e).textDecorationLine")
+    page.locator("form.since select").select_option("2")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("article.in-place ins")).to_have_count(0)
+    page.goto(base + "/sites/news.example")
+    bars = page.locator("svg.chart-bars rect.bar")
+    assert bars.count() >= 1 and bars.first.bounding_box()["height"] > 0
+    page.goto(base + "/sites/evil.example")
+    label = page.locator("svg.chart-ranked text.label").first
+    assert "<script>" in label.text_content()  # shown as text, never run
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    _shoot(page, tmp_path, "site-hostile-desktop")
+    page.goto(base + "/articles")
+    page.locator("form.filters select[name=state]").select_option("ok")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.articles tbody tr")).to_have_count(3)
+    assert watched.errors == []
+    page.close()
+
+
+def test_the_api_index_and_docs_work_under_the_csp(browser, served):
+    base, _ = served
+    page = browser.new_page(viewport=DESKTOP)
+    watched = Watched(page)
+    page.goto(base + "/api")
+    assert '"docs":"/api/docs"' in page.content().replace(" ", "")
+    page.goto(base + "/api/docs")
+    expect(page.locator("section.endpoint").first).to_be_visible()
+    page.get_by_role("link", name="GET /api/search").click()
+    expect(page.locator("#get--api-search h2")).to_be_in_viewport()
     assert watched.errors == []
     page.close()

@@ -97,6 +97,24 @@ class Watch(SQLModel, table=True):
     others reference; the config and the command line admit only the choices.)
     """
 
+    __table_args__ = (
+        # /articles sorted by its last change or check, the failing and held watches found
+        # without a scan, and the states of a source's watches counted from the index alone
+        # (migration 0013).
+        sa.Index("ix_watch_last_change", "last_change_at"),
+        sa.Index("ix_watch_last_checked", "last_checked_at"),
+        sa.Index("ix_watch_failing", "consecutive_failures"),
+        sa.Index("ix_watch_held", "hold_count"),
+        sa.Index(
+            "ix_watch_source_state",
+            "source",
+            "active",
+            "retired_at",
+            "consecutive_failures",
+            "hold_count",
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(sa.String(URL_LENGTH), unique=True, nullable=False))
     canonical_url: str | None = Field(default=None, max_length=URL_LENGTH)
@@ -245,7 +263,13 @@ class Change(SQLModel, table=True):
     None for changes recorded before newswatch told them apart.
     """
 
-    __table_args__ = tuple(_vocabulary("change"))
+    __table_args__ = (
+        # The edits of the last weeks counted from the index alone: /sites (migration 0013).
+        sa.Index(
+            "ix_change_window", "detected_at", "kind", "significance", "disclosure", "watch_id"
+        ),
+        *_vocabulary("change"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     watch_id: int = Field(foreign_key="watch.id", index=True)

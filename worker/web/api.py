@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Query, Request
 
 from worker import diff, shapes
-from worker.models import Snapshot, Watch
+from worker.models import Snapshot
 from worker.shapes import iso
+from worker.store.search import ArticleHit
 from worker.types import ChangeField, Disclosure, Significance
 from worker.web.context import context, http_link
 from worker.web.params import (
@@ -21,6 +22,7 @@ from worker.web.params import (
     Instant,
     ToVersion,
     Version,
+    host_filter,
 )
 from worker.web.schemas import (
     ChangeOut,
@@ -35,7 +37,11 @@ from worker.web.schemas import (
 )
 
 # "4XX" rather than FastAPI's 422: a bad parameter is a 400, an unknown id a 404.
-PROBLEM = {"model": Problem, "description": "A bad parameter (400) or an unknown id (404)"}
+PROBLEM = {
+    "model": Problem,
+    "description": "A bad parameter (400) or an unknown id (404): an RFC 9457 problem document",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 router = APIRouter(prefix="/api", responses={"4XX": PROBLEM})
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Offset = Annotated[int, Query(ge=0, le=LARGEST, description="items to skip")]
@@ -163,19 +169,34 @@ def change(request: Request, change_id: Id) -> Any:
 def search(
     request: Request,
     q: Annotated[Clean, Query(min_length=1, max_length=500)],
+    host: Annotated[Clean | None, Query(max_length=300, description="the articles' host")] = None,
+    source: Annotated[Clean | None, Query(description="the URL of the source")] = None,
+    since: Annotated[Instant | None, Query(description="fetched at or after, ISO 8601")] = None,
+    until: Annotated[Instant | None, Query(description="fetched at or before, ISO 8601")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Any:
-    """Versions whose headline or body holds every word of `q`, newest first."""
-    rows = context(request).store.search_versions(q, limit + 1, offset)
-    return _page(rows, limit, offset, lambda row: _hit(*row))
+    """Articles with a version whose headline or body holds every word of `q`, one hit each,
+    most relevant first."""
+    rows = context(request).store.search_articles(
+        q,
+        host=host_filter(host),
+        source=source,
+        since=since,
+        until=until,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return _page(rows, limit, offset, _hit)
 
 
-def _hit(snapshot: Snapshot, watch: Watch) -> dict[str, Any]:
+def _hit(hit: ArticleHit) -> dict[str, Any]:
     return {
-        "watch_id": watch.id,
-        "url": watch.url,
-        "version": snapshot.version,
-        "fetched_at": iso(snapshot.fetched_at),
-        "title": snapshot.title,
+        "watch_id": hit.watch.id,
+        "url": hit.watch.url,
+        "version": hit.snapshot.version,
+        "fetched_at": iso(hit.snapshot.fetched_at),
+        "title": hit.snapshot.title,
+        "matches": hit.matches,
+        "versions": hit.versions,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from worker.errors import NotFoundError, UsageError
 from worker.settings import Settings
 from worker.store import Store
-from worker.web import api, feeds, metrics, pages
+from worker.web import api, apidocs, feeds, lists, metrics, pages, sites
 from worker.web.access import Guard, add_security_headers, allowed_hosts
 from worker.web.context import Context, context, templates
 from worker.web.diffs import Diffs
@@ -45,6 +46,9 @@ def create_app(settings: Settings, store: Store, host: str | None = None) -> Fas
         archive_dir=settings.archive.dir,
     )
     app.include_router(pages.router)
+    app.include_router(lists.router)
+    app.include_router(sites.router)
+    app.include_router(apidocs.router)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(metrics.router)
@@ -95,8 +99,33 @@ def _server_error(request: Request, exc: Exception) -> Response:
 def _error(
     request: Request, status: int, message: str, errors: list[dict[str, Any]] | None = None
 ) -> Response:
-    """JSON under /api, a page elsewhere."""
-    if request.url.path.startswith("/api/"):
-        extra = {} if errors is None else {"errors": errors}
-        return JSONResponse({"detail": message, **extra}, status_code=status)
+    """A problem document (RFC 9457) under /api, the error page elsewhere."""
+    path = request.url.path
+    if path == "/api" or path.startswith("/api/"):
+        return ProblemResponse(problem(status, message, path, errors), status_code=status)
     return context(request).page("error.html", status, status=status, message=message)
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+def problem(
+    status: int, detail: str, instance: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem document; `errors` (for a bad parameter) says which and why."""
+    document: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _phrase(status),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    return document if errors is None else {**document, "errors": errors}
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,34 @@ from worker.types import DISCLOSURE_LABELS
 from worker.web.access import host_name, is_loopback
 from worker.web.diffs import Diffs
 
+FRESH = 60.0  # seconds counts over weeks (a site at a glance, the sources) are kept
+KEPT = 256  # and for how many keys (hosts) at most
+
+
+class Recent:
+    """Values computed at most `fresh` seconds ago, for at most `entries` keys."""
+
+    def __init__(self, fresh: float = FRESH, entries: int = KEPT) -> None:
+        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._fresh = fresh
+        self._entries = entries
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value computed for `key` less than `fresh` seconds ago, else `compute()`."""
+        now = time.monotonic()
+        with self._lock:
+            kept = self._values.get(key)
+        if kept is not None and now - kept[0] < self._fresh:
+            return kept[1]
+        value = compute()
+        with self._lock:
+            self._values[key] = (now, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self._entries:
+                self._values.popitem(last=False)
+        return value
+
 
 @dataclass(frozen=True)
 class Context:
@@ -30,6 +62,7 @@ class Context:
     base_url: str | None
     failing_after: int
     archive_dir: Path | None = None  # [archive] dir: the records a version's download copies
+    counts: Recent = field(default_factory=Recent)  # aggregates, recounted once a minute
 
     def page(self, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         """A server-rendered page; every value is escaped unless a template says otherwise."""

@@ -19,6 +19,7 @@ from worker import diff
 from worker.models import Change as ChangeRow
 from worker.store import Store, snapshot_article
 from worker.types import Change
+from worker.web.inplace import Paragraph, in_place
 
 MEMO_ENTRIES = 64  # diffs kept, of each kind (compared, rendered)
 MEMO_CHARACTERS = 20_000_000  # and the text they hold at most: a few of the largest pages
@@ -34,6 +35,7 @@ class Diffs:
         self.store = store
         self._changes = _Memo[tuple[int, int, int], Change | None](memo, _change_size)
         self._pages = _Memo[tuple[int, int, int, str], str | None](memo, _page_size)
+        self._texts = _Memo[tuple[int, int, int], list[Paragraph]](memo, _text_size)
 
     def compared(self, watch_id: int, from_version: int, to_version: int) -> Change | None:
         """What changed between two versions (None if nothing did), compared once."""
@@ -47,6 +49,17 @@ class Diffs:
             if row is not None and row.rendered_html:
                 return row.rendered_html
         return self._rendered(watch_id, from_version, to_version, mode)
+
+    def in_place(self, watch_id: int, from_version: int, to_version: int) -> list[Paragraph]:
+        """The text of `to_version` with the changes since `from_version` marked in place."""
+        key = (watch_id, from_version, to_version)
+        return self._texts.get(key, lambda: self._lay_over(*key))
+
+    def _lay_over(self, watch_id: int, from_version: int, to_version: int) -> list[Paragraph]:
+        old = snapshot_article(self.store.version_of(watch_id, from_version))
+        new = snapshot_article(self.store.version_of(watch_id, to_version))
+        change = self.compared(watch_id, from_version, to_version) if old != new else None
+        return in_place(old, new, change)
 
     def of_change(self, row: ChangeRow) -> str:
         """A stored change's diff for feeds: stored HTML, else rendered now (once)."""
@@ -135,6 +148,10 @@ def _change_size(change: Change | None) -> int:
         for op in change.operations
     )
     return fields + operations
+
+
+def _text_size(paragraphs: list[Paragraph]) -> int:
+    return sum(len(text) for paragraph in paragraphs for text, _ in paragraph.runs)
 
 
 def _page_size(page: str | None) -> int:

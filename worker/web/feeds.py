@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated, Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from worker.errors import NotFoundError
 from worker.models import Change, Watch, utcnow
 from worker.shapes import iso
-from worker.types import DISCLOSURE_LABELS, Disclosure
+from worker.types import DISCLOSURE_LABELS
 from worker.web.context import Context, context, http_link
-from worker.web.params import Id
+from worker.web.params import Id, change_filters
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -34,33 +34,57 @@ class AtomResponse(Response):
     media_type = "application/atom+xml; charset=utf-8"
 
 
+Filters = Annotated[dict[str, Any], Depends(change_filters)]
+
+
 @router.get("/changes.atom", response_class=AtomResponse)
-def all_changes(request: Request, disclosure: Disclosure | None = None) -> Response:
-    """Every change, newest first; `?disclosure=silent` for the silent edits only."""
+def all_changes(request: Request, filters: Filters) -> Response:
+    """Every change, newest first, with the dashboard's filters (source, field, significance,
+    disclosure, host): `?disclosure=silent` for the silent edits only."""
     web = context(request)
-    rows = web.store.recent_changes(disclosure=disclosure, limit=ENTRIES)
-    title = f"newswatch: {disclosure} changes" if disclosure else "newswatch: all changes"
+    rows = web.store.recent_changes(**_newest(filters), limit=ENTRIES)
+    narrowed = _narrowing(filters)
+    title = f"newswatch: changes{narrowed}" if narrowed else "newswatch: all changes"
     return _feed(web, request, title, rows)
 
 
 @router.get("/sources/{source_id}.atom", response_class=AtomResponse)
-def source_changes(request: Request, source_id: Id) -> Response:
-    """The changes of the articles one source enrolled."""
+def source_changes(request: Request, source_id: Id, filters: Filters) -> Response:
+    """The changes of the articles one source enrolled (with the dashboard's other filters)."""
     web = context(request)
-    source = next((s for s in web.store.list_sources() if s.id == source_id), None)
-    if source is None:
-        raise NotFoundError(f"no source {source_id}")
-    rows = web.store.recent_changes(source=source.url, limit=ENTRIES)
-    return _feed(web, request, f"newswatch: {source.label or source.url}", rows)
+    source = web.store.source_by_id(source_id)
+    rows = web.store.recent_changes(**{**_newest(filters), "source": source.url}, limit=ENTRIES)
+    return _feed(
+        web, request, f"newswatch: {source.label or source.url}{_narrowing(filters)}", rows
+    )
 
 
 @router.get("/articles/{watch_id}.atom", response_class=AtomResponse)
-def article_changes(request: Request, watch_id: Id) -> Response:
-    """The changes of one article."""
+def article_changes(request: Request, watch_id: Id, filters: Filters) -> Response:
+    """The changes of one article, titled with its latest headline."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
-    rows = web.store.recent_changes(watch_id=watch_id, limit=ENTRIES)
-    return _feed(web, request, f"newswatch: {watch.label or watch.url}", rows)
+    rows = web.store.recent_changes(**_newest(filters), watch_id=watch_id, limit=ENTRIES)
+    headline = web.store.headlines([watch_id]).get(watch_id) or watch.label or watch.url
+    return _feed(web, request, f"newswatch: {headline}{_narrowing(filters)}", rows)
+
+
+def _newest(filters: dict[str, Any]) -> dict[str, Any]:
+    """A feed lists the newest changes first, whatever order its page shows."""
+    return {**filters, "order": "time"}
+
+
+def _narrowing(filters: dict[str, Any]) -> str:
+    """The filters that narrow a feed, for its title: ' (silent, on news.example)'."""
+    said = {
+        "disclosure": filters["disclosure"],
+        "significance": filters["significance"] and f"{filters['significance']} or more",
+        "field": filters["field"] and f"{filters['field']} changed",
+        "host": filters["host"] and f"on {filters['host']}",
+        "source": filters["source"] and f"from {filters['source']}",
+    }
+    narrowing = [words for words in said.values() if words]
+    return f" ({', '.join(narrowing)})" if narrowing else ""
 
 
 def _feed(web: Context, request: Request, title: str, rows: list[tuple[Change, Watch]]) -> Response:

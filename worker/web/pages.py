@@ -3,51 +3,63 @@ and /changes/ID, where alerts link."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from io import BytesIO
 from typing import Annotated, Any
 
 from charset_normalizer import from_bytes
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from worker.archive.export import History, pieces
 from worker.archive.wacz import write_wacz
 from worker.errors import ConfigError, NotFoundError
-from worker.models import Change, Snapshot, Watch
-from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, DISCLOSURES, SIGNIFICANCE
+from worker.models import Change, Watch, watch_state
+from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, SIGNIFICANCE
+from worker.urls import host_of
+from worker.web import charts
 from worker.web.context import Context, context, query
-from worker.web.params import Clean, FromVersion, Id, ToVersion, Version
+from worker.web.params import (
+    LARGEST_ID,
+    Day,
+    FromVersion,
+    Id,
+    Offset,
+    Text,
+    ToVersion,
+    Version,
+    change_filters,
+    host_filter,
+)
 from worker.web.search import snippet
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 MODES = ("inline", "side-by-side")
-Text = Annotated[Clean | None, Query(max_length=2048)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+ORDERS = [("time", "newest first"), ("significance", "most significant first")]
+TIMELINE_CHECKS = 200  # the latest checks an article's timeline draws
+Since = Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="the older version")]
 
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    source: Text = None,
-    field: Text = None,
-    significance: Text = None,
-    disclosure: Text = None,
-    order: Text = None,
+    filters: Annotated[dict[str, Any], Depends(change_filters)],
     offset: Offset = 0,
 ) -> HTMLResponse:
     """Recent changes by time or significance, with filters; the health of the watches."""
     web = context(request)
-    filters = _filters(source, field, significance, disclosure, order)
     rows = web.store.recent_changes(**filters, limit=PAGE + 1, offset=offset)
     return web.page(
         "dashboard.html",
         changes=_with_titles(web, rows[:PAGE]),
         filters=filters,
-        sources=[s.url for s in web.store.list_sources()],
-        fields=CHANGE_FIELDS,
-        significances=SIGNIFICANCE,
-        disclosures=DISCLOSURE_LABELS,
+        feed_url="/feeds/changes.atom" + query(**{**filters, "order": None}),
+        sources=_source_options(web),
+        fields=_options(CHANGE_FIELDS),
+        significances=_options(SIGNIFICANCE),
+        disclosures=[(name, f"{name}: {label}") for name, label in DISCLOSURE_LABELS.items()],
+        orders=ORDERS,
         failing=web.store.failing_watches(),
         held=web.store.held_watches(),
         failing_after=web.failing_after,
@@ -56,21 +68,13 @@ def dashboard(
     )
 
 
-def _filters(
-    source: str | None,
-    field: str | None,
-    significance: str | None,
-    disclosure: str | None,
-    order: str | None,
-) -> dict[str, Any]:
-    """The dashboard's filters, with unknown values dropped rather than failing the page."""
-    return {
-        "source": source or None,
-        "field": field if field in CHANGE_FIELDS else None,
-        "significance": significance if significance in SIGNIFICANCE else None,
-        "disclosure": disclosure if disclosure in DISCLOSURES else None,
-        "order": "significance" if order == "significance" else "time",
-    }
+def _options(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, value) for value in values]
+
+
+def _source_options(web: Context) -> list[tuple[str, str]]:
+    """The sources as a filter offers them: the URL as the value, the label as the text."""
+    return [(s.url, s.label or s.url) for s in web.store.list_sources()]
 
 
 def _next(rows: list[Any], offset: int, filters: dict[str, Any]) -> str | None:
@@ -83,31 +87,54 @@ def _with_titles(web: Context, rows: list[tuple[Change, Watch]]) -> list[dict[st
     keys = [(change.watch_id, change.to_version) for change, _ in rows]
     titles = web.store.version_titles(keys)
     return [
-        {"change": change, "watch": watch, "title": titles.get(key) or watch.url}
+        {
+            "change": change,
+            "watch": watch,
+            "title": titles.get(key) or watch.url,
+            "host": host_of(watch.url),
+        }
         for (change, watch), key in zip(rows, keys, strict=True)
     ]
 
 
 @router.get("/articles/{watch_id}", response_class=HTMLResponse)
-def article(request: Request, watch_id: Id) -> HTMLResponse:
-    """One article: its versions as a timeline, the changes between them, its latest checks."""
+def article(request: Request, watch_id: Id, since: Since = None) -> HTMLResponse:
+    """One article: the latest text with the changes since an older version marked in place,
+    its metadata, a timeline drawn as SVG, the versions, the changes, the latest checks."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
     versions = web.store.versions_of(watch_id)
-    changes = web.store.recent_changes(watch_id=watch_id, limit=1000)
+    changes = [change for change, _ in web.store.recent_changes(watch_id=watch_id, limit=1000)]
+    checks = web.store.checks_of(watch_id, limit=TIMELINE_CHECKS)
+    latest = versions[-1] if versions else None
+    numbers = [v.version for v in versions]
+    older = since if since in numbers else (numbers[0] if numbers else 0)
     return web.page(
         "article.html",
         watch=watch,
-        title=versions[-1].title if versions else watch.url,
-        timeline=_timeline(versions, [change for change, _ in changes]),
+        state=watch_state(watch),
+        host=host_of(watch.url),
+        title=latest.title if latest else watch.url,
+        latest=latest,
+        since=older,
+        text=web.diffs.in_place(watch_id, older, latest.version) if latest else [],
+        fields=_field_changes(web, watch_id, older, latest.version) if latest else [],
+        chart=charts.timeline(watch_id, versions, changes, checks),
+        timeline=_timeline(versions, changes),
         versions=versions,
-        events=[c for c, _ in changes if c.kind in {"removed", "restored"}],
-        checks=web.store.checks_of(watch_id, limit=20),
+        events=[c for c in changes if c.kind in {"removed", "restored"}],
+        checks=checks[:20],
         q="",
     )
 
 
-def _timeline(versions: list[Snapshot], changes: list[Change]) -> list[dict[str, Any]]:
+def _field_changes(web: Context, watch_id: int, old: int, new: int) -> list[Any]:
+    """The metadata fields that changed since `old` (the body is marked in the text)."""
+    change = web.diffs.compared(watch_id, old, new) if old < new else None
+    return list(change.field_changes) if change else []
+
+
+def _timeline(versions: list[Any], changes: list[Change]) -> list[dict[str, Any]]:
     """Newest version first, each with the change that led to it."""
     leading = {c.to_version: c for c in changes if c.kind in {"edit", "revert"}}
     return [
@@ -210,6 +237,12 @@ def diff_page(
     )
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Where browsers look for an icon on pages that name none (the API's JSON)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/changes/{change_id}")
 def change_page(request: Request, change_id: Id) -> RedirectResponse:
     """Where alerts link: the diff of one change, or the article page for a removal or a
@@ -222,19 +255,44 @@ def change_page(request: Request, change_id: Id) -> RedirectResponse:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(request: Request, q: Text = None, offset: Offset = 0) -> HTMLResponse:
-    """Versions whose headline or body holds every word searched for."""
+def search(
+    request: Request,
+    q: Text = None,
+    host: Text = None,
+    source: Text = None,
+    since: Day = None,
+    until: Day = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Articles whose headline or body holds every word searched for, one hit each, most
+    relevant first, filtered by host, source and the days versions were fetched."""
     web = context(request)
     text = (q or "").strip()
-    rows = web.store.search_versions(text, limit=PAGE + 1, offset=offset) if text else []
+    filters = {"host": host_filter(host), "source": source or None}
+    window = {
+        "since": datetime.combine(since, time.min, UTC) if since else None,
+        "until": datetime.combine(until, time.max, UTC) if until else None,
+    }
+    found = (
+        web.store.search_articles(text, **filters, **window, limit=PAGE + 1, offset=offset)
+        if text
+        else []
+    )
     hits = [
-        {"snapshot": s, "watch": w, "snippet": snippet(s.body, text.split())}
-        for s, w in rows[:PAGE]
+        {
+            "hit": hit,
+            "host": host_of(hit.watch.url),
+            "snippet": snippet(hit.snapshot.body, text.split()),
+        }
+        for hit in found[:PAGE]
     ]
-    more = len(rows) > PAGE
+    shown = {**filters, "since": since, "until": until}
+    more = len(found) > PAGE
     return web.page(
         "search.html",
         q=text,
         hits=hits,
-        next_url="/search" + query(q=text, offset=offset + PAGE) if more else None,
+        filters=shown,
+        sources=_source_options(web),
+        next_url="/search" + query(q=text, **shown, offset=offset + PAGE) if more else None,
     )

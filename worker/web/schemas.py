@@ -107,17 +107,27 @@ class DiffOut(BaseModel):
 
 
 class SearchHit(BaseModel):
+    """One article found: its latest matching version, in how many of its versions the words
+    are found (`matches`) and how many it has (`versions`); the most relevant first."""
+
     watch_id: int
     url: str
     version: int
     fetched_at: str | None
     title: str
+    matches: int
+    versions: int
 
 
 class Problem(BaseModel):
-    """Why a request failed; for a bad parameter, `errors` says which and why."""
+    """Why a request failed, as an RFC 9457 problem document (application/problem+json);
+    for a bad parameter, `errors` says which and why."""
 
+    type: str = "about:blank"
+    title: str = ""
+    status: int = 400
     detail: str
+    instance: str = ""
     errors: list[dict[str, Any]] = []
 
 
