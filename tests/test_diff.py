@@ -1043,6 +1043,12 @@ def test_a_cache_busting_query_on_the_image_is_no_change() -> None:
          "https://s3.example/a.jpg?X-Amz-Signature=cd&X-Amz-Date=2"),
         # A meaningful parameter kept, the noise around it dropped, in any order.
         ("https://img.example/photo.php?id=7&v=2", "https://img.example/photo.php?v=3&id=7"),
+        # Seen on real pages: a space before the query, parameters no list knows.
+        ("http://o.example/p/1281734929876.JPEG ", "http://o.example/p/1281734929876.JPEG ?v=1"),
+        ("https://o.example/images/dims?client=amp-blogside-v2&signature=3e0f&thumbnail=130",
+         "https://o.example/images/dims?client=amp-v3&signature=193a&thumbnail=130&v=1"),
+        ("https://i0.wp.com/a.example/2022/04/b.jpeg?fit=940%2C625&ssl=1",
+         "https://i0.wp.com/a.example/2022/04/b.jpeg?fit=940%2C625&ssl=1&v=1"),
     ],
 )  # fmt: skip
 def test_image_parameters_that_bust_a_cache_or_size_the_picture_are_no_change(

@@ -301,44 +301,40 @@ def _texts(values: Sequence[str]) -> list[str]:
 # Query parameters of an image URL that bust a cache, size or encode the picture, or sign
 # the link: the same picture whatever they say. Any other parameter (id=, file=) may name
 # another picture. A parameter is matched by its name, case-insensitively.
-_IMAGE_NOISE = frozenset(
+# Query parameters that name the picture itself (`photo.php?id=7`); every other one (a cache
+# buster, a size, a format, a signature, a client tag, ...) leaves the same picture.
+_IMAGE_NAMES = frozenset(
     {
-        *("v", "ver", "version", "t", "ts", "timestamp", "time", "cb", "cache", "cachebuster"),
-        *("_", "rev", "revision", "itok", "ixlib", "token", "expires", "sig", "s", "signature"),
-        *("w", "h", "width", "height", "quality", "q", "fit", "crop", "auto"),
-        *("format", "fm", "dpr", "resize", "size", "scale", "strip", "rect", "fp-x", "fp-y"),
-        *("impolicy", "imwidth", "output-quality", "output-format", "downsize"),
+        *("id", "image_id", "imageid", "img", "image", "image_uri", "imageuri", "imgurl"),
+        *("src", "url", "file", "filename", "name", "photo", "photo_id", "photoid", "pic"),
+        *("asset", "asset_id", "assetid", "uuid", "key", "media_id", "mediaid", "p"),
     }
 )
-_IMAGE_NOISE_PREFIXES = ("utm_", "x-amz-")
 
 
 def _image(url: str | None) -> str | None:
     """An image URL as pictures are compared: scheme, host (in lower case) and path, and the
-    query parameters that may name another picture, sorted; without a fragment and without
-    the parameters that bust a cache or size the picture (`_IMAGE_NOISE`): ?v=3 after ?v=2,
-    ?w=1200 after ?w=800, a bare ?1700000000 or a signature is the same picture, another
-    path or another ?id= is another."""
+    query parameters that name the picture (`_IMAGE_NAMES`, such as ?id=), sorted; without a
+    fragment, whitespace or any other parameter (?v=3 after ?v=2, ?w=1200 after ?w=800, a
+    bare ?1700000000, a signature or a client tag: the same picture). Another path, host or
+    ?id= is another picture."""
     text = _optional(url)
     if text is None:
         return None
-    text = text.split("#", 1)[0]
+    text = "".join(text.split("#", 1)[0].split())  # a URL holds no whitespace
     base, _, query = text.partition("?")
     scheme, sep, rest = base.partition("://")
     if sep:
         host, slash, path = rest.partition("/")
         base = f"{scheme.lower()}://{host.lower()}{slash}{path}"
-    kept = sorted(part for part in query.split("&") if part and not _image_noise(part))
+    kept = sorted(part for part in query.split("&") if _names_picture(part))
     return f"{base}?{'&'.join(kept)}" if kept else base
 
 
-def _image_noise(parameter: str) -> bool:
-    """A query parameter ('w=800') that does not name another picture."""
-    name, _, value = parameter.partition("=")
-    name = name.casefold()
-    if name.isdigit() and not value:
-        return True  # ?1700000000: a timestamp for a name
-    return name in _IMAGE_NOISE or name.startswith(_IMAGE_NOISE_PREFIXES)
+def _names_picture(parameter: str) -> bool:
+    """A query parameter ('id=7') that names the picture, not a way of serving it."""
+    name = parameter.partition("=")[0].casefold()
+    return name in _IMAGE_NAMES
 
 
 def _optional(value: str | None) -> str | None:
