@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from cli_runner import ROOT, ok, run
@@ -75,17 +74,18 @@ def test_the_fetcher_of_a_watch(fetcher, needs_browser, browser, expected):
 
 
 def test_the_fetch_section_and_its_defaults(write_config, tmp_path):
+    chromium = tmp_path / "chromium"  # any executable file passes the check of the path
+    chromium.write_text("#!/bin/sh\n")
+    chromium.chmod(0o755)
     path = write_config(
         tmp_path / "c.toml",
-        '[fetch]\nbrowser = "auto"\nchromium = "/usr/bin/chromium"\npages = 3\ntimeout = "12s"\n'
+        f'[fetch]\nbrowser = "auto"\nchromium = "{chromium}"\npages = 3\ntimeout = "12s"\n'
         '[[watch]]\nurl = "https://news.example/a"\nfetcher = "browser"\n'
         '[[source]]\nurl = "https://news.example/rss"\nfetcher = "auto"\n',
     )
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("no /usr/bin/chromium")
     settings = load_settings(path)
     assert settings.fetch == FetchSettings(
-        browser="auto", chromium=Path("/usr/bin/chromium"), pages=3, timeout=timedelta(seconds=12)
+        browser="auto", chromium=chromium, pages=3, timeout=timedelta(seconds=12)
     )
     assert settings.watch[0].fetcher == "browser" and settings.source[0].fetcher == "auto"
     assert settings.render_timeout == timedelta(seconds=12)

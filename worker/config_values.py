@@ -78,15 +78,22 @@ Fetcher = Annotated[FetcherChoice | None, AfterValidator(_browser_ready)]
 
 def _css_selectors(value: list[str]) -> list[str]:
     """CSS selectors as soupsieve reads them; a bad one is named with the reason."""
+    for selector in value:
+        reason = css_problem(selector)
+        if reason is not None:
+            raise ValueError(f"{selector!r} is not a CSS selector: {reason}")
+    return value
+
+
+def css_problem(selector: str) -> str | None:
+    """Why soupsieve cannot read `selector` as a CSS selector, or None when it can."""
     import soupsieve  # here: soupsieve loads bs4, which commands that parse nothing never need
 
-    for selector in value:
-        try:
-            soupsieve.compile(selector)
-        except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
-            reason = str(exc).splitlines()[0]
-            raise ValueError(f"{selector!r} is not a CSS selector: {reason}") from None
-    return value
+    try:
+        soupsieve.compile(selector)
+    except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
+        return str(exc).splitlines()[0]
+    return None
 
 
 # CSS selectors of page parts never compared (furniture: at most a few short blocks).

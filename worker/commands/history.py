@@ -17,6 +17,7 @@ from worker.commands.output import (
     _print_json,
     _significance,
 )
+from worker.config_values import css_problem
 from worker.errors import NotFoundError, UsageError
 from worker.guard import prefix_key
 from worker.models import (
@@ -124,13 +125,9 @@ def cmd_noise_add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _noise_rule(args: argparse.Namespace) -> tuple[NoiseKind, str]:
     if args.selector is not None:
-        import soupsieve  # here: it loads bs4
-
-        try:
-            soupsieve.compile(args.selector)
-        except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
-            reason = str(exc).splitlines()[0]
-            raise UsageError(f"{args.selector!r} is not a CSS selector: {reason}") from None
+        reason = css_problem(args.selector)
+        if reason is not None:
+            raise UsageError(f"{args.selector!r} is not a CSS selector: {reason}")
         return "selector", args.selector
     key = prefix_key(args.prefix)
     if not key:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from itertools import islice
 
 from bs4 import BeautifulSoup, Tag
-from soupsieve import SelectorSyntaxError
 
+from worker.config_values import css_problem
 from worker.extract._tree import texts
 from worker.types import RuleEffect
 
@@ -32,10 +32,9 @@ def drop_selected(soup: BeautifulSoup, selectors: Sequence[str]) -> tuple[RuleEf
 
 
 def _drop(soup: BeautifulSoup, selector: str, most: int) -> RuleEffect:
-    try:
-        matches = soup.select(selector, limit=MATCHES_KEPT)
-    except (SelectorSyntaxError, ValueError, NotImplementedError):
+    if css_problem(selector) is not None:
         return RuleEffect("selector", selector)  # checked when the rule was made
+    matches = soup.select(selector, limit=MATCHES_KEPT)
     removed = refused = 0
     for element in matches:
         if element.decomposed or _inside_removed(element):
