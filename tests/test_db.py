@@ -146,13 +146,17 @@ def test_a_column_of_domain_words_refuses_any_other_word(store, table, row):
             connection.execute(sa.table(name, *map(sa.column, values)).insert(), values)
 
 
+def _old_watch(url: str) -> dict[str, object]:
+    """A watch row as the schema of 0010 to 0016 has it (not through today's models)."""
+    return {"url": url, "active": True, "from_config": False, "by_hand": True,
+            "consecutive_failures": 0, "hold_count": 0, "gone_checks": 0, "removed": False,
+            "public_only": False, "respect_robots": False, "created_at": utcnow()}  # fmt: skip
+
+
 def _valid_rows(engine) -> dict[str, dict[str, object]]:
     """Rows valid at 0010, written as that schema has them (not through today's models)."""
     now = utcnow()
-    watch = {"url": "https://a.example/story", "active": True, "from_config": False,
-             "by_hand": True, "consecutive_failures": 0, "hold_count": 0, "gone_checks": 0,
-             "removed": False, "public_only": False, "respect_robots": False,
-             "created_at": now}  # fmt: skip
+    watch = _old_watch("https://a.example/story")
     with engine.begin() as connection:
         connection.execute(sa.table("watch", *map(sa.column, watch)).insert(), watch)
         watch_id = connection.execute(sa.text("SELECT id FROM watch")).scalar()
@@ -172,14 +176,20 @@ def _valid_rows(engine) -> dict[str, dict[str, object]]:
     }  # fmt: skip
 
 
-def test_upgrading_to_the_word_constraints_keeps_every_row(tmp_path):
-    """0011 rebuilds four tables on SQLite (batch mode): rows and indexes survive it."""
+def _engine_at(tmp_path, revision: str) -> sa.Engine:
+    """A new SQLite database migrated up to `revision` only."""
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0010")
+        command.upgrade(config, revision)
+    return engine
+
+
+def test_upgrading_to_the_word_constraints_keeps_every_row(tmp_path):
+    """0011 rebuilds four tables on SQLite (batch mode): rows and indexes survive it."""
+    engine = _engine_at(tmp_path, "0010")
     rows = _valid_rows(engine)
     for name, values in rows.items():
         with engine.begin() as connection:
@@ -192,3 +202,16 @@ def test_upgrading_to_the_word_constraints_keeps_every_row(tmp_path):
             "SELECT name FROM sqlite_master WHERE type = 'index'")}  # fmt: skip
     assert {"ix_check_watch_started", "ix_delivery_due"} <= indexes
     assert at_head(engine)
+
+
+def test_upgrading_to_the_host_column_fills_it_for_every_watch(tmp_path):
+    """0017 adds watch.host and fills it from each stored URL."""
+    engine = _engine_at(tmp_path, "0016")
+    urls = [f"https://site{n % 3}.example/{n}" for n in range(12)] + ["http://[::1]:8080/x"]
+    rows = [_old_watch(url) for url in urls]
+    with engine.begin() as connection:
+        connection.execute(sa.table("watch", *map(sa.column, rows[0])).insert(), rows)
+    migrate(engine)
+    with engine.connect() as connection:
+        hosts = dict(connection.execute(sa.text("SELECT url, host FROM watch")).all())
+    assert hosts == {u: ("::1" if "[" in u else u.split("/")[2]) for u in urls}

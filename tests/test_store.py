@@ -2,6 +2,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from worker import extract
@@ -235,6 +236,27 @@ def test_a_feed_listing_an_overlong_url_enrols_the_others(store):
     assert [w.url for w, _ in store.list_watches()] == ["https://example.com/fine"]
 
 
+def test_every_way_a_watch_is_made_records_its_host(store):
+    """The host column that host filters use is set by the CLI's add, a source's enrolment
+    and a bulk insert without the ORM alike, from the normalised URL."""
+    added = store.add_watch("https://News.Example:8443/a")
+    ipv6 = store.add_watch("http://[2001:db8::1]/b")
+    source = store.add_source(SourceSettings(url="https://feeds.example/feed.xml"))
+    now = utcnow()
+    poll = PollRecord(source.id, now, now, items=(Discovered("https://Other.example/c"),))
+    assert store.save_poll(poll) == 1
+    with store.engine.begin() as connection:
+        connection.execute(sa.insert(Watch), [{"url": "https://bulk.example/d", "created_at": now}])
+    with store.session() as session:
+        hosts = {w.url: w.host for w in session.exec(select(Watch))}
+    assert hosts == {
+        added.url: "news.example",
+        ipv6.url: "2001:db8::1",
+        "https://other.example/c": "other.example",
+        "https://bulk.example/d": "bulk.example",
+    }
+
+
 def test_a_page_with_overlong_metadata_is_stored(store):
     """Scraped metadata never overflows a column (PostgreSQL refuses what SQLite keeps)."""
     watch = store.add_watch("https://example.com/a")
@@ -300,8 +322,8 @@ def _held_check(store: Store, url: str) -> int:
 
 
 def test_held_share_counts_only_the_watches_on_that_very_host(store):
-    """`_` and `%` in a host are no LIKE wildcards, and a URL that only names the host in
-    its query is not on it."""
+    """`_` and `%` in a host stand for themselves, a port does not move a URL off its host,
+    and a URL that only names the host in its query is not on it."""
     mine = _held_check(store, "https://a_b.example/one")
     _held_check(store, "https://a_b.example:8443/two")
     _held_check(store, "https://axb.example/three")

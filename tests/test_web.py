@@ -367,9 +367,9 @@ def test_search_falls_back_to_like_without_fts(site_store):
             "DROP TABLE snapshot_fts",
         ):
             connection.exec_driver_sql(statement)
-    hits = site_store.search_versions("THREE billion")
-    assert {s.version for s, _ in hits} == {2, 3}
-    assert site_store.search_versions("100%_") == []
+    hits = site_store.search_articles("THREE billion").hits
+    assert [(h.snapshot.version, h.matches) for h in hits] == [(3, 2)]
+    assert site_store.search_articles("100%_").hits == []
 
 
 # -- the JSON API ----------------------------------------------------------------------------
@@ -607,8 +607,9 @@ def test_loopback_addresses(host, loopback):
 def test_web_queries(store):
     story = store.add_watch("https://news.example/story").id
     save_series(store, story, *story_versions())
-    assert {(s.version, w.id) for s, w in store.search_versions("costly plan")} == {(3, story)}
-    assert store.search_versions("   ") == []
+    hits = store.search_articles("costly plan").hits
+    assert [(h.snapshot.version, h.watch.id, h.matches) for h in hits] == [(3, story, 1)]
+    assert store.search_articles("   ").hits == []
     titles = store.version_titles([(story, 1), (story, 3)])
     assert titles == {
         (story, 1): "Minister unveils plan",

@@ -28,7 +28,7 @@ from test_web import (
 from worker import diff
 from worker.models import Watch, utcnow, watch_state
 from worker.settings import Settings
-from worker.store import Store
+from worker.store import Store, search
 from worker.types import Article, CheckRecord
 from worker.web import create_app
 from worker.web.access import CSP
@@ -293,14 +293,44 @@ def _ranking_fixture(store: Store) -> tuple[int, int]:
 
 def test_search_ranks_the_best_match_first_one_hit_an_article(store):
     older, newer = _ranking_fixture(store)
-    hits = store.search_articles("otters")
-    assert [h.watch.id for h in hits] == [older, newer]
-    assert (hits[0].matches, hits[0].versions, hits[0].snapshot.version) == (2, 2, 2)
-    assert store.search_articles("otters", host="town.example")[0].watch.id == newer
-    assert store.search_articles("otters", source=SOURCE) == []
+    found = store.search_articles("otters")
+    assert [h.watch.id for h in found.hits] == [older, newer]
+    assert not found.capped
+    best = found.hits[0]
+    assert (best.matches, best.versions, best.snapshot.version) == (2, 2, 2)
+    assert store.search_articles("otters", host="town.example").hits[0].watch.id == newer
+    assert store.search_articles("otters", source=SOURCE).hits == []
     future = datetime(2999, 1, 1, tzinfo=UTC)
-    assert store.search_articles("otters", since=future) == []
-    assert len(store.search_articles("otters", until=future)) == 2
+    assert store.search_articles("otters", since=future).hits == []
+    assert len(store.search_articles("otters", until=future).hits) == 2
+
+
+def test_search_ranks_only_the_newest_matches_and_counts_older_ones(store, monkeypatch):
+    """Past RANKED matching versions the ranking is bounded: the newest are ranked, the
+    result says so, and an article's count of matching versions still includes its older
+    ones."""
+    older, newer = _ranking_fixture(store)  # versions by id: older v1, v2, newer v1
+    monkeypatch.setattr(search, "RANKED", 2)
+    found = store.search_articles("otters")
+    assert found.capped
+    assert [h.watch.id for h in found.hits] == [older, newer]  # older's v2 is in the window
+    assert [(h.matches, h.versions) for h in found.hits] == [(2, 2), (1, 1)]
+    monkeypatch.setattr(search, "RANKED", 1)
+    only = store.search_articles("otters")
+    assert only.capped and [h.watch.id for h in only.hits] == [newer]
+    zoo = store.search_articles("otters", host="zoo.example")  # the filter before the window
+    assert zoo.capped and [(h.watch.id, h.matches) for h in zoo.hits] == [(older, 2)]
+
+
+def test_a_capped_search_says_so_on_the_page_and_in_the_api(web, monkeypatch):
+    store, _, client = web
+    _ranking_fixture(store)
+    assert "ranked among the newest" not in soup(client.get("/search?q=otters")).get_text()
+    assert client.get("/api/search?q=otters").json()["capped"] is False
+    monkeypatch.setattr(search, "RANKED", 1)
+    note = soup(client.get("/search?q=otters")).select_one("p.note").get_text(" ", strip=True)
+    assert "More than 1 versions match" in note and "ranked among the newest 1" in note
+    assert client.get("/api/search?q=otters").json()["capped"] is True
 
 
 def test_search_page_one_hit_per_article(web):

@@ -306,7 +306,7 @@ class BrowseQueries(StoreBase):
     def busiest_hosts(self, since: datetime, limit: int = 20) -> list[tuple[str, int]]:
         """The hosts whose articles had the most edits since `since`, with that number."""
         with self.session() as session:
-            host = _host(session, col(Watch.url))
+            host = col(Watch.host)
             edits = sa.func.count().label("edits")
             query = _edits_since(select(host, edits), since, None, join=True)
             query = query.group_by(host).order_by(edits.desc(), host).limit(limit)
@@ -385,14 +385,6 @@ def _day(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
     return sa.func.date(column)
-
-
-def _host(session: Session, url: Any) -> Any:
-    """The host (with its port) of a stored URL: between '://' and the next '/'."""
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.func.split_part(sa.func.split_part(url, "://", 2), "/", 1)
-    rest = sa.func.substr(url, sa.func.instr(url, "://") + 3)
-    return sa.func.substr(rest, 1, sa.func.instr(rest.op("||")("/"), "/") - 1)
 
 
 def _changes_query() -> Any:

@@ -43,21 +43,9 @@ class SiteQueries(StoreBase):
 
 
 def _on_host(host: str) -> Any:
-    """Watches whose stored (normalised) URL is on `host`: anchored at the scheme, with LIKE
-    wildcards in the host escaped, so `a_b.example` is not `axb.example` and a URL that
-    merely mentions the host in its query is not on it; an IPv6 host is bracketed."""
-    url, escaped = col(Watch.url), _like_escaped(f"[{host}]" if ":" in host else host)
-    return sa.or_(
-        *(
-            url.like(f"{scheme}://{escaped}{end}%", escape="\\")
-            for scheme in ("http", "https")
-            for end in ("/", ":")
-        )
-    )
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Watches on `host` (lower-cased, an IPv6 address without brackets): the indexed host
+    column each watch keeps of its URL (migration 0017)."""
+    return col(Watch.host) == host
 
 
 def _mark_site(session: Session, host: str, event: str, reason: str | None) -> bool:

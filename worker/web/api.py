@@ -30,7 +30,7 @@ from worker.web.schemas import (
     DiffOut,
     Page,
     Problem,
-    SearchHit,
+    SearchPage,
     SnapshotFull,
     SnapshotOut,
     WatchOut,
@@ -165,7 +165,7 @@ def change(request: Request, change_id: Id) -> Any:
     return shapes.change_out(*context(request).store.change_by_id(change_id))
 
 
-@router.get("/search", response_model=Page[SearchHit], tags=["snapshots"])
+@router.get("/search", response_model=SearchPage, tags=["snapshots"])
 def search(
     request: Request,
     q: Annotated[Clean, Query(min_length=1, max_length=500)],
@@ -178,7 +178,7 @@ def search(
 ) -> Any:
     """Articles with a version whose headline or body holds every word of `q`, one hit each,
     most relevant first."""
-    rows = context(request).store.search_articles(
+    found = context(request).store.search_articles(
         q,
         host=host_filter(host),
         source=source,
@@ -187,7 +187,7 @@ def search(
         limit=limit + 1,
         offset=offset,
     )
-    return _page(rows, limit, offset, _hit)
+    return {**_page(found.hits, limit, offset, _hit), "capped": found.capped}
 
 
 def _hit(hit: ArticleHit) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from worker.archive.export import History, pieces
 from worker.archive.wacz import write_wacz
 from worker.errors import ConfigError, NotFoundError
 from worker.models import Change, Watch, watch_state
+from worker.store.search import Found
 from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, SIGNIFICANCE
 from worker.urls import host_of
 from worker.web import charts
@@ -276,7 +277,7 @@ def search(
     found = (
         web.store.search_articles(text, **filters, **window, limit=PAGE + 1, offset=offset)
         if text
-        else []
+        else Found([])
     )
     hits = [
         {
@@ -284,14 +285,15 @@ def search(
             "host": host_of(hit.watch.url),
             "snippet": snippet(hit.snapshot.body, text.split()),
         }
-        for hit in found[:PAGE]
+        for hit in found.hits[:PAGE]
     ]
     shown = {**filters, "since": since, "until": until}
-    more = len(found) > PAGE
+    more = len(found.hits) > PAGE
     return web.page(
         "search.html",
         q=text,
         hits=hits,
+        found=found,
         filters=shown,
         sources=_source_options(web),
         next_url="/search" + query(q=text, **shown, offset=offset + PAGE) if more else None,

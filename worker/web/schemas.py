@@ -141,3 +141,11 @@ class Page(BaseModel, Generic[Item]):
     limit: int
     offset: int
     next_offset: int | None
+
+
+class SearchPage(Page[SearchHit]):
+    """A page of search hits. Relevance is ranked among the newest 1,000 matching versions
+    (`store.search.RANKED`); `capped` says more versions matched than that, so older
+    matches are found by narrowing the words or with `until`."""
+
+    capped: bool = False
