@@ -1,7 +1,7 @@
 """Latency of the web pages and API of `newswatch serve` on a large SQLite database.
 
 Usage: python bench/bench_web.py [--articles 10000] [--versions 5] [--watches 0]
-                                 [--requests 200] [--db FILE]
+                                 [--requests 200] [--db FILE | --url DATABASE_URL]
 
 Fills a SQLite file (migrated, so with the FTS5 index) with `--articles` watches of `--versions`
 stored versions each (10,000 x 5 = 50,000 versions, 40,000 changes with their diff rendered
@@ -11,7 +11,9 @@ version yet (90,000 of them make the 100,000 watches of /articles' target), then
 whole app, no network) and prints the median and 95th percentile: the dashboard, an article
 with its text and changes in place, a diff page (stored and computed), the lists of articles
 and sources, a site at a glance, the API's change list, index and reference, and searches. An
-existing --db file is reused as it is.
+existing --db file is reused as it is; `--url` runs the same on another database (an empty
+PostgreSQL database, such as postgresql+psycopg://postgres@127.0.0.1/nw_bench, is migrated
+and filled; one already filled is reused).
 """
 
 from __future__ import annotations
@@ -48,17 +50,18 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=21)
 
 def main() -> None:
     args = _arguments()
-    path = Path(args.db or Path(tempfile.mkdtemp()) / "bench-web.db")
-    engine = create_engine(f"sqlite:///{path}")
+    url = args.url or f"sqlite:///{args.db or Path(tempfile.mkdtemp()) / 'bench-web.db'}"
+    engine = create_engine(url)
     migrate(engine)
     if _count(engine, Snapshot) == 0:
         began = time.perf_counter()
         fill(engine, args.articles, args.versions)
         add_watches(engine, args.articles, args.watches)
-        print(f"filled {path} in {time.perf_counter() - began:.0f} s")
+        _analyse(engine)
+        print(f"filled {engine.url.database} in {time.perf_counter() - began:.0f} s")
     print(
         f"{_count(engine, Watch):,} watches, {_count(engine, Snapshot):,} versions, "
-        f"{_count(engine, Change):,} changes; {path.stat().st_size / 1e6:.0f} MB"
+        f"{_count(engine, Change):,} changes; {_size(engine) / 1e6:.0f} MB"
     )
     # A loopback Host, as a local browser sends: the app answers no other name by default.
     client = TestClient(create_app(Settings(), Store(engine)), base_url="http://127.0.0.1:8080")
@@ -71,7 +74,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--versions", type=int, default=5)
     parser.add_argument("--watches", type=int, default=0, help="watches without a version")
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--db", help="SQLite file (default: a new temporary one)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", help="SQLite file (default: a new temporary one)")
+    where.add_argument("--url", help="a database URL instead (PostgreSQL)")
     return parser.parse_args()
 
 
@@ -79,6 +84,22 @@ def _articles_read(engine: sa.Engine) -> int:
     """The watches with versions: ids 1 to this number (the rest wait for a first read)."""
     with engine.connect() as connection:
         return int(connection.execute(sa.select(sa.func.max(Snapshot.watch_id))).scalar() or 0)
+
+
+def _size(engine: sa.Engine) -> int:
+    """The database's size in bytes."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            query = sa.text("SELECT pg_database_size(current_database())")
+            return int(connection.execute(query).scalar() or 0)
+    return Path(engine.url.database or "").stat().st_size
+
+
+def _analyse(engine: sa.Engine) -> None:
+    """Fresh planner statistics after the bulk fill, as autovacuum would gather them."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
 
 
 def _count(engine: sa.Engine, model: type) -> int:

@@ -239,7 +239,7 @@ def test_a_browser_killed_between_fetches_is_replaced(site):
     assert set(_children_named("chromium")) == others  # closed with the fetcher
 
 
-def test_auto_renders_a_script_shell_and_remembers_it(site, store, fetchers):
+def test_auto_renders_a_script_shell_and_notes_it(site, store, fetchers):
     url = site.serve("/story", SPA)
     site.serve("/app.js", APP_JS, "text/javascript")
     site.serve("/api/story", ARTICLE)
@@ -247,12 +247,25 @@ def test_auto_renders_a_script_shell_and_remembers_it(site, store, fetchers):
     pipeline = _pipeline(store, fetchers, browser="auto")
     first = pipeline.check(_claimed(store, url))
     assert first.outcome == "new" and first.fetcher == "browser" and first.needs_browser
-    assert site.count("/story") == 2  # plainly, then in the browser
+    assert site.count("/story") == 1  # the response fetched plainly is the one rendered
     watch = _claimed(store, url)
     assert watch.needs_browser
     second = pipeline.check(watch)
     assert second.fetcher == "browser" and second.outcome in {"unchanged", "not_modified"}
-    assert site.count("/story") == 3  # straight to the browser
+    assert site.count("/story") == 2
+
+
+def test_auto_goes_back_to_plain_reads_when_the_shell_becomes_a_page(site, store, fetchers):
+    url = site.serve("/story", SPA)
+    site.serve("/app.js", APP_JS, "text/javascript")
+    site.serve("/api/story", ARTICLE)
+    store.add_watch(url)
+    pipeline = _pipeline(store, fetchers, browser="auto")
+    assert pipeline.check(_claimed(store, url)).fetcher == "browser"
+    site.serve("/story", STATIC)  # the site now renders its articles on the server
+    again = pipeline.check(_claimed(store, url))
+    assert (again.fetcher, again.render_ms, again.needs_browser) == ("plain", None, False)
+    assert not _claimed(store, url).needs_browser
 
 
 def test_auto_stays_plain_on_a_normal_page(site, store):
@@ -263,7 +276,7 @@ def test_auto_stays_plain_on_a_normal_page(site, store):
         pipeline = Pipeline(settings, store, plain)
         record = pipeline.check(_claimed(store, url))
         assert record.outcome == "new" and record.fetcher == "plain"
-        assert record.render_ms is None and record.needs_browser is None
+        assert record.render_ms is None and record.needs_browser is False
         assert pipeline._browser is None  # no browser was ever started
         pipeline.close()
     assert not _claimed(store, url).needs_browser

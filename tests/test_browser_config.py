@@ -61,11 +61,11 @@ def test_real_article_pages_are_not_shells(path):
     [
         (None, False, "off", "plain"),
         (None, False, "auto", "auto"),
-        (None, True, "auto", "browser"),  # remembered as a script shell
+        (None, True, "auto", "auto"),  # a shell last time: read plainly first all the same
         ("plain", True, "auto", "plain"),  # the watch's own choice wins
         ("browser", False, "off", "browser"),
         ("auto", False, "off", "auto"),
-        ("auto", True, "off", "browser"),
+        ("auto", True, "off", "auto"),
     ],
 )
 def test_the_fetcher_of_a_watch(fetcher, needs_browser, browser, expected):

@@ -70,13 +70,11 @@ def begun(
 
 def fetcher_for(watch: Watch, browser: str) -> FetcherChoice:
     """How a watch's page is fetched: as the watch (or its source) asks, else as
-    `[fetch] browser` says (`auto`, or plain when "off"). An `auto` page once found to be a
-    script shell goes straight to the browser; a watch that asks for `plain` never does."""
+    `[fetch] browser` says (`auto`, or plain when "off"). An `auto` page is fetched plainly
+    and rendered only when that HTML is a script shell, so a page that stops being one goes
+    back to plain reads by itself; a watch that asks for `plain` never uses the browser."""
     asked = watch.fetcher or ("auto" if browser == "auto" else "plain")
-    choice = next((known for known in FETCHER_CHOICES if known == asked), "plain")
-    if choice == "auto" and watch.needs_browser:
-        return "browser"
-    return choice
+    return next((known for known in FETCHER_CHOICES if known == asked), "plain")
 
 
 def failed(

@@ -94,7 +94,7 @@ class Watch(SQLModel, table=True):
     """One article URL that newswatch re-checks.
 
     `fetcher` is what it asks for (plain, browser, auto; None: as `[fetch] browser` says);
-    `needs_browser` remembers a page found to be a script shell, fetched in the browser since.
+    `needs_browser`: the last `auto` check found the page a script shell and rendered it.
     `host` is the URL's host (`urls.host_of`), kept so that a filter by host is an index
     lookup; it is set from the URL on every way a watch is made (`_host_from_url`).
     (`fetcher` has no check constraint: SQLite would have to rebuild this table, which the

@@ -96,6 +96,11 @@ class _Used:
     fetched: FetchResult | None = None  # the exchange kept, for the web archive
 
 
+def _rules(watch: Watch) -> FetchRules:
+    """What a watch's fetches may reach: a source's public-only and robots.txt rules."""
+    return FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
+
+
 class Pipeline:
     """Checks one watch at a time; safe to call from several fetching threads.
 
@@ -196,10 +201,13 @@ class Pipeline:
         context = self.store.check_context(decide.watch_id(watch), extract.EXTRACTOR_VERSION)
         drop = context.selectors
         extracted = self._extracted(fetched.html, fetched.final_url, drop)
-        if choice == "auto" and self._script_shell(extracted, fetched.html):
-            log.info("%s: a script shell; fetched again in the browser", watch.url)
-            fetched = self._fetch(watch, True, used, validators=False)
-            used.needs_browser = True  # remembered: the next checks go to the browser at once
+        if choice == "auto":
+            used.needs_browser = self._script_shell(extracted, fetched.html)
+            if watch.needs_browser and not used.needs_browser:
+                log.info("%s: no longer a script shell; read without the browser", watch.url)
+        if used.needs_browser:
+            log.info("%s: a script shell; rendered in the browser", watch.url)
+            fetched = self._rendered(fetched, watch, used)
             base = decide.begun(watch, started, fetched, next_check)
             if decide.same_page(watch, base):
                 return decide.unchanged(base), None
@@ -214,18 +222,20 @@ class Pipeline:
         """No article in the static HTML, which looks like a shell that scripts fill."""
         return not extracted.body and bool(self._read(extract.looks_like_script_shell, html))
 
-    def _fetch(
-        self, watch: Watch, browser: bool, used: _Used, validators: bool = True
-    ) -> FetchResult:
+    def _fetch(self, watch: Watch, browser: bool, used: _Used) -> FetchResult:
         """The page, plainly or rendered in the browser (its time noted in `used`)."""
-        rules = FetchRules(public_only=watch.public_only, respect_robots=watch.respect_robots)
-        etag, modified = (watch.etag, watch.last_modified) if validators else (None, None)
-        if not browser:
-            used.fetched = self.fetcher.get(watch.url, etag, modified, rules=rules)
-            return used.fetched
+        used.fetched = self.fetcher.get(
+            watch.url, watch.etag, watch.last_modified, rules=_rules(watch)
+        )
+        if browser and not used.fetched.not_modified:  # a 304 never starts the browser
+            return self._rendered(used.fetched, watch, used)
+        return used.fetched
+
+    def _rendered(self, document: FetchResult, watch: Watch, used: _Used) -> FetchResult:
+        """The page the plain Fetcher got, rendered in the browser (its time in `used`)."""
         used.fetcher, t0 = "browser", time.monotonic()
         try:
-            used.fetched = self._browser_fetcher().get(watch.url, etag, modified, rules=rules)
+            used.fetched = self._browser_fetcher().render(document, rules=_rules(watch))
             return used.fetched
         finally:
             used.render_ms = int((time.monotonic() - t0) * 1000)

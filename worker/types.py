@@ -355,7 +355,7 @@ class CheckRecord:
     rendered_html: str | None = None
     rule_effects: tuple[RuleEffect, ...] = ()  # of the operator's noise rules on this page
     # Which fetcher read the page, and how long the browser took (None: it was not used);
-    # `needs_browser` True remembers a watch whose page is a script shell (None: as it was).
+    # `needs_browser`: whether an `auto` check found the page a script shell (None: as it was).
     fetcher: FetcherName = "plain"
     render_ms: int | None = None
     needs_browser: bool | None = None

@@ -111,6 +111,11 @@ class BrowserFetcher:
         document = self._documents.get(url, etag, last_modified, rules=rules)
         if document.not_modified:
             return document
+        return self.render(document, rules=rules)
+
+    def render(self, document: FetchResult, *, rules: FetchRules = _ANY_PAGE) -> FetchResult:
+        """A page the plain Fetcher got, rendered: the same result with the rendered DOM as
+        its `html` (the page is not requested again; its scripts and XHR are, under `rules`)."""
         html = self._chromium.render(document, rules, self._timeout)
         return replace(document, html=html)
 

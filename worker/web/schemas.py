@@ -30,7 +30,7 @@ class WatchOut(BaseModel):
     consecutive_failures: int
     versions: int
     fetcher: str | None = None  # plain, browser, auto; None: as [fetch] browser says
-    needs_browser: bool = False  # a script shell, fetched in the browser (`auto`)
+    needs_browser: bool = False  # the last `auto` check found a script shell and rendered it
 
 
 class SnapshotOut(BaseModel):
