@@ -140,15 +140,20 @@ def _pipeline(store: Store, fetchers, **fetch: object) -> Pipeline:
     return Pipeline(_settings(**fetch), store, plain, browser=browser)
 
 
+def _single_page_app(site: Site) -> str:
+    """/story: a shell whose script fetches the article from /api/story; its URL."""
+    site.serve("/app.js", APP_JS, "text/javascript")
+    site.serve("/api/story", ARTICLE)
+    return site.serve("/story", SPA)
+
+
 def _claimed(store: Store, url: str) -> Watch:
     [watch] = store.claim_urls("test", [url], utcnow(), timedelta(minutes=5))
     return watch
 
 
 def test_a_single_page_app_is_stored_with_its_article(site, store, fetchers):
-    url = site.serve("/story", SPA)
-    site.serve("/app.js", APP_JS, "text/javascript")
-    site.serve("/api/story", ARTICLE)
+    url = _single_page_app(site)
     store.add_watch(url, fetcher="browser")
     record = _pipeline(store, fetchers).check(_claimed(store, url))
     assert record.outcome == "new", record.error
@@ -240,9 +245,7 @@ def test_a_browser_killed_between_fetches_is_replaced(site):
 
 
 def test_auto_renders_a_script_shell_and_notes_it(site, store, fetchers):
-    url = site.serve("/story", SPA)
-    site.serve("/app.js", APP_JS, "text/javascript")
-    site.serve("/api/story", ARTICLE)
+    url = _single_page_app(site)
     store.add_watch(url)
     pipeline = _pipeline(store, fetchers, browser="auto")
     first = pipeline.check(_claimed(store, url))
@@ -256,9 +259,7 @@ def test_auto_renders_a_script_shell_and_notes_it(site, store, fetchers):
 
 
 def test_auto_goes_back_to_plain_reads_when_the_shell_becomes_a_page(site, store, fetchers):
-    url = site.serve("/story", SPA)
-    site.serve("/app.js", APP_JS, "text/javascript")
-    site.serve("/api/story", ARTICLE)
+    url = _single_page_app(site)
     store.add_watch(url)
     pipeline = _pipeline(store, fetchers, browser="auto")
     assert pipeline.check(_claimed(store, url)).fetcher == "browser"
