@@ -152,6 +152,28 @@ def test_without_the_extra_watch_add_fetcher_browser_exits_2(tmp_path):
     assert "newswatch[browser]" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_source_add_fetcher_is_given_to_its_articles(tmp_path):
+    database = tmp_path / "n.db"
+    feed = "https://news.example/rss"
+    ok("source", "add", feed, "--kind", "feed", "--fetcher", "plain", database=database)
+    from worker.db import create_engine
+    from worker.store import Store
+    from worker.types import Discovered, PollRecord
+
+    store = Store(create_engine(f"sqlite:///{database}"))
+    [source] = store.list_sources()
+    now = utcnow()
+    poll = PollRecord(source.id, now, now, items=(Discovered("https://news.example/a"),))
+    assert store.save_poll(poll) == 1
+    listed = ok("watch", "list", "--json", database=database).stdout
+    assert '"fetcher": "plain"' in listed
+    ok("source", "add", feed, "--fetcher", "auto", database=database)  # changes it
+    assert '"fetcher": "auto"' in ok("source", "list", "--json", database=database).stdout
+    assert '"fetcher": "auto"' in ok("watch", "list", "--json", database=database).stdout
+    assert store.list_sources()[0].kind == "feed"  # what was not given stays
+    assert run("source", "add", feed, "--fetcher", "js", database=database).returncode == 2
+
+
 def test_the_fetcher_is_shown_by_watch_list_and_checks(tmp_path):
     database = tmp_path / "n.db"
     url = "https://news.example/a"

@@ -161,6 +161,12 @@ def _add_check(commands: Any) -> None:
     checks.add_argument("--json", action="store_true", help="print JSON")
 
 
+_FETCHER_HELP = (
+    "plain, browser (rendered in Chromium: the browser extra) or auto (rendered when its HTML "
+    "is a script shell); default: as [fetch] browser says"
+)
+
+
 def _add_watch(commands: Any) -> None:
     watch = commands.add_parser("watch", help="manage watched articles")
     actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -168,12 +174,7 @@ def _add_watch(commands: Any) -> None:
     add.add_argument("url", metavar="URL", help="the article (normalised before it is stored)")
     add.add_argument("--every", type=_duration, help="re-check interval, e.g. 15m, 2h, 1d")
     add.add_argument("--label", help="a name of yours for it ('' clears it)")
-    add.add_argument(
-        "--fetcher",
-        choices=FETCHER_CHOICES,
-        help="plain, browser (rendered in Chromium: the browser extra) or auto (the browser "
-        "once the page is a script shell); default: as [fetch] browser says",
-    )
+    add.add_argument("--fetcher", choices=FETCHER_CHOICES, help=_FETCHER_HELP)
     imp = _add(actions, "import", "watch import", "watch every URL in a file ('-' = stdin)")
     imp.add_argument("file", metavar="FILE", help="one URL a line, # comments; - for stdin")
     listing = _add(actions, "list", "watch list", "list watched articles")
@@ -253,6 +254,7 @@ def _add_source(commands: Any) -> None:
         default=None,
         help="do not obey robots.txt (only for sites you own)",
     )
+    add.add_argument("--fetcher", choices=FETCHER_CHOICES, help=_FETCHER_HELP + " (its articles)")
     listing = _add(actions, "list", "source list", "sources and what they enrolled")
     listing.add_argument("--json", action="store_true", help="print JSON")
     remove = _add(actions, "remove", "source remove", "stop polling a source")

@@ -22,7 +22,7 @@ from worker.urls import normalise_url
 def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
     options = {"kind": args.kind, "pattern": args.pattern, "label": args.label}
     options |= {"allow_private": args.allow_private, "ignore_robots": args.ignore_robots}
-    options |= {"every": args.every}
+    options |= {"every": args.every, "fetcher": args.fetcher}
     given = {name: value for name, value in options.items() if value is not None}
     try:
         config = SourceSettings.model_validate({"url": args.url, **given})
@@ -82,6 +82,7 @@ def _source_json(source: Source) -> dict[str, Any]:
         "every": source.every_seconds,
         "allow_private": source.allow_private,
         "ignore_robots": source.ignore_robots,
+        "fetcher": source.fetcher,
         "next_poll_at": iso(source.next_poll_at),
         "last_polled_at": iso(source.last_polled_at),
         "last_error": source.last_error,
