@@ -373,6 +373,55 @@ def test_every_record_of_an_entry_reads_back(pipe, store, server, archive_dir):
     }
 
 
+def test_redirects_are_kept_after_the_answer_and_replay_from_the_index(
+    pipe, store, server, archive_dir
+):
+    """/old -> 301 -> /mid -> 302 -> /story: each redirect's response (status, Location;
+    its body unread) and request are records of the entry, covered by its chain digest, and
+    an export indexes the requested URL so that a replay follows it."""
+    story = server.serve("/story", page("Harbour fire", 4))
+    server.serve("/mid", b"", status=302, Location=story)
+    old = server.serve("/old", b"moved", status=301, Location=server.url("/mid"))
+    store.add_watch(old)
+    assert check(pipe, store).outcome == "new"
+    [entry] = store.archive_entries()
+    assert entry.uri == story
+    assert [(r["type"], r.get("redirect", False)) for r in entry.records] == [
+        ("response", False), ("request", False), ("metadata", False),
+        ("response", True), ("request", True), ("response", True), ("request", True),
+    ]  # fmt: skip
+    data = (archive_dir / entry.file).read_bytes()[entry.offset : entry.offset + entry.length]
+    records = read(data)
+    hops = [(r, body) for r, body in records[3:] if r.rec_type == "response"]
+    assert [(r.rec_headers.get_header("WARC-Target-URI"), r.http_headers.get_statuscode(),
+             r.http_headers.get_header("Location"), body) for r, body in hops] == [
+        (old, "301", server.url("/mid"), b""),
+        (server.url("/mid"), "302", story, b""),
+    ]  # fmt: skip
+    requests = [r for r, _ in records[3:] if r.rec_type == "request"]
+    assert [r.rec_headers.get_header("WARC-Concurrent-To") for r in requests] == [
+        r.rec_headers.get_header("WARC-Record-ID") for r, _ in hops
+    ]
+    assert "newswatch-redirects: 2" in records[2][1].decode()
+    report = verified(store, archive_dir)
+    assert not report.failed, report.findings
+    [watch] = store.watches_to_archive()
+    history = History(watch, store.archive_entries(), store.archived_versions())
+    out = io.BytesIO()
+    write_wacz(out, pieces(archive_dir, history, store.raw_html), "test")
+    with zipfile.ZipFile(out) as package:
+        index = package.read("indexes/index.cdx").decode().splitlines()
+    lines = [json.loads(line.split(" ", 2)[2]) for line in index]
+    statuses = {line["url"]: line["status"] for line in lines}
+    assert statuses == {old: "301", server.url("/mid"): "302", story: "200"}
+    path = archive_dir / entry.file
+    broken = bytearray(path.read_bytes())
+    broken[entry.records[5]["offset"] + 40] ^= 0x01  # a byte of the second redirect
+    path.write_bytes(bytes(broken))
+    failed = [f for f in verified(store, archive_dir).findings if f.status == "failed"]
+    assert any("record 6 (response" in f.message for f in failed)
+
+
 def test_quiet_checks_write_nothing(pipe, store, server, archive_dir):
     url = server.serve("/story", page("Harbour fire", 4), ETag='"v1"')
     store.add_watch(url)

@@ -82,7 +82,8 @@ class FetchResult:
     HTTP version, reason and headers as received, when the response arrived (`fetched_at`),
     and `wire`, the body as it came over the connection when a Content-Encoding (gzip,
     deflate) was undone to make `raw`; None when `raw` is that body already, or when the
-    transport handed over a body it had decoded itself.
+    transport handed over a body it had decoded itself. `redirects`: the redirect answers that
+    led here, in order, each as a result of its own (status, headers; their bodies unread).
     """
 
     url: str
@@ -102,6 +103,7 @@ class FetchResult:
     response_headers: Headers = ()
     fetched_at: datetime | None = None
     wire: bytes | None = None
+    redirects: tuple[FetchResult, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,17 @@ def request_record(fetched: FetchResult, concurrent_to: str, date: str) -> Store
     return Stored("request", record_id, gzip_member(record))
 
 
+def redirect_records(fetched: FetchResult) -> tuple[Stored, ...]:
+    """The response (status and headers; a redirect's body is never read) and the request of
+    each redirect that led to `fetched`, in order, each dated when it was answered."""
+    records: list[Stored] = []
+    for hop in fetched.redirects:
+        date = warc_date(hop.fetched_at or fetched.fetched_at or datetime.now(UTC))
+        answer = response_record(hop, new_record_id(), date)
+        records += [answer, request_record(hop, answer.id, date)]
+    return tuple(records)
+
+
 def metadata_record(uri: str, date: str, refers_to: str, fields: Mapping[str, str]) -> Stored:
     """newswatch's own facts about a capture, as application/warc-fields."""
     record_id = new_record_id()

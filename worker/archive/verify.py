@@ -186,7 +186,9 @@ def _content(
     record_id = headers.get_header("WARC-Record-ID")
     if record.rec_type != expected["type"] or record_id != expected["id"]:
         problems.append("its type or WARC-Record-ID is not the row's")
-    if record.rec_type in ("response", "revisit"):
+    if expected.get("redirect"):
+        problems += _redirect(record)
+    elif record.rec_type in ("response", "revisit"):
         problems += _answer(record, body, entry, responses)
     elif record.rec_type == "metadata":
         problems += _metadata(body, entry)
@@ -208,6 +210,16 @@ def _answer(
     elif entry.raw_hash and hashlib.sha256(body).hexdigest() != entry.raw_hash:
         problems.append("its decoded body is not the version's stored HTML")
     return problems
+
+
+def _redirect(record: ArcWarcRecord) -> list[str]:
+    """A redirect that led to the entry's answer: a request, or a 3xx response."""
+    if record.rec_type == "request":
+        return []
+    status = record.http_headers.get_statuscode() if record.http_headers else ""
+    if record.rec_type != "response" or not str(status).startswith("3"):
+        return [f"a redirect's record that is a {record.rec_type} of status {status or 'none'}"]
+    return []
 
 
 def _metadata(body: bytes, entry: ArchiveEntry) -> list[str]:

@@ -15,6 +15,7 @@ from worker.archive.records import (
     metadata_record,
     new_record_id,
     recorded_body,
+    redirect_records,
     request_record,
     response_record,
     revisit_record,
@@ -49,6 +50,7 @@ class ArchiveWriter:
             date=date,
             response=response_record(fetched, response_id, date),
             request=request_record(fetched, response_id, date),
+            redirects=redirect_records(fetched),
             payload_digest=payload_digest(body) if body else "",
             raw_hash=hashlib.sha256(fetched.raw).hexdigest() if how != "not-read" else None,
             body=how,
@@ -70,6 +72,7 @@ class Capture:
     date: str
     response: Stored
     request: Stored
+    redirects: tuple[Stored, ...]  # the redirects' responses and requests, after the rest
     payload_digest: str  # "" when no body is recorded: never a revisit then
     raw_hash: str | None
     body: str
@@ -83,15 +86,17 @@ class Capture:
                 self.fetched, self.response.id, self.date, place.revisit, self.payload_digest
             )
         metadata = metadata_record(self.fetched.final_url, self.date, answer.id, self._facts(place))
-        stored = [answer, self.request, metadata]
+        # The answer first (an export's revisit reads it so), the redirects last.
+        stored = [answer, self.request, metadata, *self.redirects]
         name, offset = self.files.append([record.member for record in stored])
-        records, at = [], offset
-        for record in stored:
+        records: list[dict[str, object]] = []
+        at = offset
+        for index, record in enumerate(stored):
             size = len(record.member)
             digest = member_digest(record.member)
             records.append(
                 {"type": record.type, "id": record.id, "offset": at, "length": size,
-                 "digest": digest}
+                 "digest": digest} | ({"redirect": True} if index >= 3 else {})
             )  # fmt: skip
             at += size
         digests = [r["digest"] for r in records]
@@ -135,6 +140,7 @@ class Capture:
             check_started=self.check.started_at,
             body=self.body,
             requested=self.fetched.url,
+            redirects=len(self.fetched.redirects),
         )
 
 
@@ -148,12 +154,14 @@ def metadata_fields(
     check_started: datetime | None,
     body: str,
     requested: str,
+    redirects: int = 0,
 ) -> dict[str, str]:
     """The fields of a metadata record, named once (verify reads them back)."""
     fields = {
         "newswatch-watch": str(watch_id),
         "newswatch-watch-url": watch_url,
         "newswatch-requested-url": requested,
+        "newswatch-redirects": str(redirects) if redirects else "",
         "newswatch-entry": str(place.seq),
         "newswatch-kind": place.kind,
         "newswatch-version": "" if place.version is None else str(place.version),

@@ -169,30 +169,37 @@ class Fetcher:
         try:
             with self._polite(host), deadline(self._settings.timeout.total_seconds()):
                 started = self._clock()
-                with closing(self._open(url, headers, rules.public_only)) as response:
+                response, hops = self._open(url, headers, rules.public_only)
+                with closing(response):
                     if response.status_code >= 300 and response.status_code != 304:
                         return _Failure(status_error(url, response), retry_in(response, attempt))
-                    return self._result(url, response, started, rules.feed)
+                    return replace(self._result(url, response, started, rules.feed), redirects=hops)
         except httpx.HTTPError as exc:
             error = translate_error(exc, url)
             error.__cause__ = exc
             retryable = isinstance(error, NetworkError) and not isinstance(error, FetchTimeoutError)
             return _Failure(error, backoff(attempt) if retryable else None)
 
-    def _open(self, url: str, headers: dict[str, str], public_only: bool) -> httpx.Response:
-        """Send the GET and follow redirects by hand, closing each redirect unread.
+    def _open(
+        self, url: str, headers: dict[str, str], public_only: bool
+    ) -> tuple[httpx.Response, tuple[FetchResult, ...]]:
+        """Send the GET and follow redirects by hand, closing each redirect unread; the last
+        response, and each redirect's exchange (for the web archive).
 
         With `public_only`, every hop must resolve to public addresses only (no SSRF).
         """
         client = self._public_client if public_only else self._client
         request = client.build_request("GET", url, headers=headers)
+        hops: list[FetchResult] = []
         for _ in range(self._settings.max_redirects + 1):
             if public_only:  # a clear refusal before connecting; the connection checks again
                 require_public(url, request.url.host, self._resolver)
             response = client.send(request, stream=True)
             if response.next_request is None:
-                return response
+                return response, tuple(hops)
             response.close()
+            hop = str(response.url)
+            hops.append(FetchResult(hop, hop, response.status_code, **exchange_of(response)))
             request = response.next_request
         raise FetchError(
             f"too many redirects (more than {self._settings.max_redirects}) from {url}", url=url
