@@ -15,7 +15,7 @@ import re
 from wordfreq import available_languages, zipf_frequency
 
 from worker.diff._lexicon_de import GERMAN
-from worker.diff._lexicon_en import ENGLISH
+from worker.diff._lexicon_en import AMERICAN_SPELLINGS, ENGLISH
 from worker.diff._lexicon_es import SPANISH
 from worker.diff._lexicon_fr import FRENCH
 from worker.diff._wordlists import WordLists
@@ -85,7 +85,10 @@ _AMERICAN = (
 
 
 def american(word: str) -> str:
-    """A lower-case English word in its American spelling, as far as these rules go."""
+    """A lower-case English word in its American spelling, as far as these rules and the
+    list of words they cannot derive (`AMERICAN_SPELLINGS`) go."""
+    if word in AMERICAN_SPELLINGS:
+        return AMERICAN_SPELLINGS[word]
     for pattern, replacement in _AMERICAN:
         word = pattern.sub(replacement, word)
     return word

@@ -120,6 +120,55 @@ def stem(word: str) -> str:
     return word
 
 
+# British words whose American spelling no rule of `_lexicon.american` derives, with their
+# forms: 'gaoled' / 'jailed', 'kerb' / 'curb', 'grey' / 'gray', 'learnt' / 'learned'.
+_AMERICAN_SPELLINGS = """
+gaol gaols gaoled gaoling gaoler gaolers = jail jails jailed jailing jailer jailers
+kerb kerbs = curb curbs
+tyre tyres = tire tires
+grey greys greyer greyest greyish greying greyed = gray grays grayer grayest grayish graying grayed
+plough ploughs ploughed ploughing = plow plows plowed plowing
+cheque cheques = check checks
+programme programmes = program programs
+aluminium = aluminum
+sceptic sceptics sceptical scepticism = skeptic skeptics skeptical skepticism
+mould moulds moulded moulding mouldy = mold molds molded molding moldy
+smoulder smoulders smouldered smouldering = smolder smolders smoldered smoldering
+moult moults moulted moulting = molt molts molted molting
+storey storeys = story stories
+draught draughts = draft drafts
+pyjamas = pajamas
+manoeuvre manoeuvres manoeuvred manoeuvring = maneuver maneuvers maneuvered maneuvering
+whilst amongst = while among
+learnt spelt burnt dreamt leapt spoilt = learned spelled burned dreamed leaped spoiled
+speciality specialities = specialty specialties
+moustache moustaches = mustache mustaches
+cosy cosier cosiest = cozy cozier coziest
+doughnut doughnuts = donut donuts
+artefact artefacts = artifact artifacts
+jewellery = jewelry
+sulphur = sulfur
+yoghurt = yogurt
+enrol enrols enrolment enrolments = enroll enrolls enrollment enrollments
+fulfil fulfils fulfilment = fulfill fulfills fulfillment
+instalment instalments = installment installments
+skilful skilfully wilful wilfully = skillful skillfully willful willfully
+ageing judgement judgements acknowledgement = aging judgment judgments acknowledgment
+practise practises practised practising = practice practices practiced practicing
+"""
+
+
+def _spellings(table: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for line in table.strip().splitlines():
+        british, american = (side.split() for side in line.split("="))
+        pairs |= dict(zip(british, american, strict=True))
+    return pairs
+
+
+AMERICAN_SPELLINGS = _spellings(_AMERICAN_SPELLINGS)
+
+
 ENGLISH = WordLists(
     function=FUNCTION_WORDS,
     pronouns=PRONOUNS,

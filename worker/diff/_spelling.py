@@ -8,6 +8,7 @@ from collections import Counter
 
 from worker.diff._budget import Budget, ratio
 from worker.diff._lexicon import RARE, Lexicon, american
+from worker.diff._lexicon_en import AMERICAN_SPELLINGS
 from worker.diff._tokens import Finding, TokenDiff
 from worker.diff._wordlists import WordLists
 
@@ -60,6 +61,9 @@ def _spelling_of(
     Janet) is never a typo.
     """
     a, b = pair
+    name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
+    if not name and _british_american(a, b, lexicon) and _known(a, b, lexicon):
+        return "trivial", "British / American spelling"  # 'gaol' / 'jail' are not near
     if not _near(a, b, budget, 3, lexicon.lists.negating_prefixes):
         return None
     before, after = lexicon.zipf(a), lexicon.zipf(b)
@@ -67,9 +71,6 @@ def _spelling_of(
         return None  # three letters and no frequencies: too short to tell
     if before is not None and after is not None:
         gain = after - before
-        name = not first and (cased[0][:1].isupper() or cased[1][:1].isupper())
-        if min(before, after) >= RARE and not name and _british_american(a, b, lexicon):
-            return "trivial", "British / American spelling"
         if _far_more_common(after, before):
             return "trivial", "spelling corrected"
         if _far_more_common(before, after) and not name:
@@ -83,8 +84,17 @@ def _spelling_of(
 
 def _british_american(a: str, b: str, lexicon: Lexicon) -> bool:
     """Two English words, one the other's British or American spelling ('colour' / 'color',
-    'organise' / 'organize', 'centre' / 'center', 'travelled' / 'traveled')."""
+    'organise' / 'organize', 'centre' / 'center', 'travelled' / 'traveled', 'gaol' / 'jail')."""
     return lexicon.language == "en" and american(a) == american(b)
+
+
+def _known(a: str, b: str, lexicon: Lexicon) -> bool:
+    """Both words are words of the language: listed British / American spellings (a
+    'gaoled' is rare), or not rare ones (nor typos)."""
+    if AMERICAN_SPELLINGS.get(a) == b or AMERICAN_SPELLINGS.get(b) == a:
+        return True
+    before, after = lexicon.zipf(a), lexicon.zipf(b)
+    return before is not None and after is not None and min(before, after) >= RARE
 
 
 _FAR_MORE_COMMON = 2.0  # Zipf points: a hundred times as frequent
