@@ -272,6 +272,20 @@ def test_the_archive_is_off_by_default():
     assert Settings().archive.dir is None
 
 
+def test_a_relative_archive_folder_is_beside_the_config_file(tmp_path, monkeypatch):
+    """Wherever a command runs, the same config means the same archive."""
+    config = tmp_path / "conf" / "newswatch.toml"
+    config.parent.mkdir()
+    config.write_text('[archive]\ndir = "archive"\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_settings(Path("../conf/newswatch.toml")).archive.dir == config.parent / "archive"
+    absolute = tmp_path / "kept"
+    config.write_text(f'[archive]\ndir = "{absolute}"\n', encoding="utf-8")
+    assert load_settings(config).archive.dir == absolute
+
+
 # -- checks of a real server --------------------------------------------------------------
 
 
@@ -543,6 +557,22 @@ def test_the_version_page_offers_its_wacz(pipe, store, server, archive_dir):
         pages = package.read("pages/pages.jsonl").decode().splitlines()
     assert json.loads(pages[1])["url"] == url
     assert client.get(f"/articles/{watch.id}/versions/9.wacz").status_code == 404
+
+
+def test_a_wacz_whose_archive_file_is_gone_is_an_error_page_not_a_crash(
+    pipe, store, server, archive_dir
+):
+    url = server.serve("/story", page("Harbour fire", 4))
+    store.add_watch(url)
+    check(pipe, store)
+    [watch] = store.watches_to_archive()
+    [entry] = store.archive_entries()
+    (archive_dir / entry.file).unlink()
+    settings = Settings(archive=ArchiveSettings(dir=archive_dir))
+    client = TestClient(create_app(settings, store), base_url="http://127.0.0.1")
+    response = client.get(f"/articles/{watch.id}/versions/1.wacz")
+    assert response.status_code == 409
+    assert "run newswatch verify" in response.text and str(archive_dir) not in response.text
 
 
 def test_snapshot_rows_are_untouched_by_the_archive(pipe, store, server):

@@ -567,6 +567,9 @@ def test_read_only(site, method):
     response = site.client.request(method, "/api/watches")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "newswatch serve is read-only"
+    assert site.client.request(method, "/").headers["content-type"].startswith("text/plain")
 
 
 def test_head_answers_without_a_body(site):
@@ -584,7 +587,9 @@ def test_token_is_checked_on_every_request(site_store):
     assert client.get("/?token=s3cret").status_code == 200
     assert client.get("/api/changes").status_code == 200  # the cookie it set
     client.cookies.clear()
-    assert client.get("/api/changes").status_code == 401
+    refused = client.get("/api/changes")
+    assert refused.status_code == 401 and refused.json()["status"] == 401
+    assert refused.headers["www-authenticate"] == 'Bearer realm="newswatch"'
 
 
 def test_serve_refuses_a_public_address_without_a_token(site_store):

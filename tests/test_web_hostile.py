@@ -73,7 +73,8 @@ def test_a_rebound_or_unexpected_host_is_refused(filled, host):
     for path in ("/", "/api/changes", "/feeds/changes.atom", "/static/style.css", "/metrics"):
         response = client.get(path, headers={"host": host})
         assert response.status_code == 400, (host, path)
-        assert response.headers["content-type"].startswith("text/plain")
+        kind = "application/problem+json" if path.startswith("/api") else "text/plain"
+        assert response.headers["content-type"].startswith(kind), path
         assert "Host" in response.text or "host" in response.text
         assert len(response.text) < 200
         assert_secured(response)

@@ -411,7 +411,18 @@ def load_settings(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe(exc, path if path.exists() else None)) from None
-    return settings.model_copy(update={"config_file": path if path.exists() else None})
+    found = path if path.exists() else None
+    return _beside(settings, found).model_copy(update={"config_file": found})
+
+
+def _beside(settings: Settings, config_file: Path | None) -> Settings:
+    """A relative `[archive] dir` is the folder of that name beside the config file, so
+    that every command finds the same archive wherever it is run from."""
+    folder = settings.archive.dir
+    if config_file is None or folder is None or folder.is_absolute():
+        return settings
+    archive = settings.archive.model_copy(update={"dir": config_file.resolve().parent / folder})
+    return settings.model_copy(update={"archive": archive})
 
 
 def _override(data: dict[str, Any], section: str, key: str, value: str | None) -> None:

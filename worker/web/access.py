@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worker.settings import WebSettings
+from worker.web.problems import ProblemResponse, is_api, problem
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -40,6 +41,17 @@ TOKEN_COOKIE = "newswatch_token"
 READ_METHODS = ("GET", "HEAD")
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # bind addresses that mean every interface
 _HOST_HEADER = re.compile(r"(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9._-]+))(?::[0-9]*)?", re.I)
+
+
+def _refused(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A refusal before the app: a problem document under /api, plain text elsewhere."""
+    path = request.url.path
+    if is_api(path):
+        document = problem(status, message, path)
+        return ProblemResponse(document, status_code=status, headers=headers)
+    return PlainTextResponse(message, status, headers=headers)
 
 
 def is_loopback(host: str) -> bool:
@@ -99,20 +111,19 @@ class Guard:
     def _refusal(self, request: Request) -> Response | None:
         host = host_name(request)
         if host is None:
-            return PlainTextResponse("a Host header is missing or malformed", 400)
+            return _refused(request, 400, "a Host header is missing or malformed")
         if not self.hosts.allow(host):
-            return PlainTextResponse(
-                f"newswatch serve does not answer to the host {host}: add it to [web] hosts", 400
-            )
+            unknown = f"newswatch serve does not answer to the host {host}: add it to [web] hosts"
+            return _refused(request, 400, unknown)
         if request.method not in READ_METHODS:
-            return PlainTextResponse(
-                "newswatch serve is read-only", 405, headers={"Allow": ", ".join(READ_METHODS)}
-            )
+            allow = {"Allow": ", ".join(READ_METHODS)}
+            return _refused(request, 405, "newswatch serve is read-only", allow)
         if self.token is not None and not self._authorised(request):
-            return PlainTextResponse(
-                "an access token is required: Authorization: Bearer <token> or ?token=<token>",
+            return _refused(
+                request,
                 401,
-                headers={"WWW-Authenticate": 'Bearer realm="newswatch"'},
+                "an access token is required: Authorization: Bearer <token> or ?token=<token>",
+                {"WWW-Authenticate": 'Bearer realm="newswatch"'},
             )
         return None
 

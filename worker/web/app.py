@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
+import logging
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from worker.errors import NotFoundError, UsageError
+from worker.errors import ArchiveError, NotFoundError, UsageError
 from worker.settings import Settings
 from worker.store import Store
 from worker.web import api, apidocs, feeds, lists, metrics, pages, sites
 from worker.web.access import Guard, add_security_headers, allowed_hosts
 from worker.web.context import Context, context, templates
 from worker.web.diffs import Diffs
+from worker.web.problems import ProblemResponse, is_api, problem
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 
@@ -55,6 +58,7 @@ def create_app(settings: Settings, store: Store, host: str | None = None) -> Fas
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(UsageError, _bad_request)
+    app.add_exception_handler(ArchiveError, _archive_damaged)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_parameter)
     app.add_exception_handler(Exception, _server_error)
@@ -70,6 +74,14 @@ def _not_found(request: Request, exc: Exception) -> Response:
 
 def _bad_request(request: Request, exc: Exception) -> Response:
     return _error(request, 400, str(exc))
+
+
+def _archive_damaged(request: Request, exc: Exception) -> Response:
+    """Records the database points at that the archive's files do not hold: named in the
+    log; the page says what to run (the server's paths stay out of it)."""
+    log.error("%s: %s", request.url.path, exc)
+    message = "the web archive lacks or cannot read this version's records: run newswatch verify"
+    return _error(request, 409, message)
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
@@ -101,31 +113,6 @@ def _error(
 ) -> Response:
     """A problem document (RFC 9457) under /api, the error page elsewhere."""
     path = request.url.path
-    if path == "/api" or path.startswith("/api/"):
+    if is_api(path):
         return ProblemResponse(problem(status, message, path, errors), status_code=status)
     return context(request).page("error.html", status, status=status, message=message)
-
-
-class ProblemResponse(JSONResponse):
-    media_type = "application/problem+json"
-
-
-def problem(
-    status: int, detail: str, instance: str, errors: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """An RFC 9457 problem document; `errors` (for a bad parameter) says which and why."""
-    document: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _phrase(status),
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-    }
-    return document if errors is None else {**document, "errors": errors}
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
