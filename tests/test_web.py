@@ -402,6 +402,8 @@ def test_api_changes_in_the_cli_shape_with_filters(site):
     assert {item["url"] for item in titles} == {"https://news.example/story"}
     by_source = site.client.get("/api/changes", params={"source": SOURCE}).json()["items"]
     assert [item["url"] for item in by_source] == ["https://wire.example/other"]
+    on_host = site.client.get("/api/changes?host=WIRE.example").json()["items"]
+    assert [item["url"] for item in on_host] == ["https://wire.example/other"]
     since = site.client.get("/api/changes", params={"since": "2999-01-01T00:00:00Z"}).json()
     assert since["items"] == []
     one = site.client.get(f"/api/changes/{rows[0][0].id}").json()

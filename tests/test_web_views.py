@@ -87,7 +87,7 @@ def test_articles_lists_every_watch_with_its_facts(web):
         ("label=politics", ["story"]),
         ("state=ok&host=evil.example", ["hostile"]),
         ("state=failing", []),
-        ("state=bogus&label=", ["story", "other", "hostile"]),  # unknown values: no filter
+        ("state=&label=", ["story", "other", "hostile"]),  # an empty form field: no filter
     ],
 )
 def test_articles_filters(web, query, expected):
@@ -462,6 +462,41 @@ def test_article_and_source_feeds_are_titled_and_filtered(web):
     assert len(titled.entries) == 1 and titled.feed.title.endswith("(title changed)")
     assert _titles(client, "/feeds/sources/1.atom?significance=major") == ["Storm hits coast"]
     assert _titles(client, "/feeds/sources/1.atom?field=title") == []
+
+
+def test_each_filtered_feed_has_an_id_and_links_of_its_own(web):
+    """RFC 4287: one feed, one id; the self link is the feed as filtered, the alternate link
+    the page it follows."""
+    _, ids, client = web
+
+    def local(url: str) -> str:
+        return urlsplit(url)._replace(scheme="", netloc="").geturl()
+
+    plain = feedparser.parse(client.get("/feeds/changes.atom").content).feed
+    filtered = "/feeds/changes.atom?disclosure=silent&host=news.example&order=time"
+    narrow = feedparser.parse(client.get(filtered).content).feed
+    assert local(plain.id) == "/feeds/changes.atom"
+    assert local(narrow.id) == "/feeds/changes.atom?disclosure=silent&host=news.example"
+    links = {link.rel: local(link.href) for link in narrow.links}
+    assert links == {"self": local(narrow.id), "alternate": "/?disclosure=silent&host=news.example"}
+    story = feedparser.parse(client.get(f"/feeds/articles/{ids['story']}.atom").content).feed
+    alternate = next(link.href for link in story.links if link.rel == "alternate")
+    assert local(alternate) == f"/articles/{ids['story']}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?significance=huge", "/?disclosure=bogus", "/?field=colour", "/?order=random",
+     "/feeds/changes.atom?disclosure=bogus", "/feeds/sources/1.atom?significance=huge",
+     "/articles?state=bogus", "/articles?order=random"],
+)  # fmt: skip
+def test_a_filter_value_no_filter_takes_is_a_400_naming_it(web, path):
+    """Never silently dropped: a feed with a typo in its address must not deliver it all."""
+    _, _, client = web
+    response = client.get(path)
+    assert response.status_code == 400, path
+    name = path.split("?")[1].split("=")[0]
+    assert f"parameter {name}: Input should be one of" in response.text
 
 
 # -- safety of the new pages -----------------------------------------------------------------

@@ -140,12 +140,14 @@ def changes(
     field: ChangeField | None = None,
     significance: Annotated[Significance | None, Query(description="at least")] = None,
     disclosure: Annotated[Disclosure | None, Query(description="how the page said so")] = None,
+    host: Annotated[Clean | None, Query(max_length=300, description="the articles' host")] = None,
     order: Literal["time", "significance"] = "time",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Any:
     """Detected changes, newest first (as `changes --json`), with filters."""
     rows = context(request).store.recent_changes(
+        host=host_filter(host),
         source=source,
         field=field,
         significance=significance,

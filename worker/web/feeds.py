@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from worker.models import Change, Watch, utcnow
 from worker.shapes import iso
 from worker.types import DISCLOSURE_LABELS
-from worker.web.context import Context, context, http_link
+from worker.web.context import Context, context, http_link, query
 from worker.web.params import Id, change_filters
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
@@ -45,7 +45,7 @@ def all_changes(request: Request, filters: Filters) -> Response:
     rows = web.store.recent_changes(**_newest(filters), limit=ENTRIES)
     narrowed = _narrowing(filters)
     title = f"newswatch: changes{narrowed}" if narrowed else "newswatch: all changes"
-    return _feed(web, request, title, rows)
+    return _feed(web, request, title, rows, "/" + _query(filters), filters)
 
 
 @router.get("/sources/{source_id}.atom", response_class=AtomResponse)
@@ -54,9 +54,8 @@ def source_changes(request: Request, source_id: Id, filters: Filters) -> Respons
     web = context(request)
     source = web.store.source_by_id(source_id)
     rows = web.store.recent_changes(**{**_newest(filters), "source": source.url}, limit=ENTRIES)
-    return _feed(
-        web, request, f"newswatch: {source.label or source.url}{_narrowing(filters)}", rows
-    )
+    title = f"newswatch: {source.label or source.url}{_narrowing(filters)}"
+    return _feed(web, request, title, rows, f"/sources/{source_id}", filters)
 
 
 @router.get("/articles/{watch_id}.atom", response_class=AtomResponse)
@@ -66,7 +65,8 @@ def article_changes(request: Request, watch_id: Id, filters: Filters) -> Respons
     watch, _ = web.store.watch_by_id(watch_id)
     rows = web.store.recent_changes(**_newest(filters), watch_id=watch_id, limit=ENTRIES)
     headline = web.store.headlines([watch_id]).get(watch_id) or watch.label or watch.url
-    return _feed(web, request, f"newswatch: {headline}{_narrowing(filters)}", rows)
+    title = f"newswatch: {headline}{_narrowing(filters)}"
+    return _feed(web, request, title, rows, f"/articles/{watch_id}", filters)
 
 
 def _newest(filters: dict[str, Any]) -> dict[str, Any]:
@@ -87,14 +87,28 @@ def _narrowing(filters: dict[str, Any]) -> str:
     return f" ({', '.join(narrowing)})" if narrowing else ""
 
 
-def _feed(web: Context, request: Request, title: str, rows: list[tuple[Change, Watch]]) -> Response:
+def _query(filters: dict[str, Any]) -> str:
+    """The filters that narrow a list, as a query string (the default order left out)."""
+    return query(**{**filters, "order": None if filters["order"] == "time" else filters["order"]})
+
+
+def _feed(
+    web: Context,
+    request: Request,
+    title: str,
+    rows: list[tuple[Change, Watch]],
+    page: str,
+    filters: dict[str, Any],
+) -> Response:
+    """The Atom document: its id and self link carry its filters (one feed, one id), its
+    alternate link is the page it follows."""
     feed = ET.Element(f"{{{ATOM}}}feed")
-    self_url = web.absolute(request, request.url.path)
+    self_url = web.absolute(request, request.url.path + _query(filters))
     _text(feed, "id", self_url)
     _text(feed, "title", title)
     _text(feed, "updated", _stamp(rows[0][0].detected_at if rows else utcnow()))
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=web.absolute(request, "/"))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=web.absolute(request, page))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "newswatch")
     titles = web.store.version_titles([(c.watch_id, c.to_version) for c, _ in rows])

@@ -12,7 +12,7 @@ from worker.models import watch_state
 from worker.store.browse import ARTICLE_ORDERS, STATES, ArticleRow
 from worker.urls import host_of
 from worker.web.context import context, query
-from worker.web.params import Id, Offset, Text, host_filter
+from worker.web.params import Id, Offset, Text, choice, host_filter
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -24,27 +24,29 @@ ORDER_NAMES = {
     "added": "newest watch first",
 }
 SOURCE_ARTICLES = 20  # the articles a source's page lists (the rest: /articles?source=)
+StateChoice = choice(STATES, "ok, held, failing or retired")
+OrderChoice = choice(tuple(ARTICLE_ORDERS), "how the list is sorted")
 
 
 @router.get("/articles", response_class=HTMLResponse)
 def articles(
     request: Request,
-    state: Text = None,
+    state: StateChoice = None,
     host: Text = None,
     source: Text = None,
     label: Text = None,
-    order: Text = None,
+    order: OrderChoice = None,
     offset: Offset = 0,
 ) -> HTMLResponse:
     """Every watched article, filtered by state, host, source and label, in pages."""
     web = context(request)
     filters = {
-        "state": state if state in STATES else None,
+        "state": state,
         "host": host_filter(host),
         "source": source or None,
         "label": label or None,
     }
-    chosen = order if order in ARTICLE_ORDERS else "changed"
+    chosen = order or "changed"
     rows = web.store.articles_page(**filters, order=chosen, limit=PAGE + 1, offset=offset)
     more = len(rows) > PAGE
     return web.page(

@@ -7,6 +7,7 @@ exist in UTC: each such value is a 400 naming the parameter, never a database er
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -56,6 +57,33 @@ Day = Annotated[
 ]
 
 
+def choice(words: Sequence[str], what: str) -> Any:
+    """A query parameter that is one of `words` (an empty form field: none): anything else
+    is a 400 naming the parameter and the words it takes, not a filter silently dropped."""
+    allowed = tuple(words)
+
+    def _one_of(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise PydanticCustomError(
+                "choice", "Input should be one of: {allowed}", {"allowed": ", ".join(allowed)}
+            )
+        return value
+
+    return Annotated[
+        str | None,
+        BeforeValidator(_blank_is_none),
+        AfterValidator(_one_of),
+        Query(description=what),
+    ]
+
+
+CHANGE_ORDERS = ("time", "significance")
+FieldChoice = choice(CHANGE_FIELDS, "the changed field")
+SignificanceChoice = choice(SIGNIFICANCE, "at least this significant")
+DisclosureChoice = choice(DISCLOSURES, "how the page disclosed the change")
+ChangeOrder = choice(CHANGE_ORDERS, "time (newest first) or significance")
+
+
 def host_filter(host: str | None) -> str | None:
     """A host as the store compares it: lower-cased, without brackets or spaces."""
     bare = (host or "").strip().lower().removeprefix("[").removesuffix("]")
@@ -64,19 +92,19 @@ def host_filter(host: str | None) -> str | None:
 
 def change_filters(
     source: Text = None,
-    field: Text = None,
-    significance: Text = None,
-    disclosure: Text = None,
+    field: FieldChoice = None,
+    significance: SignificanceChoice = None,
+    disclosure: DisclosureChoice = None,
     host: Text = None,
-    order: Text = None,
+    order: ChangeOrder = None,
 ) -> dict[str, Any]:
-    """The filters of a list of changes (the dashboard and its feeds), unknown values dropped
-    rather than failing the page."""
+    """The filters of a list of changes (the dashboard and its feeds); a value no filter
+    takes is a 400 naming it (a feed with a typo must not deliver every change)."""
     return {
         "source": source or None,
-        "field": field if field in CHANGE_FIELDS else None,
-        "significance": significance if significance in SIGNIFICANCE else None,
-        "disclosure": disclosure if disclosure in DISCLOSURES else None,
+        "field": field,
+        "significance": significance,
+        "disclosure": disclosure,
         "host": host_filter(host),
-        "order": "significance" if order == "significance" else "time",
+        "order": order or "time",
     }
