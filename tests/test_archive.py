@@ -428,6 +428,14 @@ def test_redirects_are_kept_after_the_answer_and_replay_from_the_index(
     lines = [json.loads(line.split(" ", 2)[2]) for line in index]
     statuses = {line["url"]: line["status"] for line in lines}
     assert statuses == {old: "301", server.url("/mid"): "302", story: "200"}
+    passed_off = [{**entry.records[0], "redirect": True}, *entry.records[1:]]
+    with store.engine.begin() as connection:  # the answer passed off as a redirect
+        table = ArchiveEntry.__table__
+        connection.execute(table.update().values(records=passed_off))
+    failed = [f for f in verified(store, archive_dir).findings if f.status == "failed"]
+    assert any("not in order" in f.message for f in failed)
+    with store.engine.begin() as connection:
+        connection.execute(table.update().values(records=entry.records))
     path = archive_dir / entry.file
     broken = bytearray(path.read_bytes())
     broken[entry.records[5]["offset"] + 40] ^= 0x01  # a byte of the second redirect

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 from worker.db import MIGRATIONS, SCHEMA_HEAD, at_head, create_engine, migrate
 from worker.errors import ConfigError
 from worker.migrations.search import include_name
-from worker.models import utcnow
+from worker.models import Snapshot, utcnow
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(database_url):
@@ -215,3 +215,21 @@ def test_upgrading_to_the_host_column_fills_it_for_every_watch(tmp_path):
     with engine.connect() as connection:
         hosts = dict(connection.execute(sa.text("SELECT url, host FROM watch")).all())
     assert hosts == {u: ("::1" if "[" in u else u.split("/")[2]) for u in urls}
+
+
+def test_the_host_column_downgrades_with_the_rows_that_reference_watches(store):
+    """0018 and 0017 undone on a database with versions: nothing lost, the column gone."""
+    watch = store.add_watch("https://news.example/a")
+    with store.session() as session:
+        session.add(Snapshot(watch_id=watch.id, version=1, content_hash="h", fetched_at=utcnow()))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0016")
+    with store.engine.connect() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("watch")}
+        assert connection.execute(sa.text("SELECT count(*) FROM snapshot")).scalar() == 1
+    assert "host" not in columns and "url" in columns
+    migrate(store.engine)
+    assert at_head(store.engine)

@@ -322,14 +322,39 @@ def test_search_ranks_only_the_newest_matches_and_counts_older_ones(store, monke
     assert zoo.capped and [(h.watch.id, h.matches) for h in zoo.hits] == [(older, 2)]
 
 
+def test_an_article_rewritten_every_check_cannot_crowd_the_others_out(store, monkeypatch):
+    _, newer = _ranking_fixture(store)
+    crowd = store.add_watch("https://live.example/blog").id
+    posts = [
+        article("Live: otters", *(f"Otters update {k}." for k in range(n))) for n in (1, 2, 3, 4, 5)
+    ]
+    save_series(store, crowd, *posts)  # the five newest versions that match
+    monkeypatch.setattr(search, "RANKED", 3)
+    monkeypatch.setattr(search, "PER_ARTICLE", 5)  # no cap per article: the blog fills it
+    assert {h.watch.id for h in store.search_articles("otters").hits} == {crowd}
+    monkeypatch.setattr(search, "PER_ARTICLE", 2)
+    found = store.search_articles("otters")
+    assert found.capped and {h.watch.id for h in found.hits} == {crowd, newer}
+    blog = next(h for h in found.hits if h.watch.id == crowd)
+    assert (blog.matches, blog.versions, blog.snapshot.version) == (5, 5, 5)  # all counted
+
+
+def test_matches_are_counted_over_the_newest_versions_only_past_counted(store, monkeypatch):
+    older, newer = _ranking_fixture(store)
+    monkeypatch.setattr(search, "COUNTED", 1)  # the newest version of the page's articles
+    hits = {h.watch.id: h for h in store.search_articles("otters").hits}
+    assert (hits[newer].matches, hits[newer].partial) == (1, False)
+    assert (hits[older].matches, hits[older].versions, hits[older].partial) == (1, 2, True)
+
+
 def test_a_capped_search_says_so_on_the_page_and_in_the_api(web, monkeypatch):
     store, _, client = web
     _ranking_fixture(store)
-    assert "ranked among the newest" not in soup(client.get("/search?q=otters")).get_text()
+    assert "than were ranked" not in soup(client.get("/search?q=otters")).get_text()
     assert client.get("/api/search?q=otters").json()["capped"] is False
     monkeypatch.setattr(search, "RANKED", 1)
     note = soup(client.get("/search?q=otters")).select_one("p.note").get_text(" ", strip=True)
-    assert "More than 1 versions match" in note and "ranked among the newest 1" in note
+    assert "More versions match than were ranked: these are the best of the newest 1." in note
     assert client.get("/api/search?q=otters").json()["capped"] is True
 
 

@@ -157,7 +157,7 @@ def _records(folder: Path, entry: ArchiveEntry, responses: set[str]) -> list[str
     data = read_member(path, entry.offset, entry.length)
     if len(data) < entry.length:
         return [f"{entry.file} ends before the entry's {entry.length} bytes at {entry.offset}"]
-    problems = []
+    problems = _layout(entry)
     for index, record in enumerate(entry.records, start=1):
         start = int(record["offset"]) - entry.offset
         member = data[start : start + int(record["length"])]
@@ -169,6 +169,19 @@ def _records(folder: Path, entry: ArchiveEntry, responses: set[str]) -> list[str
             continue
         problems += [f"{name}: {p}" for p in _content(member, record, entry, responses)]
     return problems
+
+
+EXCHANGE = 3  # answer, request, metadata: the records before any redirect's
+
+
+def _layout(entry: ArchiveEntry) -> list[str]:
+    """The answer first, then its request and metadata; redirects only after them (a row
+    cannot pass its answer off as a redirect to skip the answer's checks)."""
+    flagged = [bool(record.get("redirect")) for record in entry.records]
+    first = entry.records[0] if entry.records else {}
+    if first.get("id") != entry.response_id or any(flagged[:EXCHANGE]):
+        return ["its records are not in order: the answer, its request and metadata first"]
+    return []
 
 
 def _content(

@@ -87,7 +87,8 @@ class Capture:
             )
         metadata = metadata_record(self.fetched.final_url, self.date, answer.id, self._facts(place))
         # The answer first (an export's revisit reads it so), the redirects last.
-        stored = [answer, self.request, metadata, *self.redirects]
+        exchange = [answer, self.request, metadata]
+        stored = [*exchange, *self.redirects]
         name, offset = self.files.append([record.member for record in stored])
         records: list[dict[str, object]] = []
         at = offset
@@ -96,7 +97,7 @@ class Capture:
             digest = member_digest(record.member)
             records.append(
                 {"type": record.type, "id": record.id, "offset": at, "length": size,
-                 "digest": digest} | ({"redirect": True} if index >= 3 else {})
+                 "digest": digest} | ({"redirect": True} if index >= len(exchange) else {})
             )  # fmt: skip
             at += size
         digests = [r["digest"] for r in records]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,10 +15,16 @@ from worker.store._base import StoreBase
 from worker.store.browse import _watch_filters
 
 TITLE_WEIGHT = 4.0  # a word in the headline counts as much as four in the body (FTS5's bm25)
-# Relevance is ranked among the newest this many matching versions (after the filters):
-# scoring is the costly part (bm25 reads every match's positions), so a search for common
-# words costs the same on 50,000 versions as on 5,000. Older matches are reached by `until`.
+# Scoring is the costly part (bm25 reads every match's positions, ts_rank each match's vector),
+# so it is bounded: the newest matching versions (after the filters) are read, newest first,
+# at most SCANNED of them, keeping at most PER_ARTICLE of one article (a page rewritten every
+# check cannot crowd the others out) and RANKED in all; only those are scored. The matches of
+# the page's articles are counted over their newest COUNTED versions. So a search for the
+# commonest words costs about the same on 50,000 versions as on 5,000.
 RANKED = 1_000
+PER_ARTICLE = 3
+SCANNED = 10_000
+COUNTED = 2_000
 _FTS = sa.table("snapshot_fts", sa.column("rowid", sa.Integer))
 
 
@@ -30,12 +37,13 @@ class ArticleHit:
     watch: Watch
     matches: int
     versions: int
+    partial: bool = False  # matches counted over the article's newest versions only
 
 
 @dataclass(frozen=True)
 class Found:
     """A page of articles found, from `ranked` matching versions; `capped` when more versions
-    matched than the newest `RANKED` that were ranked (older ones are found by narrowing)."""
+    matched than were read for ranking (older ones are found by narrowing the search)."""
 
     hits: list[ArticleHit]
     ranked: int = 0
@@ -45,22 +53,24 @@ class Found:
 @dataclass(frozen=True)
 class _Matcher:
     """How versions are matched on this database: the FROM clause (versions joined to their
-    watches), the version id column to order by, the condition a match meets and its score
-    (lower is better)."""
+    watches), the version id column to order by, the condition a match meets, its score
+    (lower is better), and whether versions are scored by their ids (an index lookup each)
+    rather than over the range of ids from the window's oldest (FTS5, where a lookup by id
+    costs more than reading a match in order)."""
 
     source: Any
     version_id: Any
     condition: Any
     score: Any
+    by_ids: bool = True
 
 
 @dataclass(frozen=True)
 class _Ranked:
-    """An article in the ranked window: its best score, matching versions, latest match."""
+    """An article in the ranked window: its best score and its latest matching version."""
 
     watch_id: int
     best: float
-    matches: int
     latest: int
 
 
@@ -80,21 +90,20 @@ class SearchQueries(StoreBase):
     ) -> Found:
         """Articles with a version whose headline or body holds every word of `text`, one hit
         each, most relevant first (FTS5's bm25, PostgreSQL's ts_rank; newest first with LIKE)
-        among the newest `RANKED` matching versions, filtered by host, source and the time
-        versions were fetched (inclusive)."""
+        among the newest matching versions (see `RANKED`), filtered by host, source and the
+        time versions were fetched (inclusive)."""
         words = text.split()
         if not words:
             return Found([])
         filters = _hit_filters(host, source, since, until)
         with self.session() as session:
             matcher = _matcher(session, words)
-            newest = _window(session, matcher, filters)
-            if not newest:
+            window, capped = _window(session, matcher, filters)
+            if not window:
                 return Found([])
-            lowest, capped = newest[:RANKED][-1], len(newest) > RANKED
-            page = _ranked(session, matcher, filters, lowest)[offset : offset + limit]
-            older = _older_matches(session, matcher, filters, page, lowest) if capped else {}
-            return Found(_hits(session, page, older), min(len(newest), RANKED), capped)
+            page = _ranked(session, matcher, filters, window)[offset : offset + limit]
+            counts = _match_counts(session, matcher, filters, [hit.watch_id for hit in page])
+            return Found(_hits(session, page, counts), len(window), capped)
 
 
 def _matcher(session: Session, words: list[str]) -> _Matcher:
@@ -109,6 +118,7 @@ def _matcher(session: Session, words: list[str]) -> _Matcher:
             version_id=_FTS.c.rowid,  # the order FTS5 gives without scoring
             condition=fts.op("MATCH")(_phrase(words)),
             score=sa.func.bm25(fts, TITLE_WEIGHT, 1.0),
+            by_ids=False,
         )
     if dialect == "postgresql":
         document, wanted = _tsvector(), _tsquery(words)
@@ -122,43 +132,65 @@ def _matcher(session: Session, words: list[str]) -> _Matcher:
     return _Matcher(versions, col(Snapshot.id), condition, -col(Snapshot.id))
 
 
-def _window(session: Session, matcher: _Matcher, filters: list[Any]) -> list[int]:
-    """The ids of the newest `RANKED` + 1 matching versions, newest first: no scoring yet."""
-    query = select(matcher.version_id).select_from(matcher.source)
+def _window(session: Session, matcher: _Matcher, filters: list[Any]) -> tuple[set[int], bool]:
+    """The ids of the versions to score: the newest matching ones, PER_ARTICLE at most of one
+    article, RANKED in all, read from the SCANNED newest (no scoring yet); and whether
+    matches were left unread."""
+    query = select(matcher.version_id, col(Snapshot.watch_id)).select_from(matcher.source)
     query = query.where(matcher.condition, *filters).order_by(matcher.version_id.desc())
-    return [int(key) for key in session.execute(query.limit(RANKED + 1)).scalars()]
+    taken: set[int] = set()
+    per_article: Counter[int] = Counter()
+    # Streamed (an ORM result is read whole otherwise): reading stops once the window is full.
+    rows = session.execute(query.limit(SCANNED + 1).execution_options(yield_per=256))
+    for read, (version_id, watch_id) in enumerate(rows):
+        if read == SCANNED or len(taken) == RANKED:
+            return taken, True
+        if per_article[watch_id] < PER_ARTICLE:
+            taken.add(int(version_id))
+            per_article[watch_id] += 1
+    return taken, False
 
 
-def _ranked(session: Session, matcher: _Matcher, filters: list[Any], lowest: int) -> list[_Ranked]:
-    """The articles of the matching versions from `lowest` on, best score first (the newer
-    article first on a tie): one scored row per version, grouped here."""
+def _ranked(
+    session: Session, matcher: _Matcher, filters: list[Any], window: set[int]
+) -> list[_Ranked]:
+    """The articles of the window, best score first (the newer article first on a tie): its
+    versions scored by id, or those from its oldest on scored and its own kept."""
     query = select(col(Snapshot.id), col(Snapshot.watch_id), matcher.score.label("score"))
-    query = query.select_from(matcher.source)
-    query = query.where(matcher.condition, *filters, matcher.version_id >= lowest)
+    query = query.select_from(matcher.source).where(matcher.condition, *filters)
+    if matcher.by_ids:
+        query = query.where(col(Snapshot.id).in_(sorted(window)))
+    else:
+        query = query.where(matcher.version_id >= min(window))
     articles: dict[int, _Ranked] = {}
     for version_id, watch_id, score in session.execute(query):
+        if version_id not in window:
+            continue
         seen = articles.get(watch_id)
         articles[watch_id] = _Ranked(
             watch_id,
             float(score) if seen is None else min(seen.best, float(score)),
-            1 if seen is None else seen.matches + 1,
             version_id if seen is None else max(seen.latest, version_id),
         )
     return sorted(articles.values(), key=lambda hit: (hit.best, -hit.watch_id))
 
 
-def _older_matches(
-    session: Session, matcher: _Matcher, filters: list[Any], page: list[_Ranked], lowest: int
-) -> dict[int, int]:
-    """How many of the page's articles' versions older than the ranked window match too."""
-    ids = [hit.watch_id for hit in page]
-    older = select(Snapshot.id).where(col(Snapshot.watch_id).in_(ids), Snapshot.id < lowest)
-    versions = [int(key) for key in session.exec(older)]
-    if not versions:
+def _match_counts(
+    session: Session, matcher: _Matcher, filters: list[Any], ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """Of each article: its matching versions among the COUNTED newest versions of these
+    articles, and how many of its versions those were."""
+    if not ids:
         return {}
+    newest = select(Snapshot.id, Snapshot.watch_id).where(col(Snapshot.watch_id).in_(ids))
+    newest = newest.order_by(col(Snapshot.id).desc()).limit(COUNTED)
+    considered = list(session.exec(newest))
+    looked = Counter(watch_id for _, watch_id in considered)
     query = select(col(Snapshot.watch_id), sa.func.count()).select_from(matcher.source)
-    query = query.where(matcher.condition, *filters, matcher.version_id.in_(versions))
-    return {int(w): int(n) for w, n in session.execute(query.group_by(col(Snapshot.watch_id)))}
+    query = query.where(matcher.condition, *filters)
+    query = query.where(matcher.version_id.in_([version_id for version_id, _ in considered]))
+    found = {int(w): int(n) for w, n in session.execute(query.group_by(col(Snapshot.watch_id)))}
+    return {watch_id: (found.get(watch_id, 0), looked[watch_id]) for watch_id in ids}
 
 
 def _hit_filters(
@@ -172,7 +204,9 @@ def _hit_filters(
     return conditions
 
 
-def _hits(session: Session, page: list[_Ranked], older: dict[int, int]) -> list[ArticleHit]:
+def _hits(
+    session: Session, page: list[_Ranked], counts: dict[int, tuple[int, int]]
+) -> list[ArticleHit]:
     """The hits of the ranked page, in order: each article's latest matching version."""
     if not page:
         return []
@@ -180,14 +214,15 @@ def _hits(session: Session, page: list[_Ranked], older: dict[int, int]) -> list[
     latest = [hit.latest for hit in page]
     found = {s.watch_id: (s, w) for s, w in session.exec(query.where(col(Snapshot.id).in_(latest)))}
     ids = [hit.watch_id for hit in page]
-    counts = select(Snapshot.watch_id, sa.func.count()).where(col(Snapshot.watch_id).in_(ids))
-    versions = dict(session.exec(counts.group_by(col(Snapshot.watch_id))).all())
+    totals = select(Snapshot.watch_id, sa.func.count()).where(col(Snapshot.watch_id).in_(ids))
+    versions = dict(session.exec(totals.group_by(col(Snapshot.watch_id))).all())
     hits = []
     for hit in page:
         if hit.watch_id in found:
-            matches = hit.matches + older.get(hit.watch_id, 0)
-            total = int(versions.get(hit.watch_id, matches))
-            hits.append(ArticleHit(*found[hit.watch_id], matches=matches, versions=total))
+            matches, looked = counts.get(hit.watch_id, (1, 1))
+            total = int(versions.get(hit.watch_id, looked))
+            partial = looked < total
+            hits.append(ArticleHit(*found[hit.watch_id], max(matches, 1), total, partial))
     return hits
 
 

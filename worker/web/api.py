@@ -201,4 +201,5 @@ def _hit(hit: ArticleHit) -> dict[str, Any]:
         "title": hit.snapshot.title,
         "matches": hit.matches,
         "versions": hit.versions,
+        "matches_partial": hit.partial,
     }

@@ -117,6 +117,7 @@ class SearchHit(BaseModel):
     title: str
     matches: int
     versions: int
+    matches_partial: bool = False  # counted over the article's newest versions only
 
 
 class Problem(BaseModel):
@@ -144,8 +145,8 @@ class Page(BaseModel, Generic[Item]):
 
 
 class SearchPage(Page[SearchHit]):
-    """A page of search hits. Relevance is ranked among the newest 1,000 matching versions
-    (`store.search.RANKED`); `capped` says more versions matched than that, so older
-    matches are found by narrowing the words or with `until`."""
+    """A page of search hits. Relevance is ranked among the newest matching versions (1,000
+    at most, 3 of one article; `store.search.RANKED`); `capped` says more versions matched,
+    so older matches are found by narrowing the words or with `until`."""
 
     capped: bool = False

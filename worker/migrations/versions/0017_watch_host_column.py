@@ -48,5 +48,5 @@ def _fill_hosts() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_watch_host", table_name="watch")
-    with op.batch_alter_table("watch", schema=None) as batch_op:
-        batch_op.drop_column("host")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop a table others reference.
+    op.drop_column("watch", "host")
