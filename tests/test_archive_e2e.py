@@ -122,12 +122,12 @@ def one_article_as_warc_since_a_time(newswatch, url: str, tmp_path: Path) -> Non
 
 def bad_input_exits_2(newswatch, tmp_path: Path) -> None:
     unknown = newswatch("export", "http://unknown.example/x", "-o", str(tmp_path / "x.wacz"))
-    assert unknown.returncode == 2 and "not watched" in unknown.stderr
+    assert unknown.returncode == 1 and "not watched" in unknown.stderr  # as every command
     nowhere = newswatch("export", "--all", "-o", str(tmp_path / "missing" / "x.wacz"))
     assert nowhere.returncode == 2 and "does not exist" in nowhere.stderr
     neither = newswatch("export", "-o", str(tmp_path / "x.wacz"))
     assert neither.returncode == 2 and "--all" in neither.stderr
-    assert newswatch("verify", "http://unknown.example/x").returncode == 2
+    assert newswatch("verify", "http://unknown.example/x").returncode == 1
     assert "Traceback" not in unknown.stderr + nowhere.stderr + neither.stderr
     assert not (tmp_path / "x.wacz").exists()
 

@@ -216,6 +216,19 @@ def test_adding_a_followed_source_again_changes_only_what_is_given(cli, capsys):
     )
 
 
+def test_source_add_prints_its_interval_as_a_duration(cli, capsys):
+    cli("source", "add", "https://example.com/feed.xml", "--every", "1d")
+    assert capsys.readouterr().out.strip().endswith("every 1d)")
+    cli("source", "add", "https://example.com/other.xml")
+    assert capsys.readouterr().out.strip().endswith("every 15m)")
+
+
+def test_retrying_an_unknown_delivery_says_only_that(cli, capsys):
+    assert cli("alerts", "retry", "999") == 1
+    printed = capsys.readouterr()
+    assert printed.out == "" and "no failed delivery with id 999" in printed.err
+
+
 def test_polling_an_unknown_source_exits_1(cli, capsys):
     assert cli("source", "poll", "https://nowhere.example/feed.xml") == 1
     assert "not a source: https://nowhere.example/feed.xml" in capsys.readouterr().err
@@ -418,7 +431,9 @@ def test_every_option_has_help_and_every_command_an_example():
         handler = parser.get_default("handler")
         if handler:
             assert handler in EXAMPLES, f"{handler}: no example"
-            assert parser.epilog.startswith("example: newswatch")
+        # every --help ends with an example, each on one line (never wrapped mid-command)
+        assert parser.epilog.startswith(("example:\n  newswatch", "examples:\n  newswatch")), path
+        assert parser.formatter_class is argparse.RawDescriptionHelpFormatter, path
 
     list(walk(_parser()))
 

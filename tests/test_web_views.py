@@ -578,3 +578,13 @@ def test_a_site_is_counted_once_a_minute(web, monkeypatch):
         assert client.get("/sites/news.example").status_code == 200
     assert client.get("/sites").status_code == 200
     assert len(calls) == 2  # news.example once, all sites once
+
+
+def test_a_search_is_bounded_alike_on_its_page_and_in_the_api(web):
+    _, _, client = web
+    long = "word " * 120  # 600 characters
+    for path in (f"/search?q={long}", f"/api/search?q={long}"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        said = BeautifulSoup(response.text, "html.parser").get_text(" ")
+        assert "parameter q: String should have at most 500 characters" in said, path

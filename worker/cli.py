@@ -63,7 +63,13 @@ def _fail(exc: Exception, status: int) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newswatch", description="Watch news articles change.")
+    parser = argparse.ArgumentParser(
+        prog="newswatch",
+        description="Watch news articles change.",
+        epilog="example:\n  newswatch watch add https://news.example/story && newswatch check\n"
+        "  (each command's --help ends with examples of its own)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", help="TOML file (default: config/newswatch.toml)")
     parser.add_argument("--database-url", help="overrides [database] url")
     parser.add_argument(
@@ -145,10 +151,24 @@ def _add(commands: Any, name: str, handler: str, help_text: str) -> argparse.Arg
         name,
         help=help_text,
         description=help_text,
-        epilog=f"example: {example}" if example else None,
+        epilog=f"example:\n  {example}" if example else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # examples stay on one line
     )
     sub.set_defaults(handler=handler)
     return sub
+
+
+def _group(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A command of several actions (watch, source, ...): its --help ends with theirs."""
+    examples = [example for key, example in EXAMPLES.items() if key.startswith(f"{name} ")]
+    group: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return group
 
 
 def _add_check(commands: Any) -> None:
@@ -168,7 +188,7 @@ _FETCHER_HELP = (
 
 
 def _add_watch(commands: Any) -> None:
-    watch = commands.add_parser("watch", help="manage watched articles")
+    watch = _group(commands, "watch", "manage watched articles")
     actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = _add(actions, "add", "watch add", "watch an article URL")
     add.add_argument("url", metavar="URL", help="the article (normalised before it is stored)")
@@ -220,7 +240,7 @@ def _add_history(commands: Any) -> None:
 
 
 def _add_alerts(commands: Any) -> None:
-    alerts = commands.add_parser("alerts", help="the alert outbox")
+    alerts = _group(commands, "alerts", "the alert outbox")
     actions = alerts.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = _add(actions, "list", "alerts list", "deliveries, newest first")
     listing.add_argument("--status", choices=DELIVERY_STATUSES, help="only these")
@@ -234,7 +254,7 @@ def _add_alerts(commands: Any) -> None:
 
 
 def _add_source(commands: Any) -> None:
-    source = commands.add_parser("source", help="feeds, sitemaps and section pages to follow")
+    source = _group(commands, "source", "feeds, sitemaps and section pages to follow")
     actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = _add(actions, "add", "source add", "follow a feed, sitemap or section page")
     add.add_argument("url", metavar="URL", help="a feed, a sitemap or a section page")
@@ -277,7 +297,7 @@ def _add_archive(commands: Any) -> None:
 
 
 def _add_noise(commands: Any) -> None:
-    noise = commands.add_parser("noise", help="page parts kept out of comparisons, per site")
+    noise = _group(commands, "noise", "page parts kept out of comparisons, per site")
     actions = noise.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = _add(actions, "list", "noise list", "noise rules per host and what they hid")
     listing.add_argument("--host", help="only this site")

@@ -38,7 +38,8 @@ def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("give delivery IDs or --all-failed")
     outbox = Deliveries(_open_store(settings, create=False))
     retried = outbox.retry(None if args.all_failed else args.ids)
-    print(f"{len(retried)} deliveries pending again")
+    if retried or args.all_failed:
+        print(f"{len(retried)} {'delivery' if len(retried) == 1 else 'deliveries'} pending again")
     others = sorted(set(args.ids or ()) - set(retried))
     if others:
         listed = ", ".join(map(str, others))

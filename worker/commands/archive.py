@@ -16,7 +16,7 @@ from worker.archive.export import History, Piece, pieces
 from worker.archive.verify import Finding, Report, verify
 from worker.archive.wacz import write_wacz, write_warc
 from worker.commands._base import _open_store
-from worker.commands.output import _print_json
+from worker.commands.output import _print_json, counted
 from worker.errors import UsageError
 from worker.models import Watch
 from worker.settings import Settings
@@ -62,15 +62,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     store = _open_store(settings, create=False)
     watches = store.watches_to_archive(args.urls, args.source)
     folder = Path(settings.archive.dir) if settings.archive.dir else None
-    counted: list[Piece] = []
-    chosen = _counted(_pieces(store, watches, folder, args), counted)
+    written_pieces: list[Piece] = []
+    chosen = _counted(_pieces(store, watches, folder, args), written_pieces)
     title = f"newswatch: {watches[0].url}" if len(watches) == 1 else "newswatch export"
     write = write_wacz if args.format == "wacz" else write_warc
     with _replacing(output) as out:
         written = write(out, chosen, title)
-    rebuilt = sum(piece.reconstructed for piece in counted)
+    rebuilt = sum(piece.reconstructed for piece in written_pieces)
     print(
-        f"wrote {output}: {len(written.pages)} versions of {_articles(len(watches))}"
+        f"wrote {output}: {counted(len(written.pages), 'version')} of "
+        f"{counted(len(watches), 'article')}"
         f" ({rebuilt} rebuilt from stored HTML), {written.records} records"
     )
     return 0
@@ -130,11 +131,7 @@ def _print_report(report: Report, articles: int) -> None:
     counts = report.counts()
     summary = ", ".join(f"{counts.get(s, 0)} {word}" for s, word in STATUS_WORDS.items())
     verdict = "FAILED" if report.failed else "ok"
-    print(f"verify {verdict} ({_articles(articles)}): {summary}")
-
-
-def _articles(count: int) -> str:
-    return f"{count} article{'' if count == 1 else 's'}"
+    print(f"verify {verdict} ({counted(articles, 'article')}): {summary}")
 
 
 def _line(finding: Finding) -> str:

@@ -21,6 +21,11 @@ _DIFF_COLOURS = (
 )
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 article', '3 articles': a number of things, as the commands print it."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def _colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from worker.commands._base import _open_store, _service
-from worker.commands.output import _print_json
+from worker.commands.output import _print_json, counted
+from worker.durations import format_duration
 from worker.errors import NotFoundError, UsageError
 from worker.models import (
     Source,
@@ -27,9 +28,10 @@ def cmd_source_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = SourceSettings.model_validate({"url": args.url, **given})
     except ValidationError as exc:
-        raise UsageError(f"source {args.url}: {exc.errors()[0]['msg']}") from None
+        problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"source {args.url}: {problem}") from None
     source = _open_store(settings).add_source(config, only=set(given))
-    every = timedelta(seconds=source.every_seconds)
+    every = format_duration(timedelta(seconds=source.every_seconds))
     print(f"following {source.url} ({source.kind}, every {every})")
     return 0
 
@@ -68,7 +70,7 @@ def cmd_source_poll(args: argparse.Namespace, settings: Settings) -> int:
         enrolled = service.poll_sources(args.urls or sorted(known))
     finally:
         service.close()
-    print(f"enrolled {enrolled} new articles")
+    print(f"enrolled {counted(enrolled, 'new article')}")
     return 0
 
 

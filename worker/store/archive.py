@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from worker.errors import UsageError
+from worker.errors import NotFoundError
 from worker.models import ArchiveEntry, Check, Snapshot, Watch
 from worker.store._base import StoreBase
 from worker.store._rows import _latest_snapshot, _watch_by_url
@@ -62,7 +62,7 @@ class ArchiveQueries(StoreBase):
         self, urls: Sequence[str] = (), source: str | None = None
     ) -> list[Watch]:
         """The watches of these URLs, or those a source enrolled, or every watch when
-        neither is given; a URL or source that is not known is a UsageError (exit 2)."""
+        neither is given; a URL or source that is not known is a NotFoundError (exit 1)."""
         with self.session() as session:
             if source is not None:
                 return _enrolled_by(session, source)
@@ -74,7 +74,7 @@ class ArchiveQueries(StoreBase):
 def _known(session: Session, url: str) -> Watch:
     watch = _watch_by_url(session, normalise_url(url))
     if watch is None:
-        raise UsageError(f"not watched: {url} (see `newswatch watch list`)")
+        raise NotFoundError(f"not watched: {url} (see `newswatch watch list`)")
     return watch
 
 
@@ -82,7 +82,7 @@ def _enrolled_by(session: Session, source: str) -> list[Watch]:
     query = select(Watch).where(col(Watch.source).in_({source, normalise_url(source)}))
     watches = list(session.exec(query.order_by(col(Watch.id))))
     if not watches:
-        raise UsageError(f"no article was enrolled by the source {source}")
+        raise NotFoundError(f"no article was enrolled by the source {source}")
     return watches
 
 

@@ -15,6 +15,7 @@ from worker.types import ChangeField, Disclosure, Significance
 from worker.web.context import context, http_link
 from worker.web.params import (
     LARGEST,
+    SEARCH_LENGTH,
     Clean,
     FromVersion,
     Id,
@@ -22,6 +23,7 @@ from worker.web.params import (
     Instant,
     ToVersion,
     Version,
+    bounded,
     host_filter,
 )
 from worker.web.schemas import (
@@ -170,7 +172,7 @@ def change(request: Request, change_id: Id) -> Any:
 @router.get("/search", response_model=SearchPage, tags=["snapshots"])
 def search(
     request: Request,
-    q: Annotated[Clean, Query(min_length=1, max_length=500)],
+    q: Annotated[bounded(SEARCH_LENGTH, shortest=1), Query()],
     host: Annotated[Clean | None, Query(max_length=300, description="the articles' host")] = None,
     source: Annotated[Clean | None, Query(description="the URL of the source")] = None,
     since: Annotated[Instant | None, Query(description="fetched at or after, ISO 8601")] = None,

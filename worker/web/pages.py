@@ -26,6 +26,7 @@ from worker.web.params import (
     FromVersion,
     Id,
     Offset,
+    SearchText,
     Text,
     ToVersion,
     Version,
@@ -258,7 +259,7 @@ def change_page(request: Request, change_id: Id) -> RedirectResponse:
 @router.get("/search", response_class=HTMLResponse)
 def search(
     request: Request,
-    q: Text = None,
+    q: SearchText = None,
     host: Text = None,
     source: Text = None,
     since: Day = None,

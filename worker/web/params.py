@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from worker.types import CHANGE_FIELDS, DISCLOSURES, SIGNIFICANCE
@@ -50,7 +50,16 @@ def _blank_is_none(value: object) -> object:
     return None if value == "" else value
 
 
-Text = Annotated[Clean | None, Query(max_length=2048)]
+def bounded(longest: int, shortest: int = 0) -> Any:
+    """Text of `shortest` to `longest` characters, no NUL (the length checked first, so that
+    its message speaks of characters)."""
+    length = StringConstraints(min_length=shortest, max_length=longest)
+    return Annotated[str, length, AfterValidator(_without_nul)]
+
+
+Text = Annotated[bounded(2048) | None, Query()]
+SEARCH_LENGTH = 500  # characters of a search, on its page and in the API
+SearchText = Annotated[bounded(SEARCH_LENGTH) | None, Query()]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Day = Annotated[
     date | None, BeforeValidator(_blank_is_none), Query(description="YYYY-MM-DD, in UTC")
