@@ -370,6 +370,8 @@ def test_search_falls_back_to_like_without_fts(site_store):
     hits = site_store.search_articles("THREE billion").hits
     assert [(h.snapshot.version, h.matches) for h in hits] == [(3, 2)]
     assert site_store.search_articles("100%_").hits == []
+    assert len(site_store.search_articles('"three billion"').hits) == 1  # a phrase, by LIKE
+    assert site_store.search_articles('"billion three"').hits == []
 
 
 # -- the JSON API ----------------------------------------------------------------------------

@@ -588,3 +588,17 @@ def test_a_search_is_bounded_alike_on_its_page_and_in_the_api(web):
         assert response.status_code == 400, path
         said = BeautifulSoup(response.text, "html.parser").get_text(" ")
         assert "parameter q: String should have at most 500 characters" in said, path
+
+
+def test_a_quoted_phrase_is_found_only_with_its_words_in_a_row(store):
+    apart = store.add_watch("https://zoo.example/apart").id
+    save_series(store, apart, article("Council news", "The budget was set. The council met."))
+    together = store.add_watch("https://zoo.example/together").id
+    save_series(store, together, article("Council news", "The budget council met, again."))
+    assert {h.watch.id for h in store.search_articles("budget council").hits} == {apart, together}
+    assert [h.watch.id for h in store.search_articles('"budget council"').hits] == [together]
+    both = store.search_articles('"council met" budget').hits  # a phrase and a word
+    assert {h.watch.id for h in both} == {apart, together}
+    assert store.search_articles('"council budget"').hits == []
+    assert [h.watch.id for h in store.search_articles('"budget council').hits] == [together]
+    assert search.search_words('"budget council" met') == ["budget", "council", "met"]

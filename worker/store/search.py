@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,12 +93,12 @@ class SearchQueries(StoreBase):
         each, most relevant first (FTS5's bm25, PostgreSQL's ts_rank; newest first with LIKE)
         among the newest matching versions (see `RANKED`), filtered by host, source and the
         time versions were fetched (inclusive)."""
-        words = text.split()
-        if not words:
+        wanted = terms(text)
+        if not wanted:
             return Found([])
         filters = _hit_filters(host, source, since, until)
         with self.session() as session:
-            matcher = _matcher(session, words)
+            matcher = _matcher(session, wanted)
             window, capped = _window(session, matcher, filters)
             if not window:
                 return Found([])
@@ -106,7 +107,27 @@ class SearchQueries(StoreBase):
             return Found(_hits(session, page, counts), len(window), capped)
 
 
-def _matcher(session: Session, words: list[str]) -> _Matcher:
+_TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')  # a quoted phrase (closed or not), or a word
+
+
+def terms(text: str) -> list[tuple[str, ...]]:
+    """What a search asks for: words, and phrases in double quotes ('"prime minister" resigns'
+    is the phrase and the word), each a tuple of its words; every one must be found."""
+    found = []
+    for match in _TERM.finditer(text):
+        phrase, word = match.groups()
+        words = tuple(phrase.split()) if phrase is not None else (word,)
+        if words:
+            found.append(words)
+    return found
+
+
+def search_words(text: str) -> list[str]:
+    """Every word a search asks for, its phrases' words included (for marking snippets)."""
+    return [word for term in terms(text) for word in term]
+
+
+def _matcher(session: Session, words: list[tuple[str, ...]]) -> _Matcher:
     """FTS5 on SQLite, the stored, GIN-indexed tsvector on PostgreSQL (migration 0018), a plain LIKE
     scan where neither exists."""
     versions = Snapshot.__table__.join(Watch, col(Watch.id) == Snapshot.watch_id)
@@ -128,7 +149,7 @@ def _matcher(session: Session, words: list[str]) -> _Matcher:
             document.op("@@")(wanted),
             -sa.func.ts_rank(document, wanted),
         )
-    condition = sa.and_(*(_contains(word) for word in words))
+    condition = sa.and_(*(_contains(term) for term in words))
     return _Matcher(versions, col(Snapshot.id), condition, -col(Snapshot.id))
 
 
@@ -226,8 +247,9 @@ def _hits(
     return hits
 
 
-def _phrase(words: list[str]) -> str:
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+def _phrase(wanted: list[tuple[str, ...]]) -> str:
+    """An FTS5 query: each term a quoted phrase (one word, or several in a row), all of them."""
+    return " ".join('"' + " ".join(term).replace('"', '""') + '"' for term in wanted)
 
 
 def _tsvector() -> Any:
@@ -235,11 +257,18 @@ def _tsvector() -> Any:
     return sa.literal_column("snapshot.search_vector")
 
 
-def _tsquery(words: list[str]) -> Any:
-    return sa.func.plainto_tsquery(sa.literal_column("'simple'"), " ".join(words))
+def _tsquery(wanted: list[tuple[str, ...]]) -> Any:
+    """Every term: phraseto_tsquery keeps a phrase's words in order, `&&` joins the terms."""
+    simple = sa.literal_column("'simple'")
+    queries = [sa.func.phraseto_tsquery(simple, " ".join(term)) for term in wanted]
+    combined = queries[0]
+    for query in queries[1:]:
+        combined = combined.op("&&")(query)
+    return combined
 
 
-def _contains(word: str) -> Any:
+def _contains(term: tuple[str, ...]) -> Any:
+    word = " ".join(term)
     pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return sa.or_(
         col(Snapshot.title).ilike(pattern, escape="\\"),

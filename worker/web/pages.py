@@ -15,7 +15,7 @@ from worker.archive.export import History, pieces
 from worker.archive.wacz import write_wacz
 from worker.errors import ConfigError, NotFoundError
 from worker.models import Change, Watch, watch_state
-from worker.store.search import Found
+from worker.store.search import Found, search_words
 from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, SIGNIFICANCE
 from worker.urls import host_of
 from worker.web import charts
@@ -284,7 +284,7 @@ def search(
         {
             "hit": hit,
             "host": host_of(hit.watch.url),
-            "snippet": snippet(hit.snapshot.body, text.split()),
+            "snippet": snippet(hit.snapshot.body, search_words(text)),
         }
         for hit in found.hits[:PAGE]
     ]
