@@ -446,6 +446,13 @@ def test_bad_parameters_are_problem_documents_on_the_api_and_pages_elsewhere(web
         assert shown.select_one("h1").get_text() == "Bad request", path
 
 
+def test_changes_since_a_version_the_article_lacks_is_a_400_naming_it(web):
+    _, ids, client = web
+    page = client.get(f"/articles/{ids['story']}?since=99")
+    assert page.status_code == 400
+    assert "since: no version 99 (versions 1 to 3)" in BeautifulSoup(page.text, "lxml").get_text()
+
+
 # -- feeds -----------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from worker.archive.export import History, pieces
 from worker.archive.wacz import write_wacz
-from worker.errors import ConfigError, NotFoundError
+from worker.errors import ConfigError, NotFoundError, UsageError
 from worker.models import Change, Watch, watch_state
 from worker.store.search import Found, search_words
 from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, SIGNIFICANCE
@@ -110,7 +110,10 @@ def article(request: Request, watch_id: Id, since: Since = None) -> HTMLResponse
     checks = web.store.checks_of(watch_id, limit=TIMELINE_CHECKS)
     latest = versions[-1] if versions else None
     numbers = [v.version for v in versions]
-    older = since if since in numbers else (numbers[0] if numbers else 0)
+    if since is not None and since not in numbers:
+        stored = f"versions {numbers[0]} to {numbers[-1]}" if numbers else "no version yet"
+        raise UsageError(f"query parameter since: no version {since} ({stored})")
+    older = since or (numbers[0] if numbers else 0)
     return web.page(
         "article.html",
         watch=watch,
