@@ -169,6 +169,46 @@ def _spellings(table: str) -> dict[str, str]:
 AMERICAN_SPELLINGS = _spellings(_AMERICAN_SPELLINGS)
 
 
+# Irregular verbs, base form then the others ('grew' and 'grown' are forms of 'grow'): two
+# forms of one verb are one word written otherwise ('grew' / 'had grown').
+_IRREGULAR_VERBS = """
+arise arose arisen | awake awoke awoken | be was were been being is are am | bear bore borne
+beat beaten | become became | begin began begun | bend bent | bet | bid | bind bound
+bite bit bitten | bleed bled | blow blew blown | break broke broken | breed bred
+bring brought | build built | burn burnt | buy bought | catch caught | choose chose chosen
+cling clung | come came | cost | creep crept | cut | deal dealt | dig dug | do did done does
+draw drew drawn | dream dreamt | drink drank drunk | drive drove driven | eat ate eaten
+fall fell fallen | feed fed | feel felt | fight fought | find found | flee fled | fly flew flown
+forbid forbade forbidden | forget forgot forgotten | forgive forgave forgiven | freeze froze frozen
+get got gotten | give gave given | go went gone goes | grind ground | grow grew grown
+hang hung | have had has having | hear heard | hide hid hidden | hit | hold held | hurt
+keep kept | kneel knelt | know knew known | lay laid | lead led | leap leapt | learn learnt
+leave left | lend lent | let | lie lay lain | light lit | lose lost | make made | mean meant
+meet met | pay paid | prove proven | put | quit | read | ride rode ridden | ring rang rung
+rise rose risen | run ran | say said says | see saw seen | seek sought | sell sold
+send sent | set | shake shook shaken | shine shone | shoot shot | show shown | shrink shrank shrunk
+shut | sing sang sung | sink sank sunk | sit sat | sleep slept | slide slid | speak spoke spoken
+spend spent | spin spun | split | spread | spring sprang sprung | stand stood | steal stole stolen
+stick stuck | sting stung | stink stank stunk | strike struck stricken | strive strove striven
+swear swore sworn | sweep swept | swim swam swum | swing swung | take took taken
+teach taught | tear tore torn | tell told | think thought | throw threw thrown | tread trod
+understand understood | wake woke woken | wear wore worn | weep wept | win won | wind wound
+withdraw withdrew withdrawn | write wrote written
+"""
+
+
+def _verb_forms(table: str) -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for group in table.replace("\n", " ").split("|"):
+        base, *others = group.split()
+        forms |= {other: base for other in others if other not in forms}
+    return forms
+
+
+# A form of two verbs ('lay': of lay, and the past of lie) is the first one's.
+VERB_LEMMAS = _verb_forms(_IRREGULAR_VERBS)
+
+
 ENGLISH = WordLists(
     function=FUNCTION_WORDS,
     pronouns=PRONOUNS,
@@ -178,7 +218,7 @@ ENGLISH = WordLists(
     capitalised_time=CAPITALISED_TIME_WORDS,
     time_names=TIME_NAMES,
     reporting=REPORTING,
-    lemmas={},
+    lemmas=VERB_LEMMAS,
     hedges=HEDGES,
     intensifiers=INTENSIFIERS,
     modals={word: MODAL_STEMS.get(word, word) for word in MODALS},

@@ -184,7 +184,10 @@ class WordLists:
         if found is not None:
             return found
         root = self.stem(word)
-        return root + "e" if root != word and root + "e" in self.reporting else root
+        if root != word and root + "e" in self.reporting:
+            return root + "e"
+        # a verb of saying that its stem would not name ('contend' is no 'conten')
+        return word if word in self.reporting and root not in self.reporting else root
 
     def modality(self, word: str) -> str:
         return self.modals.get(word, word)
