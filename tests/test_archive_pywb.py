@@ -10,7 +10,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +22,8 @@ from warcio.timeutils import iso_date_to_timestamp
 
 from worker.archive.export import History, pieces
 from worker.archive.wacz import write_wacz
+from worker.fetch import Fetcher
+from worker.types import FetchResult
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +31,18 @@ BIN = Path(sys.executable).parent  # pywb's commands, in the test extra
 READY_WITHIN = 60.0  # seconds for pywb to listen (it imports gevent and its templates)
 
 
-def _next_second() -> None:
-    """Until the wall clock's second changes: replay addresses name a capture by a 14-digit
-    timestamp (to the second), so two versions a few milliseconds apart would be one time."""
-    now = int(time.time())
-    while int(time.time()) == now:
-        time.sleep(0.01)
+class _AnHourLater:
+    """The pipeline's fetcher, its answers dated an hour later: replay addresses name a capture
+    by a 14-digit timestamp (to the second), and two checks a few milliseconds apart would be
+    one time."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+
+    def get(self, *args: Any, **kwargs: Any) -> FetchResult:
+        answer = self._fetcher.get(*args, **kwargs)
+        assert answer.fetched_at is not None
+        return replace(answer, fetched_at=answer.fetched_at + timedelta(hours=1))
 
 
 def _free_port() -> int:
@@ -75,7 +86,7 @@ def test_an_export_replays_in_pywb(pipe, store, server, archive_dir, wayback, tm
     asked = server.serve("/old", b"moved", status=301, Location=story)
     store.add_watch(asked)
     assert check(pipe, store).outcome == "new"
-    _next_second()
+    pipe.fetcher = _AnHourLater(pipe.fetcher)
     server.serve("/story", page("Harbour fire", 5))
     assert check(pipe, store).outcome == "changed"
     [watch] = store.watches_to_archive()
