@@ -259,7 +259,8 @@ def test_a_site_at_a_glance(web):
     everything = soup(client.get("/sites"))
     hosts = [t.get_text() for t in everything.select("svg.chart-ranked text.label")]
     assert hosts[0] == "news.example" and {"evil.example", "wire.example"} <= set(hosts)
-    assert soup(client.get("/sites/nowhere.example")).select("svg.chart-bars rect.bar") == []
+    unknown = client.get("/sites/nowhere.example")  # no watched article there: no such page
+    assert unknown.status_code == 404 and "no article on nowhere.example" in unknown.text
     assert client.get("/sites/bad%20host").status_code == 400
 
 

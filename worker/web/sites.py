@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
+from worker.errors import NotFoundError
 from worker.models import utcnow
 from worker.web import charts
 from worker.web.context import Context, context
@@ -37,6 +38,8 @@ def one_site(request: Request, host: Host) -> HTMLResponse:
     articles."""
     web = context(request)
     name = host.lower().removeprefix("[").removesuffix("]")
+    if not any(web.store.state_counts(host=name).values()):
+        raise NotFoundError(f"no article on {name} is watched (see /sites for the hosts)")
     values = web.counts.get(
         ("sites", name), lambda: {**_glance(web, name)[1], "hosts": [], "hosts_chart": None}
     )
