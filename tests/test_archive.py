@@ -444,6 +444,22 @@ def test_redirects_are_kept_after_the_answer_and_replay_from_the_index(
     assert any("record 6 (response" in f.message for f in failed)
 
 
+def test_the_redirect_to_a_removed_page_is_kept_with_the_removal(
+    pipe, store, server, archive_dir
+):
+    story = server.serve("/story", page("Harbour fire", 4))
+    old = server.serve("/old", b"", status=301, Location=story)
+    store.add_watch(old)
+    check(pipe, store)
+    server.serve("/story", b"gone", status=410)
+    assert check(pipe, store).event == "removed"
+    removal = store.archive_entries()[-1]
+    assert removal.kind == "removed"
+    kept = [(r["type"], bool(r.get("redirect"))) for r in removal.records]
+    assert kept[3:] == [("response", True), ("request", True)]
+    assert not verified(store, archive_dir).failed
+
+
 def test_quiet_checks_write_nothing(pipe, store, server, archive_dir):
     url = server.serve("/story", page("Harbour fire", 4), ETag='"v1"')
     store.add_watch(url)

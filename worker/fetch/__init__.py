@@ -172,7 +172,8 @@ class Fetcher:
                 response, hops = self._open(url, headers, rules.public_only)
                 with closing(response):
                     if response.status_code >= 300 and response.status_code != 304:
-                        return _Failure(status_error(url, response), retry_in(response, attempt))
+                        failure = status_error(url, response, hops)
+                        return _Failure(failure, retry_in(response, attempt))
                     return replace(self._result(url, response, started, rules.feed), redirects=hops)
         except httpx.HTTPError as exc:
             error = translate_error(exc, url)

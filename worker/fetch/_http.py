@@ -122,14 +122,20 @@ def _pairs(raw: list[tuple[bytes, bytes]]) -> Headers:
     return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 
 
-def status_error(url: str, response: httpx.Response) -> HTTPStatusError:
+def status_error(
+    url: str, response: httpx.Response, redirects: tuple[FetchResult, ...] = ()
+) -> HTTPStatusError:
+    """The error of an answer that is no page (4xx, 5xx), with its exchange and the
+    redirects that led to it, for the web archive of a removal."""
     status = response.status_code
     reason = f" {response.reason_phrase}" if response.reason_phrase else ""
     where = url if response.url == httpx.URL(url) else f"{response.url} (redirected from {url})"
     after = None
     if status in {429, 503}:
         after = retry_after(response.headers.get("retry-after"), time.time())
-    exchange = FetchResult(url, str(response.url), status, **exchange_of(response))
+    exchange = FetchResult(
+        url, str(response.url), status, **exchange_of(response), redirects=redirects
+    )
     return HTTPStatusError(
         f"HTTP {status}{reason} from {where}",
         url=url,
