@@ -82,6 +82,8 @@ def test_articles_lists_every_watch_with_its_facts(web):
     [
         ("host=news.example", ["story"]),
         ("host=NEWS.example", ["story"]),
+        ("host=news.example.", ["story"]),  # as the store keeps it: no trailing dot,
+        ("host=news.example:8443", ["story"]),  # no port
         ("host=example", []),  # anchored: a host, not a part of one
         (f"source={SOURCE}", ["other"]),
         ("label=politics", ["story"]),
@@ -95,6 +97,16 @@ def test_articles_filters(web, query, expected):
     page = soup(client.get(f"/articles?{query}&order=added"))
     shown = [a["href"] for a in page.select("table.articles a.headline")]
     assert sorted(shown) == sorted(f"/articles/{ids[name]}" for name in expected)
+
+
+def test_a_host_is_found_as_typed_in_its_own_script(web):
+    """The host filter compares as the store keeps hosts: IDNA-encoded."""
+    store, _, client = web
+    books = store.add_watch("https://bücher.example/neu").id
+    for typed in ("bücher.example", "BÜCHER.example", "xn--bcher-kva.example"):
+        page = soup(client.get("/articles", params={"host": typed}))
+        shown = [a["href"] for a in page.select("table.articles a.headline")]
+        assert shown == [f"/articles/{books}"], typed
 
 
 def test_articles_sort_and_page(web):

@@ -15,7 +15,9 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from worker.errors import BadURLError
 from worker.types import CHANGE_FIELDS, DISCLOSURES, SIGNIFICANCE
+from worker.urls import host_of, normalise_url
 
 LARGEST = 2**63 - 1  # SQLite's INTEGER, PostgreSQL's BIGINT
 LARGEST_ID = 2**31 - 1  # PostgreSQL's INTEGER
@@ -94,9 +96,20 @@ ChangeOrder = choice(CHANGE_ORDERS, "time (newest first) or significance")
 
 
 def host_filter(host: str | None) -> str | None:
-    """A host as the store compares it: lower-cased, without brackets or spaces."""
-    bare = (host or "").strip().lower().removeprefix("[").removesuffix("]")
-    return bare or None
+    """A host as the store keeps it (`urls.host_of` of the normalised URL): lower-cased,
+    IDNA-encoded (bücher.example is xn--bcher-kva.example), without a trailing dot, a port or
+    an IPv6 address's brackets. Text that is no host is compared as typed (and finds none)."""
+    bare = (host or "").strip()
+    if not bare:
+        return None
+    if any(char in bare for char in "/?#@\\") or any(char.isspace() for char in bare):
+        return bare.lower()
+    if bare.count(":") > 1 and not bare.startswith("["):
+        bare = f"[{bare}]"  # an IPv6 address typed without its brackets
+    try:
+        return host_of(normalise_url(f"http://{bare}/")) or bare.lower()
+    except (BadURLError, ValueError):
+        return bare.lower().removeprefix("[").removesuffix("]")
 
 
 def change_filters(

@@ -17,6 +17,7 @@ from worker.errors import NotFoundError
 from worker.models import utcnow
 from worker.web import charts
 from worker.web.context import Context, context
+from worker.web.params import host_filter
 
 router = APIRouter(include_in_schema=False)
 DAYS = 28  # the window of the charts: the last four weeks
@@ -37,7 +38,7 @@ def one_site(request: Request, host: Host) -> HTMLResponse:
     """One host: its edits per day, their significance and disclosure, its busiest and failing
     articles."""
     web = context(request)
-    name = host.lower().removeprefix("[").removesuffix("]")
+    name = host_filter(host) or host
     if not any(web.store.state_counts(host=name).values()):
         raise NotFoundError(f"no article on {name} is watched (see /sites for the hosts)")
     values = web.counts.get(
