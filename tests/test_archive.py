@@ -444,9 +444,7 @@ def test_redirects_are_kept_after_the_answer_and_replay_from_the_index(
     assert any("record 6 (response" in f.message for f in failed)
 
 
-def test_the_redirect_to_a_removed_page_is_kept_with_the_removal(
-    pipe, store, server, archive_dir
-):
+def test_the_redirect_to_a_removed_page_is_kept_with_the_removal(pipe, store, server, archive_dir):
     story = server.serve("/story", page("Harbour fire", 4))
     old = server.serve("/old", b"", status=301, Location=story)
     store.add_watch(old)
