@@ -128,6 +128,10 @@ def bad_input_exits_2(newswatch, tmp_path: Path) -> None:
     neither = newswatch("export", "-o", str(tmp_path / "x.wacz"))
     assert neither.returncode == 2 and "--all" in neither.stderr
     assert newswatch("verify", "http://unknown.example/x").returncode == 1
+    empty = tmp_path / "empty.wacz"
+    nothing = newswatch("export", "--all", "--since", "2999-01-01T00:00:00Z", "-o", str(empty))
+    assert nothing.returncode == 1 and "nothing to export" in nothing.stderr
+    assert not empty.exists()
     assert "Traceback" not in unknown.stderr + nowhere.stderr + neither.stderr
     assert not (tmp_path / "x.wacz").exists()
 

@@ -223,6 +223,13 @@ def test_source_add_prints_its_interval_as_a_duration(cli, capsys):
     assert capsys.readouterr().out.strip().endswith("every 15m)")
 
 
+def test_source_list_shows_the_label_as_watch_list_does(cli, capsys):
+    cli("source", "add", "https://example.com/feed.xml", "--label", "desk")
+    capsys.readouterr()
+    cli("source", "list")
+    assert capsys.readouterr().out.startswith("https://example.com/feed.xml [desk]  auto")
+
+
 def test_retrying_an_unknown_delivery_says_only_that(cli, capsys):
     assert cli("alerts", "retry", "999") == 1
     printed = capsys.readouterr()

@@ -17,7 +17,7 @@ from worker.archive.verify import Finding, Report, verify
 from worker.archive.wacz import write_wacz, write_warc
 from worker.commands._base import _open_store
 from worker.commands.output import _print_json, counted
-from worker.errors import UsageError
+from worker.errors import NotFoundError, UsageError
 from worker.models import Watch
 from worker.settings import Settings
 from worker.store import Store
@@ -68,6 +68,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     write = write_wacz if args.format == "wacz" else write_warc
     with _replacing(output) as out:
         written = write(out, chosen, title)
+        if not written_pieces:  # an archive of nothing is no export: no file, exit 1
+            since = f" since {args.since.isoformat()}" if args.since else ""
+            raise NotFoundError(f"nothing to export: no version or event was captured{since}")
     rebuilt = sum(piece.reconstructed for piece in written_pieces)
     print(
         f"wrote {output}: {counted(len(written.pages), 'version')} of "

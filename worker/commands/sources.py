@@ -46,8 +46,9 @@ def cmd_source_list(args: argparse.Namespace, settings: Settings) -> int:
     for source in sources:
         state = "active" if source.active else "inactive"
         error = f"  last error: {source.last_error}" if source.last_error else ""
+        label = f" [{source.label}]" if source.label else ""
         print(
-            f"{source.url}  {source.kind} {state}, {source.enrolled} enrolled, "
+            f"{source.url}{label}  {source.kind} {state}, {source.enrolled} enrolled, "
             f"next poll {iso(source.next_poll_at)}{error}"
         )
     return 0
