@@ -14,11 +14,13 @@ from cli_runner import ROOT, ok, run
 from conftest import FIXTURES
 
 from worker import decide
+from worker.db import create_engine
 from worker.errors import ConfigError
 from worker.extract import looks_like_script_shell
 from worker.models import Watch, utcnow
 from worker.settings import FetchSettings, HttpSettings, Settings, load_settings
-from worker.types import CheckRecord
+from worker.store import Store
+from worker.types import CheckRecord, Discovered, PollRecord
 
 REAL_PAGES = sorted((FIXTURES / "extract").rglob("*.html"))
 SHELLS = {
@@ -156,10 +158,6 @@ def test_source_add_fetcher_is_given_to_its_articles(tmp_path):
     database = tmp_path / "n.db"
     feed = "https://news.example/rss"
     ok("source", "add", feed, "--kind", "feed", "--fetcher", "plain", database=database)
-    from worker.db import create_engine
-    from worker.store import Store
-    from worker.types import Discovered, PollRecord
-
     store = Store(create_engine(f"sqlite:///{database}"))
     [source] = store.list_sources()
     now = utcnow()
@@ -179,9 +177,6 @@ def test_the_fetcher_is_shown_by_watch_list_and_checks(tmp_path):
     url = "https://news.example/a"
     ok("watch", "add", url, "--fetcher", "plain", database=database)
     assert '"fetcher": "plain"' in ok("watch", "list", "--json", database=database).stdout
-    from worker.db import create_engine
-    from worker.store import Store
-
     engine = create_engine(f"sqlite:///{database}")
     store = Store(engine)
     watch_id = store.watch_id(url)
