@@ -274,7 +274,8 @@ def _add_source(commands: Any) -> None:
         default=None,
         help="do not obey robots.txt (only for sites you own)",
     )
-    add.add_argument("--fetcher", choices=FETCHER_CHOICES, help=_FETCHER_HELP + " (its articles)")
+    enrolled = "for the articles it enrols: " + _FETCHER_HELP
+    add.add_argument("--fetcher", choices=FETCHER_CHOICES, help=enrolled)
     listing = _add(actions, "list", "source list", "sources and what they enrolled")
     listing.add_argument("--json", action="store_true", help="print JSON")
     remove = _add(actions, "remove", "source remove", "stop polling a source")
