@@ -89,10 +89,10 @@ class SearchQueries(StoreBase):
         limit: int = 20,
         offset: int = 0,
     ) -> Found:
-        """Articles with a version whose headline or body holds every word of `text`, one hit
-        each, most relevant first (FTS5's bm25, PostgreSQL's ts_rank; newest first with LIKE)
-        among the newest matching versions (see `RANKED`), filtered by host, source and the
-        time versions were fetched (inclusive)."""
+        """Articles with a version whose headline or body holds every word and quoted phrase
+        of `text` (`terms`), one hit each, most relevant first (FTS5's bm25, PostgreSQL's
+        ts_rank; newest first with LIKE) among the newest matching versions (see `RANKED`),
+        filtered by host, source and the time versions were fetched (inclusive)."""
         wanted = terms(text)
         if not wanted:
             return Found([])
