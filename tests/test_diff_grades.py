@@ -567,6 +567,20 @@ def test_a_surface_change_is_trivial_or_minor_in_each_language(
 
 
 @pytest.mark.parametrize(
+    ("before", "after", "reason"),
+    [
+        ("Der Minister besuchte das Haus.", "Der Minister besuchte das Gebäude.", "words replaced"),
+        ("Das Treffen fand im Rathaus statt.", "Das Treffen fand im Kanzleramt statt.",
+         "words replaced"),
+        ("Der Minister traf Merkel.", "Der Minister traf Scholz.", "names changed"),
+    ],
+)  # fmt: skip
+def test_a_german_noun_after_an_article_is_no_name(before: str, after: str, reason: str) -> None:
+    change = graded_in("de-DE", before, after)
+    assert change.significance == "substantive" and change.reasons == (reason,)
+
+
+@pytest.mark.parametrize(
     ("language", "words", "value"),
     [
         ("fr", "quatre vingt dix sept", "97"),

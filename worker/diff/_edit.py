@@ -98,7 +98,7 @@ def _classes(words: Counter[str], diff: TokenDiff, lexicon: Lexicon) -> dict[str
     gone = Counter(diff.old) - Counter(diff.new)
     came = Counter(diff.new) - Counter(diff.old)
     lists = lexicon.lists
-    names = _names(diff)
+    names = _names(diff, lists)
     abbreviations = _abbreviations(diff, lists)
     classes: dict[str, set[str]] = {}
     # Another form of a word is looked for among a few words of the other side: a block
@@ -180,20 +180,23 @@ def _is_number(word: str, lists: WordLists) -> bool:
     return word[:1].isdigit() or lists.numbers.is_word(word)
 
 
-def _names(diff: TokenDiff) -> set[str]:
-    """Changed words written capitalised after the first word: names, places, days."""
+def _names(diff: TokenDiff, lists: WordLists) -> set[str]:
+    """Changed words written capitalised after the first word: names, places, days; in a
+    language that capitalises its nouns, not one right after an article ('das Haus')."""
     names: set[str] = set()
     for tag, i1, i2, j1, j2 in diff.opcodes:
         if tag == "equal":
             continue
-        for cased, initial, start, end in (
-            (diff.old_cased, diff.old_initial, i1, i2),
-            (diff.new_cased, diff.new_initial, j1, j2),
+        for tokens, cased, initial, start, end in (
+            (diff.old, diff.old_cased, diff.old_initial, i1, i2),
+            (diff.new, diff.new_cased, diff.new_initial, j1, j2),
         ):
             names |= {
                 cased[k].casefold()
                 for k in range(start, end)
-                if cased[k][:1].isupper() and k not in initial
+                if cased[k][:1].isupper()
+                and k not in initial
+                and not (k > 0 and tokens[k - 1] in lists.articles)
             }
     return names
 

@@ -117,4 +117,7 @@ niemandem nirgends nirgendwo weder ohne
         pieces={"ein": 1},
     ),
     nouns_capitalised=True,
+    # articles, and prepositions that hold one (im = in dem): a noun follows
+    articles="der die das dem den des ein eine einen einem einer eines kein keine keinen "
+    "keinem keiner keines im am zum zur vom beim ins ans aufs",
 )

@@ -154,7 +154,8 @@ class WordLists:
     `stem` reads the others); `modals` by modality (will / would are one); `negation`: a
     pattern of the words that negate; `negating_prefixes`: legal / illegal; `he`, `she`: a
     person's gender; `initials_skipped`: words an abbreviation leaves out (FBI); whether the
-    language capitalises its nouns (a capitalised word is then no name by that alone).
+    language capitalises its nouns (a capitalised word is then no name by that alone), and
+    `articles`, after which a capitalised word is a noun there ('das Haus', not a name).
     """
 
     function: frozenset[str]
@@ -177,6 +178,7 @@ class WordLists:
     numbers: Numerals
     stem: Callable[[str], str] = _unchanged
     nouns_capitalised: bool = False
+    articles: frozenset[str] = frozenset()
 
     def lemma(self, word: str) -> str:
         """One form for all of a word's ('said', 'says' -> 'say'; 'déclaré' -> 'déclarer')."""
@@ -215,6 +217,7 @@ def written(
     initials_skipped: str,
     numbers: Numerals,
     nouns_capitalised: bool = False,
+    articles: str = "",
 ) -> WordLists:
     """One language's lists written as text: words apart by spaces; `reporting` and `modals`
     one verb a line, its lemma first (see `forms`); abbreviations of `time_names` are time
@@ -240,6 +243,7 @@ def written(
         initials_skipped=frozenset(words(initials_skipped)),
         numbers=numbers,
         nouns_capitalised=nouns_capitalised,
+        articles=frozenset(words(articles)),
     )
 
 
