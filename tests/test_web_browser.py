@@ -12,13 +12,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import uvicorn
 from conftest import CHROMIUM
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-from test_web import fill_site  # the same stored site as the TestClient tests
+from test_web import article, fill_site, save_series  # the TestClient tests' stored site
 
 from worker.db import create_engine, migrate
 from worker.settings import Settings
@@ -264,4 +265,71 @@ def test_the_api_index_and_docs_work_under_the_csp(browser, served):
     page.get_by_role("link", name="GET /api/search").click()
     expect(page.locator("#get--api-search h2")).to_be_in_viewport()
     assert watched.errors == []
+    page.close()
+
+
+# -- real-world text: any script, any length -------------------------------------------------
+
+ARABIC = (
+    "أعلنت الحكومة اليوم عن خطة جديدة لإعادة بناء المدارس في المدن الشمالية.",
+    "وقال الوزير إن الخطة ستكلف ثلاثة مليارات دولار.",
+)
+TOKEN = "https://accounts.example/oauth?scope=" + "favoritedrinks%3Arw" * 9
+
+
+@pytest.fixture
+def worldly(tmp_path) -> Iterator[tuple[str, dict[str, int]]]:
+    """An Arabic article and one whose edit is inside a 200-character token, served."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'world.db'}")
+    migrate(engine)
+    store = Store(engine)
+    arabic = store.add_watch("https://news.example/ar").id
+    first = article("خطة لإعادة بناء المدارس", *ARABIC, language="ar")
+    save_series(store, arabic, first, replace(first, body=(ARABIC[0], ARABIC[1] + " وأضاف.")))
+    token = store.add_watch("https://news.example/rfc").id
+    plain = article("An RFC", f"Send the user to {TOKEN}&state=1 now.", "Then wait.")
+    edited = replace(plain, body=(f"Send the user to {TOKEN}&state=2 now.", "Then wait."))
+    save_series(store, token, plain, edited)
+    server = Server(store)
+    server.start()
+    yield server.url, {"arabic": arabic, "token": token}
+    server.stop()
+    engine.dispose()
+
+
+def test_right_to_left_text_runs_right_to_left(browser, worldly):
+    """Each paragraph takes its direction from its first letter (stored diffs included)."""
+    base, ids = worldly
+    page = browser.new_page(viewport=PHONE)
+    for path, selector in (
+        (f"/articles/{ids['arabic']}", "article.stored p"),
+        (f"/articles/{ids['arabic']}/versions/1", "article.stored p"),
+        (f"/articles/{ids['arabic']}/diff?from=1&to=2", "ul.nw-body li.nw-sentence"),
+        ("/", f"a.headline[href='/articles/{ids['arabic']}']"),
+    ):
+        page.goto(base + path)
+        element = page.locator(selector).first
+        assert element.evaluate("e => getComputedStyle(e).unicodeBidi") == "plaintext", path
+        # the last line of the text (the one that does not fill the box) hugs the right
+        box = element.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " const rects = [...r.getClientRects()];"
+            " const bottom = Math.max(...rects.map(x => x.bottom));"
+            " const last = rects.filter(x => x.bottom === bottom), b = e.getBoundingClientRect();"
+            " return [Math.max(...last.map(x => x.right)), b.right,"
+            " Math.min(...last.map(x => x.left)), b.left]; }"
+        )
+        text_right, box_right, text_left, box_left = box
+        assert box_right - text_right < 2 and text_left - box_left > 2, (path, box)
+    page.close()
+
+
+def test_a_diff_inside_a_long_token_fits_a_phone(browser, worldly, tmp_path):
+    base, ids = worldly
+    page = browser.new_page(viewport=PHONE)
+    for path in (f"/articles/{ids['token']}/diff?from=1&to=2", "/changes/2"):
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (path, overflow)
+        _shoot(page, tmp_path, f"long-token-{path.count('/')}")
     page.close()
