@@ -533,7 +533,7 @@ def test_each_filtered_feed_has_an_id_and_links_of_its_own(web):
     "path",
     ["/?significance=huge", "/?disclosure=bogus", "/?field=colour", "/?order=random",
      "/feeds/changes.atom?disclosure=bogus", "/feeds/sources/1.atom?significance=huge",
-     "/articles?state=bogus", "/articles?order=random"],
+     "/articles?state=bogus", "/articles?order=random", "/articles/1/diff?mode=bogus"],
 )  # fmt: skip
 def test_a_filter_value_no_filter_takes_is_a_400_naming_it(web, path):
     """Never silently dropped: a feed with a typo in its address must not deliver it all."""

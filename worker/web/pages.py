@@ -31,6 +31,7 @@ from worker.web.params import (
     ToVersion,
     Version,
     change_filters,
+    choice,
     host_filter,
 )
 from worker.web.search import snippet
@@ -38,6 +39,7 @@ from worker.web.search import snippet
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 MODES = ("inline", "side-by-side")
+ModeChoice = choice(MODES, "inline (default) or side-by-side")
 ORDERS = [("time", "newest first"), ("significance", "most significant first")]
 TIMELINE_CHECKS = 200  # the latest checks an article's timeline draws
 Since = Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="the older version")]
@@ -220,14 +222,14 @@ def diff_page(
     watch_id: Id,
     from_version: FromVersion = None,
     to_version: ToVersion = None,
-    mode: Text = "inline",
+    mode: ModeChoice = None,
 ) -> HTMLResponse:
     """What changed between any two versions, inline or side by side."""
     web = context(request)
     watch, count = web.store.watch_by_id(watch_id)
     new = to_version or count
     old = from_version or max(new - 1, 1)
-    mode = mode if mode in MODES else "inline"
+    mode = mode or "inline"
     versions = (web.store.version_of(watch_id, old), web.store.version_of(watch_id, new))
     return web.page(
         "diff.html",
