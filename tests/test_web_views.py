@@ -622,3 +622,29 @@ def test_a_quoted_phrase_is_found_only_with_its_words_in_a_row(store):
     assert store.search_articles('"council budget"').hits == []
     assert [h.watch.id for h in store.search_articles('"budget council').hits] == [together]
     assert search.search_words('"budget council" met') == ["budget", "council", "met"]
+
+
+def test_words_of_scripts_without_spaces_are_found_inside_their_runs(store, monkeypatch):
+    """The word index holds a run of Chinese, Japanese or Thai as one token: such a term is
+    looked for as a substring, within the newest versions."""
+    chinese = store.add_watch("https://zh.example/a").id
+    save_series(
+        store, chinese, article("港特首梁振英就住宅违建事件道歉", "梁振英表示歉意。", "Hong Kong")
+    )
+    japanese = store.add_watch("https://ja.example/b").id
+    save_series(store, japanese, article("米朝首脳が電話で協議", "トランプ大統領は述べた。"))
+    thai = store.add_watch("https://th.example/c").id
+    save_series(store, thai, article("พบศพลอยแม่น้ำโขง", "ตำรวจกำลังสอบสวน"))
+    cases = [("梁振英", chinese), ("违建", chinese), ("トランプ", japanese), ("米朝首脳", japanese),
+             ("ศพลอย", thai), ("梁振英 Hong", chinese)]  # fmt: skip
+    for query, expected in cases:
+        found = store.search_articles(query)
+        assert [h.watch.id for h in found.hits] == [expected], query
+        assert not found.capped, query
+    assert store.search_articles("梁振英 Tokyo").hits == []  # every term, as always
+    monkeypatch.setattr(search, "SUBSTRING_SCANNED", 1)  # the newest version only: Thai
+    bounded = store.search_articles("梁振英")
+    assert bounded.hits == [] and bounded.capped
+    assert [h.watch.id for h in store.search_articles("梁振英", host="zh.example").hits] == [
+        chinese
+    ]  # the filters first: the newest version on that host

@@ -26,6 +26,13 @@ RANKED = 1_000
 PER_ARTICLE = 3
 SCANNED = 10_000
 COUNTED = 2_000
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese):
+# the word index holds a whole run of them as one token, so such a term is looked for as a
+# substring, in the newest SUBSTRING_SCANNED versions that pass the filters.
+SUBSTRING_SCANNED = 5_000
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
 _FTS = sa.table("snapshot_fts", sa.column("rowid", sa.Integer))
 
 
@@ -97,14 +104,18 @@ class SearchQueries(StoreBase):
         if not wanted:
             return Found([])
         filters = _hit_filters(host, source, since, until)
+        indexed = [term for term in wanted if not _UNSPACED.search(" ".join(term))]
+        unspaced = [term for term in wanted if _UNSPACED.search(" ".join(term))]
         with self.session() as session:
-            matcher = _matcher(session, wanted)
+            floor = _substring_floor(session, filters) if unspaced else None
+            matcher = _matcher(session, indexed, unspaced, floor)
             window, capped = _window(session, matcher, filters)
             if not window:
-                return Found([])
+                return Found([], capped=floor is not None)
             page = _ranked(session, matcher, filters, window)[offset : offset + limit]
             counts = _match_counts(session, matcher, filters, [hit.watch_id for hit in page])
-            return Found(_hits(session, page, counts), len(window), capped)
+            hits = _hits(session, page, counts)
+            return Found(hits, len(window), capped or floor is not None)
 
 
 _TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')  # a quoted phrase (closed or not), or a word
@@ -127,29 +138,56 @@ def search_words(text: str) -> list[str]:
     return [word for term in terms(text) for word in term]
 
 
-def _matcher(session: Session, words: list[tuple[str, ...]]) -> _Matcher:
-    """FTS5 on SQLite, the stored, GIN-indexed tsvector on PostgreSQL (migration 0018), a plain LIKE
-    scan where neither exists."""
+def _substring_floor(session: Session, filters: list[Any]) -> int | None:
+    """The id below which substrings are not looked for: that of the SUBSTRING_SCANNED-th
+    newest version that passes the filters (None when there are fewer)."""
+    query = select(Snapshot.id).join(Watch, col(Watch.id) == Snapshot.watch_id).where(*filters)
+    query = query.order_by(col(Snapshot.id).desc()).offset(SUBSTRING_SCANNED).limit(1)
+    found = session.exec(query).first()
+    return None if found is None else int(found)
+
+
+def _substrings(terms: list[tuple[str, ...]], version_id: Any, floor: int | None) -> list[Any]:
+    """The conditions of terms looked for as substrings (no case to fold in these scripts),
+    within the versions newer than `floor`."""
+    conditions = [_contains(term, fold=False) for term in terms]
+    return conditions + ([version_id > floor] if floor is not None else [])
+
+
+def _matcher(
+    session: Session,
+    words: list[tuple[str, ...]],
+    unspaced: list[tuple[str, ...]],
+    floor: int | None,
+) -> _Matcher:
+    """FTS5 on SQLite, the stored, GIN-indexed tsvector on PostgreSQL (migration 0018), a plain
+    LIKE scan where neither exists or no term is a word they index; the `unspaced` terms as
+    substrings besides, in the versions newer than `floor`."""
     versions = Snapshot.__table__.join(Watch, col(Watch.id) == Snapshot.watch_id)
     dialect = session.get_bind().dialect.name
+    if not words:
+        also = _substrings(unspaced, col(Snapshot.id), floor)
+        return _Matcher(versions, col(Snapshot.id), sa.and_(*also), -col(Snapshot.id))
     if dialect == "sqlite" and _has_table(session, "snapshot_fts"):
         fts = sa.literal_column("snapshot_fts")
+        also = _substrings(unspaced, _FTS.c.rowid, floor)  # a rowid range FTS5 itself keeps
         return _Matcher(
             source=_FTS.join(versions, col(Snapshot.id) == _FTS.c.rowid),
             version_id=_FTS.c.rowid,  # the order FTS5 gives without scoring
-            condition=fts.op("MATCH")(_phrase(words)),
+            condition=sa.and_(fts.op("MATCH")(_phrase(words)), *also),
             score=sa.func.bm25(fts, TITLE_WEIGHT, 1.0),
             by_ids=False,
         )
+    also = _substrings(unspaced, col(Snapshot.id), floor)
     if dialect == "postgresql":
         document, wanted = _tsvector(), _tsquery(words)
         return _Matcher(
             versions,
             col(Snapshot.id),
-            document.op("@@")(wanted),
+            sa.and_(document.op("@@")(wanted), *also),
             -sa.func.ts_rank(document, wanted),
         )
-    condition = sa.and_(*(_contains(term) for term in words))
+    condition = sa.and_(*(_contains(term) for term in words), *also)
     return _Matcher(versions, col(Snapshot.id), condition, -col(Snapshot.id))
 
 
@@ -267,13 +305,14 @@ def _tsquery(wanted: list[tuple[str, ...]]) -> Any:
     return combined
 
 
-def _contains(term: tuple[str, ...]) -> Any:
+def _contains(term: tuple[str, ...], fold: bool = True) -> Any:
+    """The headline or body holds the term (any case, unless not `fold`)."""
     word = " ".join(term)
     pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.or_(
-        col(Snapshot.title).ilike(pattern, escape="\\"),
-        col(Snapshot.body).ilike(pattern, escape="\\"),
-    )
+    columns = (col(Snapshot.title), col(Snapshot.body))
+    if fold:
+        return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
+    return sa.or_(*(column.like(pattern, escape="\\") for column in columns))
 
 
 def _has_table(session: Session, name: str) -> bool:
