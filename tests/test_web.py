@@ -23,7 +23,7 @@ from worker.settings import Settings, SourceSettings, WebSettings
 from worker.shapes import change_json
 from worker.store import Outbox, Store
 from worker.types import Article, CheckRecord, Discovered, PollRecord, WatchState
-from worker.web import create_app, serve
+from worker.web import create_app, pages, serve
 from worker.web.access import CSP, is_loopback
 
 SOURCE = "https://news.example/rss"
@@ -251,6 +251,19 @@ def test_raw_html_is_shown_as_text(site):
     assert not page.select("pre.raw script")
     missing = soup(site.client.get(f"/articles/{site.story}/versions/2/raw"))
     assert "was not stored" in missing.get_text()
+    whole = site.client.get(f"/articles/{site.story}/versions/1/raw.txt")
+    assert whole.headers["content-type"] == "text/plain; charset=utf-8"
+    assert whole.headers["content-disposition"].startswith("attachment;")
+    assert "<script>alert(1)</script>" in whole.text
+    assert site.client.get(f"/articles/{site.story}/versions/2/raw.txt").status_code == 404
+
+
+def test_a_large_raw_page_shows_its_start_and_links_the_whole(site, site_store, monkeypatch):
+    monkeypatch.setattr(pages, "RAW_SHOWN", 20)
+    page = soup(site.client.get(f"/articles/{site.story}/versions/1/raw"))
+    assert len(page.select_one("pre.raw").get_text()) == 20
+    note = page.select_one("p.meta").get_text(" ", strip=True)
+    assert "the first 20 of" in note and page.select_one("p.meta a")["href"].endswith("/raw.txt")
 
 
 def test_diff_page_inline_uses_the_stored_rendering(site, site_store):

@@ -42,6 +42,7 @@ MODES = ("inline", "side-by-side")
 ModeChoice = choice(MODES, "inline (default) or side-by-side")
 ORDERS = [("time", "newest first"), ("significance", "most significant first")]
 TIMELINE_CHECKS = 200  # the latest checks an article's timeline draws
+RAW_SHOWN = 200_000  # characters of raw HTML a page shows (the rest: /raw.txt)
 Since = Annotated[int | None, Query(ge=1, le=LARGEST_ID, description="the older version")]
 
 
@@ -193,18 +194,40 @@ def version(request: Request, watch_id: Id, version: Version) -> HTMLResponse:
 
 @router.get("/articles/{watch_id}/versions/{version}/raw", response_class=HTMLResponse)
 def raw(request: Request, watch_id: Id, version: Version) -> HTMLResponse:
-    """The HTML the version was extracted from, shown as text (never as a page)."""
+    """The HTML the version was extracted from, shown as text (never as a page): its first
+    RAW_SHOWN characters (a browser takes seconds to lay out megabytes of text), the whole
+    of it a link away as text/plain."""
     web = context(request)
     watch, _ = web.store.watch_by_id(watch_id)
     snapshot = web.store.version_of(watch_id, version)
     page = web.store.raw_html(snapshot.raw_hash) if snapshot.raw_hash else None
+    text = None if page is None else _decoded(page)
     return web.page(
         "raw.html",
         watch=watch,
         snapshot=snapshot,
-        raw=None if page is None else _decoded(page),
+        raw=None if text is None else text[:RAW_SHOWN],
+        characters=len(text or ""),
+        shown=RAW_SHOWN,
         size=len(page or b""),
         q="",
+    )
+
+
+@router.get("/articles/{watch_id}/versions/{version}/raw.txt")
+def raw_text(request: Request, watch_id: Id, version: Version) -> Response:
+    """The whole raw HTML of a version as plain text, for download."""
+    web = context(request)
+    web.store.watch_by_id(watch_id)
+    snapshot = web.store.version_of(watch_id, version)
+    page = web.store.raw_html(snapshot.raw_hash) if snapshot.raw_hash else None
+    if page is None:
+        raise NotFoundError(f"the HTML of version {version} was not stored")
+    name = f"newswatch-{watch_id}-v{version}.html.txt"
+    return Response(
+        _decoded(page),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
