@@ -490,6 +490,7 @@ def test_noise_add_list_forget_round_trip(cli, capsys):
     ("args", "message"),
     [
         (["noise", "add", "news.example", "--selector", "div[["], "is not a CSS selector"),
+        (["noise", "add", "news.example", "--selector", "p::before"], "Pseudo-element found"),
         (["noise", "add", "https://news.example/", "--prefix", "Most"], "is not a host name"),
         (["noise", "add", "news.example", "--prefix", " -- "], "holds no word"),
     ],

@@ -91,6 +91,8 @@ def css_problem(selector: str) -> str | None:
 
     try:
         soupsieve.compile(selector)
+    # NotImplementedError: what soupsieve reads but does not select by (`p::before`, a
+    # pseudo-element); ValueError: an empty or otherwise unusable pattern.
     except (soupsieve.SelectorSyntaxError, ValueError, NotImplementedError) as exc:
         return str(exc).splitlines()[0]
     return None
