@@ -154,16 +154,21 @@ class Watch(SQLModel, table=True):
     needs_browser: bool = Field(default=False)
 
 
+def stored_host(host: str) -> str:
+    """A host as the `watch.host` column holds it (cut to its length)."""
+    return host[:HOST_LENGTH]
+
+
 def _host_of_row(context: Any) -> str:
     """The host column's default where rows are inserted without the ORM (bulk enrolment)."""
-    return host_of(context.get_current_parameters()["url"])[:HOST_LENGTH]
+    return stored_host(host_of(context.get_current_parameters()["url"]))
 
 
 @sa.event.listens_for(Watch, "init")
 def _host_from_url(target: Watch, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """A watch made with a URL knows its host (a URL never changes once stored)."""
     if kwargs.get("url") and "host" not in kwargs:
-        kwargs["host"] = host_of(kwargs["url"])[:HOST_LENGTH]
+        kwargs["host"] = stored_host(host_of(kwargs["url"]))
 
 
 def watch_state(watch: Watch) -> WatchStatus:

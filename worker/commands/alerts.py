@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from worker.commands._base import _checking_stack, _open_store
-from worker.commands.output import _print_json
+from worker.commands.output import _print_json, counted
 from worker.errors import NotFoundError, UsageError
 from worker.models import (
     Delivery,
@@ -39,7 +39,7 @@ def cmd_alerts_retry(args: argparse.Namespace, settings: Settings) -> int:
     outbox = Deliveries(_open_store(settings, create=False))
     retried = outbox.retry(None if args.all_failed else args.ids)
     if retried or args.all_failed:
-        print(f"{len(retried)} {'delivery' if len(retried) == 1 else 'deliveries'} pending again")
+        print(f"{counted(len(retried), 'delivery', 'deliveries')} pending again")
     others = sorted(set(args.ids or ()) - set(retried))
     if others:
         listed = ", ".join(map(str, others))

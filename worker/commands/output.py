@@ -21,9 +21,9 @@ _DIFF_COLOURS = (
 )
 
 
-def counted(count: int, noun: str) -> str:
+def counted(count: int, noun: str, plural: str | None = None) -> str:
     """'1 article', '3 articles': a number of things, as the commands print it."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {plural or noun + 's'}"
 
 
 def _colour(stream: TextIO) -> bool:

@@ -104,8 +104,7 @@ class SearchQueries(StoreBase):
         if not wanted:
             return Found([])
         filters = _hit_filters(host, source, since, until)
-        indexed = [term for term in wanted if not _UNSPACED.search(" ".join(term))]
-        unspaced = [term for term in wanted if _UNSPACED.search(" ".join(term))]
+        indexed, unspaced = _by_script(wanted)
         with self.session() as session:
             floor = _substring_floor(session, filters) if unspaced else None
             matcher = _matcher(session, indexed, unspaced, floor)
@@ -118,10 +117,11 @@ class SearchQueries(StoreBase):
             return Found(hits, len(window), capped or floor is not None)
 
 
+Term = tuple[str, ...]  # the words of one term: a word, or a phrase's words in order
 _TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')  # a quoted phrase (closed or not), or a word
 
 
-def terms(text: str) -> list[tuple[str, ...]]:
+def terms(text: str) -> list[Term]:
     """What a search asks for: words, and phrases in double quotes ('"prime minister" resigns'
     is the phrase and the word), each a tuple of its words; every one must be found."""
     found = []
@@ -131,6 +131,12 @@ def terms(text: str) -> list[tuple[str, ...]]:
         if words:
             found.append(words)
     return found
+
+
+def _by_script(wanted: list[Term]) -> tuple[list[Term], list[Term]]:
+    """The terms the word index holds, and those of scripts written without spaces."""
+    unspaced = [term for term in wanted if _UNSPACED.search(" ".join(term))]
+    return [term for term in wanted if term not in unspaced], unspaced
 
 
 def search_words(text: str) -> list[str]:
@@ -147,7 +153,7 @@ def _substring_floor(session: Session, filters: list[Any]) -> int | None:
     return None if found is None else int(found)
 
 
-def _substrings(terms: list[tuple[str, ...]], version_id: Any, floor: int | None) -> list[Any]:
+def _substrings(terms: list[Term], version_id: Any, floor: int | None) -> list[Any]:
     """The conditions of terms looked for as substrings (no case to fold in these scripts),
     within the versions newer than `floor`."""
     conditions = [_contains(term, fold=False) for term in terms]
@@ -156,8 +162,8 @@ def _substrings(terms: list[tuple[str, ...]], version_id: Any, floor: int | None
 
 def _matcher(
     session: Session,
-    words: list[tuple[str, ...]],
-    unspaced: list[tuple[str, ...]],
+    words: list[Term],
+    unspaced: list[Term],
     floor: int | None,
 ) -> _Matcher:
     """FTS5 on SQLite, the stored, GIN-indexed tsvector on PostgreSQL (migration 0018), a plain
@@ -285,7 +291,7 @@ def _hits(
     return hits
 
 
-def _phrase(wanted: list[tuple[str, ...]]) -> str:
+def _phrase(wanted: list[Term]) -> str:
     """An FTS5 query: each term a quoted phrase (one word, or several in a row), all of them."""
     return " ".join('"' + " ".join(term).replace('"', '""') + '"' for term in wanted)
 
@@ -295,7 +301,7 @@ def _tsvector() -> Any:
     return sa.literal_column("snapshot.search_vector")
 
 
-def _tsquery(wanted: list[tuple[str, ...]]) -> Any:
+def _tsquery(wanted: list[Term]) -> Any:
     """Every term: phraseto_tsquery keeps a phrase's words in order, `&&` joins the terms."""
     simple = sa.literal_column("'simple'")
     queries = [sa.func.phraseto_tsquery(simple, " ".join(term)) for term in wanted]
@@ -305,7 +311,7 @@ def _tsquery(wanted: list[tuple[str, ...]]) -> Any:
     return combined
 
 
-def _contains(term: tuple[str, ...], fold: bool = True) -> Any:
+def _contains(term: Term, fold: bool = True) -> Any:
     """The headline or body holds the term (any case, unless not `fold`)."""
     word = " ".join(term)
     pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

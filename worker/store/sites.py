@@ -12,7 +12,7 @@ from publicsuffixlist import PublicSuffixList
 from sqlmodel import Session, col, select
 
 from worker.errors import BadURLError
-from worker.models import HOST_LENGTH, Check, Site, Watch, utcnow
+from worker.models import Check, Site, Watch, stored_host, utcnow
 from worker.store._base import StoreBase
 from worker.store._rows import _insert_new
 from worker.urls import host_of, is_http_url, normalise_url
@@ -45,7 +45,7 @@ class SiteQueries(StoreBase):
 def _on_host(host: str) -> Any:
     """Watches on `host` (lower-cased, an IPv6 address without brackets): the indexed host
     column each watch keeps of its URL (migration 0017), cut as the column is."""
-    return col(Watch.host) == host[:HOST_LENGTH]
+    return col(Watch.host) == stored_host(host)
 
 
 def _mark_site(session: Session, host: str, event: str, reason: str | None) -> bool:

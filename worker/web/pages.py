@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from worker.archive.export import History, pieces
 from worker.archive.wacz import write_wacz
 from worker.errors import ConfigError, NotFoundError, UsageError
-from worker.models import Change, Watch, watch_state
+from worker.models import Change, Snapshot, Watch, watch_state
 from worker.store.search import Found, search_words
 from worker.types import CHANGE_FIELDS, DISCLOSURE_LABELS, SIGNIFICANCE
 from worker.urls import host_of
@@ -198,9 +198,7 @@ def raw(request: Request, watch_id: Id, version: Version) -> HTMLResponse:
     RAW_SHOWN characters (a browser takes seconds to lay out megabytes of text), the whole
     of it a link away as text/plain."""
     web = context(request)
-    watch, _ = web.store.watch_by_id(watch_id)
-    snapshot = web.store.version_of(watch_id, version)
-    page = web.store.raw_html(snapshot.raw_hash) if snapshot.raw_hash else None
+    watch, snapshot, page = _raw_page(web, watch_id, version)
     text = None if page is None else _decoded(page)
     return web.page(
         "raw.html",
@@ -217,10 +215,7 @@ def raw(request: Request, watch_id: Id, version: Version) -> HTMLResponse:
 @router.get("/articles/{watch_id}/versions/{version}/raw.txt")
 def raw_text(request: Request, watch_id: Id, version: Version) -> Response:
     """The whole raw HTML of a version as plain text, for download."""
-    web = context(request)
-    web.store.watch_by_id(watch_id)
-    snapshot = web.store.version_of(watch_id, version)
-    page = web.store.raw_html(snapshot.raw_hash) if snapshot.raw_hash else None
+    _, _, page = _raw_page(context(request), watch_id, version)
     if page is None:
         raise NotFoundError(f"the HTML of version {version} was not stored")
     name = f"newswatch-{watch_id}-v{version}.html.txt"
@@ -229,6 +224,13 @@ def raw_text(request: Request, watch_id: Id, version: Version) -> Response:
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _raw_page(web: Context, watch_id: int, version: int) -> tuple[Watch, Snapshot, bytes | None]:
+    """A version with its watch and the raw HTML it was read from (None: not stored)."""
+    watch, _ = web.store.watch_by_id(watch_id)
+    snapshot = web.store.version_of(watch_id, version)
+    return watch, snapshot, web.store.raw_html(snapshot.raw_hash) if snapshot.raw_hash else None
 
 
 def _decoded(raw: bytes) -> str:
